@@ -1,0 +1,282 @@
+#include "api/json.h"
+
+#include <rapidjson/encodedstream.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+namespace tinyk8s::api {
+namespace {
+
+// Finds the first offset where nesting exceeds kMaxJsonDepth, or npos. Brackets inside strings
+// do not count. A cheap linear pre-scan keeps the parser (and later recursive walks) bounded.
+size_t FindExcessiveNesting(std::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // skip the escaped character
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        in_string = true;
+        break;
+      case '[':
+      case '{':
+        if (++depth > kMaxJsonDepth) return i;
+        break;
+      case ']':
+      case '}':
+        --depth;
+        break;
+      default:
+        break;
+    }
+  }
+  return std::string_view::npos;
+}
+
+bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+template <typename Writer>
+void WriteSorted(const rapidjson::Value& v, Writer& w) {
+  if (v.IsObject()) {
+    std::vector<const rapidjson::Value::Member*> members;
+    members.reserve(v.MemberCount());
+    for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) members.push_back(&*it);
+    std::stable_sort(members.begin(), members.end(), [](auto* a, auto* b) {
+      return AsStringView(a->name) < AsStringView(b->name);
+    });
+    w.StartObject();
+    for (auto* m : members) {
+      w.Key(m->name.GetString(), m->name.GetStringLength());
+      WriteSorted(m->value, w);
+    }
+    w.EndObject();
+  } else if (v.IsArray()) {
+    w.StartArray();
+    for (const auto& e : v.GetArray()) WriteSorted(e, w);
+    w.EndArray();
+  } else {
+    v.Accept(w);
+  }
+}
+
+bool NumbersEqual(const rapidjson::Value& a, const rapidjson::Value& b) {
+  if (a.IsInt64() && b.IsInt64()) return a.GetInt64() == b.GetInt64();
+  if (a.IsUint64() && b.IsUint64()) return a.GetUint64() == b.GetUint64();
+  // Mixed int/double, or out-of-int64 values: compare as doubles like a Go decoder would.
+  return a.GetDouble() == b.GetDouble();
+}
+
+}  // namespace
+
+Result<rapidjson::Document> ParseJson(std::string_view text) {
+  if (size_t at = FindExcessiveNesting(text); at != std::string_view::npos) {
+    return Status::BadRequest("json parse error at offset " + std::to_string(at) +
+                              ": exceeded max depth of " + std::to_string(kMaxJsonDepth));
+  }
+  rapidjson::Document doc;
+  rapidjson::MemoryStream ms(text.data(), text.size());
+  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> is(ms);
+  constexpr unsigned kFlags =
+      rapidjson::kParseFullPrecisionFlag | rapidjson::kParseStopWhenDoneFlag |
+      rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag;
+  doc.ParseStream<kFlags, rapidjson::UTF8<>>(is);
+  if (doc.HasParseError()) {
+    return Status::BadRequest("json parse error at offset " + std::to_string(doc.GetErrorOffset()) +
+                              ": " + rapidjson::GetParseError_En(doc.GetParseError()));
+  }
+  size_t end = is.Tell();
+  while (end < text.size() && IsJsonSpace(text[end])) ++end;
+  if (end < text.size()) {
+    return Status::BadRequest("json parse error at offset " + std::to_string(end) +
+                              ": invalid character after top-level value");
+  }
+  return doc;
+}
+
+std::string ToJson(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  v.Accept(w);
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string ToJsonSorted(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  WriteSorted(v, w);
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+std::string ToJsonPretty(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buf;
+  rapidjson::PrettyWriter<rapidjson::StringBuffer> w(buf);
+  w.SetIndent(' ', 2);
+  v.Accept(w);
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+rapidjson::Document CloneDocument(const rapidjson::Value& v) {
+  rapidjson::Document doc;
+  doc.CopyFrom(v, doc.GetAllocator());
+  return doc;
+}
+
+const rapidjson::Value* FindMember(const rapidjson::Value& obj, std::string_view key) {
+  if (!obj.IsObject()) return nullptr;
+  for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
+    if (AsStringView(it->name) == key) return &it->value;
+  }
+  return nullptr;
+}
+
+rapidjson::Value* FindMemberMutable(rapidjson::Value& obj, std::string_view key) {
+  return const_cast<rapidjson::Value*>(FindMember(obj, key));
+}
+
+const rapidjson::Value* FindPath(const rapidjson::Value& v,
+                                 std::initializer_list<std::string_view> path) {
+  const rapidjson::Value* cur = &v;
+  for (std::string_view step : path) {
+    cur = FindMember(*cur, step);
+    if (cur == nullptr) return nullptr;
+  }
+  return cur;
+}
+
+rapidjson::Value* FindPathMutable(rapidjson::Value& v,
+                                  std::initializer_list<std::string_view> path) {
+  return const_cast<rapidjson::Value*>(FindPath(v, path));
+}
+
+std::string GetString(const rapidjson::Value& v, std::initializer_list<std::string_view> path,
+                      std::string_view fallback) {
+  const rapidjson::Value* f = FindPath(v, path);
+  if (f == nullptr || !f->IsString()) return std::string(fallback);
+  return std::string(AsStringView(*f));
+}
+
+int64_t GetInt(const rapidjson::Value& v, std::initializer_list<std::string_view> path,
+               int64_t fallback) {
+  const rapidjson::Value* f = FindPath(v, path);
+  if (f == nullptr || !f->IsInt64()) return fallback;
+  return f->GetInt64();
+}
+
+bool GetBool(const rapidjson::Value& v, std::initializer_list<std::string_view> path,
+             bool fallback) {
+  const rapidjson::Value* f = FindPath(v, path);
+  if (f == nullptr || !f->IsBool()) return fallback;
+  return f->GetBool();
+}
+
+rapidjson::Value MakeString(std::string_view s, Allocator& a) {
+  return rapidjson::Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), a);
+}
+
+std::string_view AsStringView(const rapidjson::Value& v) {
+  if (!v.IsString()) return {};
+  return std::string_view(v.GetString(), v.GetStringLength());
+}
+
+void SetValue(rapidjson::Value& obj, std::string_view key, rapidjson::Value& value, Allocator& a) {
+  if (!obj.IsObject()) obj.SetObject();
+  if (rapidjson::Value* existing = FindMemberMutable(obj, key)) {
+    *existing = value;  // RapidJSON assignment moves
+    return;
+  }
+  obj.AddMember(MakeString(key, a), value, a);
+}
+
+rapidjson::Value& EnsureObject(rapidjson::Value& v, std::initializer_list<std::string_view> path,
+                               Allocator& a) {
+  if (!v.IsObject()) v.SetObject();
+  rapidjson::Value* cur = &v;
+  for (std::string_view step : path) {
+    rapidjson::Value* next = FindMemberMutable(*cur, step);
+    if (next == nullptr) {
+      cur->AddMember(MakeString(step, a), rapidjson::Value(rapidjson::kObjectType), a);
+      next = &(cur->MemberEnd() - 1)->value;
+    } else if (!next->IsObject()) {
+      next->SetObject();
+    }
+    cur = next;
+  }
+  return *cur;
+}
+
+void SetString(rapidjson::Value& obj, std::string_view key, std::string_view value, Allocator& a) {
+  rapidjson::Value v = MakeString(value, a);
+  SetValue(obj, key, v, a);
+}
+
+void SetInt(rapidjson::Value& obj, std::string_view key, int64_t value, Allocator& a) {
+  rapidjson::Value v(value);
+  SetValue(obj, key, v, a);
+}
+
+void SetBool(rapidjson::Value& obj, std::string_view key, bool value, Allocator& a) {
+  rapidjson::Value v(value);
+  SetValue(obj, key, v, a);
+}
+
+bool RemoveMember(rapidjson::Value& obj, std::string_view key) {
+  if (!obj.IsObject()) return false;
+  bool removed = false;
+  for (auto it = obj.MemberBegin(); it != obj.MemberEnd();) {
+    if (AsStringView(it->name) == key) {
+      it = obj.EraseMember(it);  // keeps the order of the remaining members
+      removed = true;
+    } else {
+      ++it;
+    }
+  }
+  return removed;
+}
+
+bool JsonEqual(const rapidjson::Value& a, const rapidjson::Value& b) {
+  if (a.IsNumber() && b.IsNumber()) return NumbersEqual(a, b);
+  if (a.GetType() != b.GetType()) return false;
+  switch (a.GetType()) {
+    case rapidjson::kNullType:
+    case rapidjson::kFalseType:
+    case rapidjson::kTrueType:
+      return true;
+    case rapidjson::kStringType:
+      return AsStringView(a) == AsStringView(b);
+    case rapidjson::kArrayType: {
+      if (a.Size() != b.Size()) return false;
+      for (rapidjson::SizeType i = 0; i < a.Size(); ++i) {
+        if (!JsonEqual(a[i], b[i])) return false;
+      }
+      return true;
+    }
+    case rapidjson::kObjectType: {
+      if (a.MemberCount() != b.MemberCount()) return false;
+      for (auto it = a.MemberBegin(); it != a.MemberEnd(); ++it) {
+        const rapidjson::Value* other = FindMember(b, AsStringView(it->name));
+        if (other == nullptr || !JsonEqual(it->value, *other)) return false;
+      }
+      return true;
+    }
+    case rapidjson::kNumberType:
+      return NumbersEqual(a, b);
+  }
+  return false;
+}
+
+}  // namespace tinyk8s::api

@@ -1,0 +1,72 @@
+#pragma once
+// ApiHandler: the HTTP entry point of the Kubernetes API. Routes health, version, metrics and
+// discovery, and serves get/list/watch/create/update/patch/delete/deletecollection for every
+// registered resource generically (strategies carry the per-kind behaviour).
+//
+// Thread-safe: Handle runs on the HTTP worker pool.
+
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <string>
+
+#include "api/fields.h"
+#include "api/labels.h"
+#include "apiserver/discovery.h"
+#include "apiserver/http_server.h"
+#include "apiserver/metrics.h"
+#include "apiserver/object_service.h"
+#include "apiserver/request_info.h"
+
+namespace tinyk8s::apiserver {
+
+// ObjectFilter is a request's label + field selector over one resource.
+struct ObjectFilter {
+  const ResourceInfo* resource = nullptr;
+  api::LabelSelector labels;
+  api::FieldSelector fields;
+  bool Matches(const rapidjson::Value& obj) const;
+};
+
+class ApiHandler {
+ public:
+  ApiHandler(ObjectService& objects, boost::asio::io_context& timers, std::string server_address,
+             Metrics& metrics);
+  void Handle(const std::shared_ptr<HttpExchange>& ex);
+  // SetReady flips /readyz to 200 once bootstrap is done.
+  void SetReady(bool ready) { ready_ = ready; }
+
+ private:
+  struct Call {
+    const HttpRequest& req;
+    const RequestInfo& info;
+    const ResourceInfo& resource;
+    std::shared_ptr<HttpExchange> ex;
+  };
+  HttpResponse Serve(const std::shared_ptr<HttpExchange>& ex, std::string* verb,
+                     std::string* resource_label, bool* streaming);
+  HttpResponse GetObject(const Call& c);
+  HttpResponse ListObjects(const Call& c);
+  HttpResponse CreateObject(const Call& c);
+  HttpResponse UpdateObject(const Call& c);
+  HttpResponse PatchObject(const Call& c);
+  HttpResponse DeleteObject(const Call& c);
+  HttpResponse DeleteCollection(const Call& c);
+  HttpResponse CreateSubresource(const Call& c);
+  // StartWatch begins a watch stream; returns an error response if it cannot start.
+  std::optional<HttpResponse> StartWatch(const Call& c);
+  Result<ObjectFilter> MakeFilter(const Call& c) const;
+
+  ObjectService& objects_;
+  const Registry& registry_;
+  boost::asio::io_context& timers_;
+  Discovery discovery_;
+  Metrics& metrics_;
+  std::atomic<bool> ready_{false};
+};
+
+// Helpers shared by the handler files.
+HttpResponse JsonResponse(unsigned status, std::string body);
+Result<rapidjson::Document> DecodeBody(const HttpRequest& req);
+WriteOptions WriteOptionsFrom(const HttpRequest& req);
+
+}  // namespace tinyk8s::apiserver

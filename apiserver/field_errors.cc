@@ -1,0 +1,93 @@
+#include "apiserver/field_errors.h"
+
+#include "api/json.h"
+
+namespace tinyk8s::apiserver {
+
+namespace {
+std::string Quoted(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+}  // namespace
+
+std::string RenderValue(const rapidjson::Value& value) {
+  if (value.IsString()) return Quoted(api::AsStringView(value));
+  return api::ToJson(value);
+}
+
+FieldError FieldRequired(std::string field, std::string_view detail) {
+  std::string msg = "Required value";
+  if (!detail.empty()) {
+    msg.append(": ");
+    msg.append(detail);
+  }
+  return {"FieldValueRequired", std::move(field), msg};
+}
+
+FieldError FieldInvalid(std::string field, const rapidjson::Value& value, std::string_view detail) {
+  std::string msg = "Invalid value: ";
+  msg.append(RenderValue(value));
+  if (!detail.empty()) {
+    msg.append(": ");
+    msg.append(detail);
+  }
+  return {"FieldValueInvalid", std::move(field), msg};
+}
+
+FieldError FieldInvalid(std::string field, std::string_view value, std::string_view detail) {
+  std::string msg = "Invalid value: ";
+  msg.append(Quoted(value));
+  if (!detail.empty()) {
+    msg.append(": ");
+    msg.append(detail);
+  }
+  return {"FieldValueInvalid", std::move(field), msg};
+}
+
+FieldError FieldInvalidInt(std::string field, int64_t value, std::string_view detail) {
+  std::string msg = "Invalid value: ";
+  msg.append(std::to_string(value));
+  if (!detail.empty()) {
+    msg.append(": ");
+    msg.append(detail);
+  }
+  return {"FieldValueInvalid", std::move(field), msg};
+}
+
+FieldError FieldNotSupported(std::string field, std::string_view value,
+                             const std::vector<std::string>& supported) {
+  std::string msg = "Unsupported value: ";
+  msg.append(Quoted(value));
+  if (!supported.empty()) {
+    msg += ": supported values: ";
+    for (size_t i = 0; i < supported.size(); ++i) {
+      if (i) msg += ", ";
+      msg += Quoted(supported[i]);
+    }
+  }
+  return {"FieldValueNotSupported", std::move(field), msg};
+}
+
+FieldError FieldForbidden(std::string field, std::string_view detail) {
+  std::string msg = "Forbidden: ";
+  msg.append(detail);
+  return {"FieldValueForbidden", std::move(field), msg};
+}
+
+FieldError FieldDuplicate(std::string field, std::string_view value) {
+  std::string msg = "Duplicate value: ";
+  msg.append(Quoted(value));
+  return {"FieldValueDuplicate", std::move(field), msg};
+}
+
+FieldError FieldTooLong(std::string field, size_t max) {
+  return {"FieldValueTooLong", std::move(field),
+          "Too long: may not be more than " + std::to_string(max) + " bytes"};
+}
+
+}  // namespace tinyk8s::apiserver

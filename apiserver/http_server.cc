@@ -1,0 +1,453 @@
+#include "apiserver/http_server.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <deque>
+#include <mutex>
+#include <optional>
+
+#include "common/logging.h"
+
+namespace tinyk8s::apiserver {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+const std::string kEmpty;
+// A streaming client with more than this many bytes unsent is considered too slow.
+constexpr size_t kStreamQueueLimit = 32 * 1024 * 1024;
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+bool UrlDecode(std::string_view in, std::string* out, bool plus_is_space) {
+  out->clear();
+  out->reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '%') {
+      int hi = i + 1 < in.size() ? HexValue(in[i + 1]) : -1;
+      int lo = i + 2 < in.size() ? HexValue(in[i + 2]) : -1;
+      if (hi < 0 || lo < 0) return false;
+      out->push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      out->push_back(' ');
+    } else {
+      out->push_back(c);
+    }
+  }
+  return true;
+}
+
+const std::string& HttpRequest::Header(const std::string& lower_name) const {
+  auto it = headers.find(lower_name);
+  return it == headers.end() ? kEmpty : it->second;
+}
+
+std::string HttpRequest::Query(const std::string& name, const std::string& fallback) const {
+  auto it = query.find(name);
+  return it == query.end() ? fallback : it->second;
+}
+
+namespace {
+
+class Session;
+
+// Exchange implements HttpExchange over a Session; all writes hop onto the session strand.
+class Exchange final : public HttpExchange {
+ public:
+  Exchange(std::shared_ptr<Session> session, HttpRequest request, bool keep_alive)
+      : session_(std::move(session)), request_(std::move(request)), keep_alive_(keep_alive) {}
+  const HttpRequest& request() const override { return request_; }
+  void Respond(HttpResponse response) override;
+  void StartStream(unsigned status, const std::string& content_type) override;
+  bool WriteChunk(std::string data) override;
+  void EndStream() override;
+  void OnClose(std::function<void()> callback) override;
+  bool Closed() const override;
+
+ private:
+  std::shared_ptr<Session> session_;
+  HttpRequest request_;
+  bool keep_alive_;
+};
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, const HttpServerOptions& options, const HttpHandler& handler,
+          net::thread_pool& workers)
+      : stream_(std::move(socket)), options_(options), handler_(handler), workers_(workers) {
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+  }
+  ~Session() { RunCloseCallbacks(); }
+
+  void Run() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
+  }
+
+  // --- called through Exchange (any thread) ---
+  void PostResponse(HttpResponse response, bool keep_alive) {
+    net::post(stream_.get_executor(),
+              [self = shared_from_this(), r = std::move(response), keep_alive]() mutable {
+                self->WriteResponse(std::move(r), keep_alive);
+              });
+  }
+  void PostStreamStart(unsigned status, std::string content_type) {
+    net::post(stream_.get_executor(),
+              [self = shared_from_this(), status, ct = std::move(content_type)] {
+                self->WriteStreamHeader(status, ct);
+              });
+  }
+  bool QueueChunk(std::string data, bool last) {
+    {
+      std::lock_guard lock(mu_);
+      if (closed_) return false;
+      if (pending_bytes_ > kStreamQueueLimit) return false;
+      pending_bytes_ += data.size();
+      chunks_.push_back({std::move(data), last});
+    }
+    net::post(stream_.get_executor(), [self = shared_from_this()] { self->PumpChunks(); });
+    return true;
+  }
+  void AddCloseCallback(std::function<void()> cb) {
+    bool run_now = false;
+    {
+      std::lock_guard lock(mu_);
+      if (closed_) {
+        run_now = true;
+      } else {
+        close_callbacks_.push_back(std::move(cb));
+      }
+    }
+    if (run_now) cb();
+  }
+  bool IsClosed() const {
+    std::lock_guard lock(mu_);
+    return closed_;
+  }
+
+ private:
+  struct Chunk {
+    std::string data;
+    bool last;
+  };
+
+  void DoRead() {
+    parser_.emplace();
+    parser_->body_limit(options_.body_limit);
+    parser_->header_limit(64 * 1024);
+    stream_.expires_after(options_.request_timeout);
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::body_limit) {
+      HttpResponse r;
+      r.status = 413;
+      r.body =
+          R"json({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the request body is too large (limit 3145728 bytes)","reason":"RequestEntityTooLarge","code":413})json";
+      WriteResponse(std::move(r), false);
+      return;
+    }
+    if (ec) return Close();
+    auto& msg = parser_->get();
+    HttpRequest req;
+    req.method = std::string(msg.method_string());
+    req.target = std::string(msg.target());
+    req.remote = remote_;
+    for (auto& field : msg) {
+      std::string name(field.name_string());
+      for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      std::string value(field.value());
+      auto [it, inserted] = req.headers.emplace(name, value);
+      if (!inserted) it->second += "," + value;
+    }
+    req.body = std::move(msg.body());
+    std::string_view target = req.target;
+    size_t q = target.find('?');
+    bool ok = UrlDecode(target.substr(0, q), &req.path, false);
+    if (ok && q != std::string_view::npos) {
+      std::string_view rest = target.substr(q + 1);
+      while (!rest.empty()) {
+        size_t amp = rest.find('&');
+        std::string_view pair = rest.substr(0, amp);
+        rest = amp == std::string_view::npos ? std::string_view() : rest.substr(amp + 1);
+        if (pair.empty()) continue;
+        size_t eq = pair.find('=');
+        std::string key, value;
+        if (!UrlDecode(pair.substr(0, eq), &key, true) ||
+            (eq != std::string_view::npos && !UrlDecode(pair.substr(eq + 1), &value, true))) {
+          ok = false;
+          break;
+        }
+        req.query[key] = value;
+      }
+    }
+    bool keep_alive = msg.keep_alive();
+    if (!ok) {
+      HttpResponse r;
+      r.status = 400;
+      r.body =
+          R"({"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"malformed URL escape in request target","reason":"BadRequest","code":400})";
+      WriteResponse(std::move(r), false);
+      return;
+    }
+    auto exchange = std::make_shared<Exchange>(shared_from_this(), std::move(req), keep_alive);
+    net::post(workers_, [handler = handler_, exchange]() mutable { handler(std::move(exchange)); });
+  }
+
+  void WriteResponse(HttpResponse response, bool keep_alive) {
+    auto res = std::make_shared<http::response<http::string_body>>();
+    res->result(response.status);
+    res->version(11);
+    res->set(http::field::content_type, response.content_type);
+    for (auto& [k, v] : response.headers) res->set(k, v);
+    res->body() = std::move(response.body);
+    res->keep_alive(keep_alive);
+    res->prepare_payload();
+    stream_.expires_after(options_.request_timeout);
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+                        if (ec || !keep_alive) return self->Close();
+                        self->DoRead();
+                      });
+  }
+
+  void WriteStreamHeader(unsigned status, const std::string& content_type) {
+    auto res = std::make_shared<http::response<http::empty_body>>();
+    res->result(status);
+    res->version(11);
+    res->set(http::field::content_type, content_type);
+    res->chunked(true);
+    streaming_ = true;
+    stream_.expires_never();
+    auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
+    http::async_write_header(stream_, *sr,
+                             [self = shared_from_this(), res, sr](beast::error_code ec, size_t) {
+                               if (ec) return self->Close();
+                               self->header_written_ = true;
+                               self->WatchForPeerClose();
+                               self->PumpChunks();
+                             });
+  }
+
+  // While streaming the client sends nothing; a read completing (EOF or error) means it left.
+  void WatchForPeerClose() {
+    stream_.socket().async_wait(
+        tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+          if (self->stream_done_) return;
+          if (ec) return self->Close();
+          char byte;
+          beast::error_code rec;
+          size_t n =
+              self->stream_.socket().receive(net::buffer(&byte, 1), tcp::socket::message_peek, rec);
+          if (rec || n == 0) return self->Close();
+          // Unexpected data during a stream: ignore it and keep watching.
+        });
+  }
+
+  void PumpChunks() {
+    if (!header_written_ || writing_) return;
+    Chunk chunk;
+    {
+      std::lock_guard lock(mu_);
+      if (chunks_.empty() || closed_) return;
+      chunk = std::move(chunks_.front());
+      chunks_.pop_front();
+    }
+    writing_ = true;
+    auto data = std::make_shared<std::string>(std::move(chunk.data));
+    bool last = chunk.last;
+    auto done = [self = shared_from_this(), data, last](beast::error_code ec, size_t) {
+      self->writing_ = false;
+      {
+        std::lock_guard lock(self->mu_);
+        self->pending_bytes_ -= std::min(self->pending_bytes_, data->size());
+      }
+      if (ec) return self->Close();
+      if (last) {
+        self->stream_done_ = true;
+        self->streaming_ = false;
+        self->RunCloseCallbacks();
+        // The stream is complete; keep the connection for the next request.
+        beast::error_code ignored;
+        self->stream_.socket().cancel(ignored);
+        self->DoRead();
+        return;
+      }
+      self->PumpChunks();
+    };
+    if (last) {
+      if (data->empty()) {
+        net::async_write(stream_, http::make_chunk_last(), done);
+      } else {
+        net::async_write(stream_, http::make_chunk(net::buffer(*data)),
+                         [self = shared_from_this(), done, data](beast::error_code ec, size_t n) {
+                           if (ec) return done(ec, n);
+                           net::async_write(self->stream_, http::make_chunk_last(), done);
+                         });
+      }
+    } else {
+      net::async_write(stream_, http::make_chunk(net::buffer(*data)), done);
+    }
+  }
+
+  void RunCloseCallbacks() {
+    std::vector<std::function<void()>> callbacks;
+    {
+      std::lock_guard lock(mu_);
+      callbacks.swap(close_callbacks_);
+    }
+    for (auto& cb : callbacks) cb();
+  }
+
+  void Close() {
+    {
+      std::lock_guard lock(mu_);
+      if (closed_) return;
+      closed_ = true;
+      chunks_.clear();
+    }
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.socket().close(ec);
+    RunCloseCallbacks();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  const HttpServerOptions& options_;
+  const HttpHandler& handler_;
+  net::thread_pool& workers_;
+  std::string remote_;
+  // Strand-only state.
+  bool streaming_ = false;
+  bool header_written_ = false;
+  bool writing_ = false;
+  bool stream_done_ = false;
+  // Shared state.
+  mutable std::mutex mu_;
+  bool closed_ = false;                                 // guarded by mu_
+  std::deque<Chunk> chunks_;                            // guarded by mu_
+  size_t pending_bytes_ = 0;                            // guarded by mu_
+  std::vector<std::function<void()>> close_callbacks_;  // guarded by mu_
+};
+
+void Exchange::Respond(HttpResponse response) {
+  session_->PostResponse(std::move(response), keep_alive_);
+}
+void Exchange::StartStream(unsigned status, const std::string& content_type) {
+  session_->PostStreamStart(status, content_type);
+}
+bool Exchange::WriteChunk(std::string data) {
+  if (data.empty()) return !session_->IsClosed();
+  return session_->QueueChunk(std::move(data), false);
+}
+void Exchange::EndStream() { session_->QueueChunk(std::string(), true); }
+void Exchange::OnClose(std::function<void()> callback) {
+  session_->AddCloseCallback(std::move(callback));
+}
+bool Exchange::Closed() const { return session_->IsClosed(); }
+
+}  // namespace
+
+class HttpServer::Listener : public std::enable_shared_from_this<HttpServer::Listener> {
+ public:
+  Listener(net::io_context& ioc, const HttpServerOptions& options, const HttpHandler& handler,
+           net::thread_pool& workers)
+      : ioc_(ioc),
+        acceptor_(net::make_strand(ioc)),
+        options_(options),
+        handler_(handler),
+        workers_(workers) {}
+
+  Result<uint16_t> Bind() {
+    beast::error_code ec;
+    auto address = net::ip::make_address(options_.host, ec);
+    if (ec) return Status::Invalid("invalid listen address " + options_.host);
+    tcp::endpoint endpoint(address, options_.port);
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return Status::Unavailable("cannot listen on " + options_.host + ":" +
+                                 std::to_string(options_.port) + ": " + ec.message());
+    }
+    return acceptor_.local_endpoint().port();
+  }
+
+  void Accept() {
+    acceptor_.async_accept(net::make_strand(ioc_), [self = shared_from_this()](beast::error_code ec,
+                                                                               tcp::socket socket) {
+      if (ec) {
+        if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
+      } else {
+        socket.set_option(tcp::no_delay(true), ec);
+        std::make_shared<Session>(std::move(socket), self->options_, self->handler_, self->workers_)
+            ->Run();
+      }
+      self->Accept();
+    });
+  }
+
+  void Close() {
+    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ec;
+      self->acceptor_.close(ec);
+    });
+  }
+
+ private:
+  net::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  const HttpServerOptions& options_;
+  const HttpHandler& handler_;
+  net::thread_pool& workers_;
+};
+
+HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
+    : options_(std::move(options)),
+      handler_(std::move(handler)),
+      workers_(options_.worker_threads) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Result<uint16_t> HttpServer::Start() {
+  listener_ = std::make_shared<Listener>(ioc_, options_, handler_, workers_);
+  TK_ASSIGN_OR_RETURN(port_, listener_->Bind());
+  listener_->Accept();
+  for (int i = 0; i < options_.io_threads; ++i) {
+    io_threads_.emplace_back([this] { ioc_.run(); });
+  }
+  return port_;
+}
+
+void HttpServer::Stop() {
+  if (stopped_.exchange(true)) return;
+  if (listener_) listener_->Close();
+  ioc_.stop();
+  for (auto& t : io_threads_) t.join();
+  io_threads_.clear();
+  workers_.join();
+}
+
+}  // namespace tinyk8s::apiserver

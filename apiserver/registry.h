@@ -1,0 +1,40 @@
+#pragma once
+// Registry: the table of served resources. Built once at start (builtin_resources.cc) and
+// read-only afterwards, so it is safe to share between threads without locks.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "apiserver/resource.h"
+
+namespace tinyk8s::apiserver {
+
+struct GroupVersions {
+  std::string group;
+  std::vector<std::string> versions;  // preferred first
+};
+
+class Registry {
+ public:
+  // Add registers a resource; the registry keeps the strategy alive.
+  void Add(ResourceInfo info, std::unique_ptr<Strategy> strategy);
+
+  const ResourceInfo* Find(const std::string& group, const std::string& version,
+                           const std::string& plural) const;
+  const ResourceInfo* FindByGroupResource(const std::string& group,
+                                          const std::string& plural) const;
+  const ResourceInfo* FindByKind(const std::string& group, const std::string& kind) const;
+  const std::vector<std::unique_ptr<ResourceInfo>>& resources() const { return resources_; }
+  // Groups in discovery order: core ("") first, then by name.
+  std::vector<GroupVersions> Groups() const;
+
+ private:
+  std::vector<std::unique_ptr<ResourceInfo>> resources_;
+  std::vector<std::unique_ptr<Strategy>> strategies_;
+};
+
+// RegisterBuiltinResources fills the registry with every kind tinyk8s serves.
+void RegisterBuiltinResources(Registry& registry);
+
+}  // namespace tinyk8s::apiserver

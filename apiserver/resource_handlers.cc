@@ -1,0 +1,368 @@
+// Generic verb handlers: get, list, create, update, patch, delete, deletecollection.
+#include "api/json.h"
+#include "api/patch.h"
+#include "api/yaml.h"
+#include "apiserver/api_errors.h"
+#include "apiserver/api_handler.h"
+#include "apiserver/table.h"
+#include "common/base64.h"
+
+namespace tinyk8s::apiserver {
+
+using rapidjson::Document;
+using rapidjson::Value;
+
+namespace {
+
+HttpResponse ObjectResponse(unsigned status, const CachedPtr& obj) {
+  return JsonResponse(status, obj->json);
+}
+
+HttpResponse TableOrObject(const HttpRequest& req, const ResourceInfo& r, const CachedPtr& obj,
+                           const Clock& clock) {
+  if (!WantsTable(req.Header("accept"))) return ObjectResponse(200, obj);
+  TableOptions opts;
+  opts.include = ParseIncludeObject(req.Query("includeObject"));
+  opts.resource_version = std::to_string(obj->revision);
+  HttpResponse resp = JsonResponse(200, RenderTable(r, {obj}, opts, clock.Now()));
+  resp.content_type = kTableContentType;
+  return resp;
+}
+
+struct ContinueToken {
+  storage::Revision revision = 0;
+  std::string start_after;
+};
+
+std::string EncodeContinue(storage::Revision rv, const std::string& key) {
+  Document d;
+  d.SetObject();
+  auto& a = d.GetAllocator();
+  d.AddMember("v", "meta.k8s.io/v1", a);
+  d.AddMember("rv", rv, a);
+  d.AddMember("start", api::MakeString(key, a), a);
+  return Base64Encode(api::ToJson(d));
+}
+
+Result<ContinueToken> DecodeContinue(const std::string& token, const std::string& prefix) {
+  auto raw = Base64Decode(token);
+  if (!raw) return Status::BadRequest("continue key is not valid: illegal base64 data");
+  auto doc = api::ParseJson(*raw);
+  if (!doc.ok() || !doc->IsObject())
+    return Status::BadRequest("continue key is not valid: invalid JSON");
+  ContinueToken t;
+  t.revision = api::GetInt(*doc, {"rv"});
+  t.start_after = api::GetString(*doc, {"start"});
+  if (t.revision <= 0 || t.start_after.rfind(prefix, 0) != 0) {
+    return Status::BadRequest(
+        "continue key is not valid: incorrect encoded start resourceVersion (version "
+        "meta.k8s.io/v1)");
+  }
+  return t;
+}
+
+std::string ListJson(const ResourceInfo& r, const std::vector<CachedPtr>& items,
+                     storage::Revision rv, const std::string& cont, int64_t remaining) {
+  std::string out;
+  size_t size = 128;
+  for (const auto& i : items) size += i->json.size() + 1;
+  out.reserve(size);
+  out += "{\"kind\":\"" + r.ListKind() + "\",\"apiVersion\":\"" + r.ApiVersion() +
+         "\",\"metadata\":{\"resourceVersion\":\"" + std::to_string(rv) + "\"";
+  if (!cont.empty()) {
+    out += ",\"continue\":\"" + cont + "\"";
+    if (remaining > 0) out += ",\"remainingItemCount\":" + std::to_string(remaining);
+  }
+  out += "},\"items\":[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += items[i]->json;
+  }
+  out += "]}";
+  return out;
+}
+
+std::optional<int64_t> ParseInt(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  char* end = nullptr;
+  long long v = std::strtoll(s.c_str(), &end, 10);
+  if (*end != '\0') return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+HttpResponse ApiHandler::GetObject(const Call& c) {
+  if (!c.info.subresource.empty() && c.info.subresource != "status") {
+    return ErrorResponse(MethodNotSupported(c.resource, "get"));
+  }
+  auto obj = objects_.Get(c.resource, c.info.ns, c.info.name);
+  if (!obj.ok()) return ErrorResponse(obj.status());
+  return TableOrObject(c.req, c.resource, *obj, objects_.clock());
+}
+
+HttpResponse ApiHandler::ListObjects(const Call& c) {
+  auto filter = MakeFilter(c);
+  if (!filter.ok()) return ErrorResponse(filter.status());
+  const ResourceInfo& r = c.resource;
+  std::string prefix = r.NamespacePrefix(c.info.ns);
+  std::string rv_param = c.req.Query("resourceVersion");
+  std::string match = c.req.Query("resourceVersionMatch");
+  int64_t limit = 0;
+  if (c.req.HasQuery("limit")) {
+    auto l = ParseInt(c.req.Query("limit"));
+    if (!l || *l < 0)
+      return ErrorResponse(Status::BadRequest("invalid limit: " + c.req.Query("limit")));
+    limit = *l;
+  }
+  std::vector<CachedPtr> items;
+  storage::Revision revision = 0;
+  std::string cont;
+  int64_t remaining = 0;
+  std::optional<int64_t> rv_number;
+  if (!rv_param.empty()) {
+    rv_number = ParseInt(rv_param);
+    if (!rv_number || *rv_number < 0) {
+      return ErrorResponse(Status::BadRequest("invalid resource version: " + rv_param));
+    }
+  }
+  if (c.req.HasQuery("continue") && !c.req.Query("continue").empty()) {
+    auto token = DecodeContinue(c.req.Query("continue"), prefix);
+    if (!token.ok()) return ErrorResponse(token.status());
+    // Later pages read the same snapshot from storage, so pagination stays consistent.
+    auto store_items = objects_.ListAt(prefix, token->revision, token->start_after);
+    if (!store_items.ok()) {
+      if (store_items.status().IsGone()) {
+        return ErrorResponse(Status::Gone(
+            "The provided continue parameter is too old to display a consistent list result. You "
+            "can start a new list without the continue parameter, or use the continue token in "
+            "this response to retrieve the remainder of the results. Continuing with the provided "
+            "token results in an inconsistent list - objects that were created, modified, or "
+            "deleted between the time the first chunk was returned and now may show up in the "
+            "list."));
+      }
+      return ErrorResponse(store_items.status());
+    }
+    items = std::move(store_items).value();
+    revision = token->revision;
+  } else if (rv_number && *rv_number > 0 && match == "Exact" &&
+             *rv_number != objects_.cache().revision()) {
+    auto store_items = objects_.ListAt(prefix, *rv_number, "");
+    if (!store_items.ok()) {
+      if (store_items.status().IsGone()) {
+        return ErrorResponse(Status::Gone("The resourceVersion for the provided list is too old."));
+      }
+      return ErrorResponse(store_items.status());
+    }
+    items = std::move(store_items).value();
+    revision = *rv_number;
+  } else {
+    if (rv_number && *rv_number > 0) {
+      if (!objects_.cache().WaitForRevision(*rv_number, std::chrono::seconds(3))) {
+        return ErrorResponse(Status(StatusCode::kTimeout,
+                                    "Too large resource version: " + rv_param +
+                                        ", current: " + std::to_string(objects_.cache().revision()))
+                                 .WithDetails({"", "", ""}));
+      }
+    } else if (!rv_number) {
+      objects_.cache().WaitFresh();
+    }
+    items = objects_.cache().List(prefix, &revision);
+  }
+  // Filter, then cut the page.
+  std::vector<CachedPtr> page;
+  page.reserve(limit > 0 ? static_cast<size_t>(limit) : items.size());
+  bool filtering = !filter->labels.Empty() || !filter->fields.Empty();
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (filtering && !filter->Matches(*items[i]->doc)) continue;
+    if (limit > 0 && static_cast<int64_t>(page.size()) >= limit) {
+      cont = EncodeContinue(revision, page.back()->key);
+      if (!filtering) remaining = static_cast<int64_t>(items.size() - i);
+      break;
+    }
+    page.push_back(items[i]);
+  }
+  if (WantsTable(c.req.Header("accept"))) {
+    TableOptions opts;
+    opts.include = ParseIncludeObject(c.req.Query("includeObject"));
+    opts.resource_version = std::to_string(revision);
+    opts.continue_token = cont;
+    opts.remaining = remaining;
+    HttpResponse resp = JsonResponse(200, RenderTable(r, page, opts, objects_.clock().Now()));
+    resp.content_type = kTableContentType;
+    return resp;
+  }
+  return JsonResponse(200, ListJson(r, page, revision, cont, remaining));
+}
+
+HttpResponse ApiHandler::CreateObject(const Call& c) {
+  auto body = DecodeBody(c.req);
+  if (!body.ok()) return ErrorResponse(body.status());
+  auto obj =
+      objects_.Create(c.resource, c.info.ns, std::move(body).value(), WriteOptionsFrom(c.req));
+  if (!obj.ok()) return ErrorResponse(obj.status());
+  return ObjectResponse(201, *obj);
+}
+
+HttpResponse ApiHandler::UpdateObject(const Call& c) {
+  if (!c.info.subresource.empty() && c.info.subresource != "status" &&
+      c.info.subresource != "finalize") {
+    return ErrorResponse(MethodNotSupported(c.resource, "update"));
+  }
+  auto body = DecodeBody(c.req);
+  if (!body.ok()) return ErrorResponse(body.status());
+  bool created = false;
+  auto obj = objects_.Update(c.resource, c.info.ns, c.info.name, c.info.subresource,
+                             std::move(body).value(), WriteOptionsFrom(c.req), &created);
+  if (!obj.ok()) return ErrorResponse(obj.status());
+  return ObjectResponse(created ? 201 : 200, *obj);
+}
+
+HttpResponse ApiHandler::PatchObject(const Call& c) {
+  if (!c.info.subresource.empty() && c.info.subresource != "status") {
+    return ErrorResponse(MethodNotSupported(c.resource, "patch"));
+  }
+  std::string ct = c.req.Header("content-type");
+  std::string media = ct.substr(0, ct.find(';'));
+  WriteOptions options = WriteOptionsFrom(c.req);
+  Result<Document> patch = Status::OK();
+  if (media == "application/apply-patch+yaml") {
+    patch = api::YamlToJson(c.req.body);
+  } else if (media == "application/json-patch+json" || media == "application/merge-patch+json" ||
+             media == "application/strategic-merge-patch+json") {
+    patch = api::ParseJson(c.req.body);
+  } else {
+    return ErrorResponse(
+        Status(StatusCode::kUnsupportedMediaType,
+               "the body of the request was in an unknown format - accepted media types include: "
+               "application/json-patch+json, application/merge-patch+json, "
+               "application/apply-patch+yaml, application/strategic-merge-patch+json"));
+  }
+  if (!patch.ok()) return ErrorResponse(patch.status());
+  const Value& p = *patch;
+  if (media == "application/json-patch+json") {
+    if (!p.IsArray()) {
+      return ErrorResponse(Status::BadRequest(
+          "json: cannot unmarshal object into Go value of type jsonpatch.Patch"));
+    }
+  } else if (!p.IsObject()) {
+    return ErrorResponse(Status::BadRequest("the body of the request must be a JSON object"));
+  }
+  if (media == "application/apply-patch+yaml") {
+    // Server-side apply (minimal until managed fields land): create when absent, otherwise merge
+    // the applied configuration into the live object with strategic-merge semantics.
+    auto existing = objects_.Get(c.resource, c.info.ns, c.info.name);
+    if (!existing.ok() && existing.status().IsNotFound() && c.info.subresource.empty()) {
+      Document doc;
+      doc.CopyFrom(p, doc.GetAllocator());
+      std::string body_name = api::GetString(doc, {"metadata", "name"});
+      if (!body_name.empty() && body_name != c.info.name) {
+        return ErrorResponse(Status::BadRequest("the name of the object (" + body_name +
+                                                ") does not match the name on the URL (" +
+                                                c.info.name + ")"));
+      }
+      api::SetString(api::EnsureObject(doc, {"metadata"}, doc.GetAllocator()), "name", c.info.name,
+                     doc.GetAllocator());
+      auto obj = objects_.Create(c.resource, c.info.ns, std::move(doc), options);
+      if (!obj.ok()) return ErrorResponse(obj.status());
+      return ObjectResponse(201, *obj);
+    }
+  }
+  auto meta = api::DefaultPatchMeta();
+  Mutation mutation = [&](Document& doc) -> Status {
+    if (media == "application/json-patch+json") return api::ApplyJsonPatch(doc, p);
+    if (media == "application/merge-patch+json") {
+      api::ApplyMergePatch(doc, p, doc.GetAllocator());
+      return Status::OK();
+    }
+    return api::ApplyStrategicMergePatch(doc, p, doc.GetAllocator(), meta);
+  };
+  auto obj =
+      objects_.Mutate(c.resource, c.info.ns, c.info.name, c.info.subresource, mutation, options);
+  if (!obj.ok()) {
+    Status s = obj.status();
+    if (s.code() == StatusCode::kBadRequest && s.details().name.empty()) {
+      // Patch application failures are reported against the object, like upstream.
+      return ErrorResponse(s);
+    }
+    return ErrorResponse(s);
+  }
+  return ObjectResponse(200, *obj);
+}
+
+namespace {
+Result<DeleteOptions> ParseDeleteOptions(const HttpRequest& req) {
+  DeleteOptions o;
+  if (!req.body.empty()) {
+    TK_ASSIGN_OR_RETURN(Document body, api::ParseJson(req.body));
+    if (!body.IsObject()) return Status::BadRequest("DeleteOptions must be a JSON object");
+    if (const Value* g = api::FindMember(body, "gracePeriodSeconds"); g && g->IsInt64()) {
+      o.grace_period_seconds = g->GetInt64();
+    }
+    o.propagation_policy = api::GetString(body, {"propagationPolicy"});
+    if (const Value* orphan = api::FindMember(body, "orphanDependents");
+        orphan && orphan->IsBool()) {
+      if (o.propagation_policy.empty())
+        o.propagation_policy = orphan->GetBool() ? "Orphan" : "Background";
+    }
+    if (const Value* pre = api::FindMember(body, "preconditions"); pre && pre->IsObject()) {
+      if (const Value* uid = api::FindMember(*pre, "uid"); uid && uid->IsString()) {
+        o.precondition_uid = uid->GetString();
+      }
+      if (const Value* rv = api::FindMember(*pre, "resourceVersion"); rv && rv->IsString()) {
+        o.precondition_resource_version = rv->GetString();
+      }
+    }
+    if (const Value* dry = api::FindMember(body, "dryRun");
+        dry && dry->IsArray() && !dry->Empty()) {
+      o.dry_run = true;
+    }
+  }
+  if (req.HasQuery("gracePeriodSeconds")) {
+    auto g = ParseInt(req.Query("gracePeriodSeconds"));
+    if (!g)
+      return Status::BadRequest("invalid gracePeriodSeconds: " + req.Query("gracePeriodSeconds"));
+    o.grace_period_seconds = *g;
+  }
+  if (req.HasQuery("propagationPolicy")) o.propagation_policy = req.Query("propagationPolicy");
+  if (req.Query("dryRun") == "All") o.dry_run = true;
+  const std::string& p = o.propagation_policy;
+  if (!p.empty() && p != "Background" && p != "Foreground" && p != "Orphan") {
+    return Status::BadRequest("propagationPolicy: Unsupported value: \"" + p +
+                              "\": supported values: \"Foreground\", \"Background\", \"Orphan\"");
+  }
+  return o;
+}
+}  // namespace
+
+HttpResponse ApiHandler::DeleteObject(const Call& c) {
+  if (!c.info.subresource.empty()) return ErrorResponse(MethodNotSupported(c.resource, "delete"));
+  auto options = ParseDeleteOptions(c.req);
+  if (!options.ok()) return ErrorResponse(options.status());
+  auto result = objects_.Delete(c.resource, c.info.ns, c.info.name, *options);
+  if (!result.ok()) return ErrorResponse(result.status());
+  return ObjectResponse(200, result->object);
+}
+
+HttpResponse ApiHandler::DeleteCollection(const Call& c) {
+  auto filter = MakeFilter(c);
+  if (!filter.ok()) return ErrorResponse(filter.status());
+  auto options = ParseDeleteOptions(c.req);
+  if (!options.ok()) return ErrorResponse(options.status());
+  objects_.cache().WaitFresh();
+  storage::Revision rv = 0;
+  std::vector<CachedPtr> deleted;
+  for (const auto& obj : objects_.cache().List(c.resource.NamespacePrefix(c.info.ns), &rv)) {
+    if (!filter->Matches(*obj->doc)) continue;
+    auto result = objects_.Delete(c.resource, api::GetString(*obj->doc, {"metadata", "namespace"}),
+                                  api::GetString(*obj->doc, {"metadata", "name"}), *options);
+    if (result.ok()) {
+      deleted.push_back(result->object);
+    } else if (!result.status().IsNotFound()) {
+      return ErrorResponse(result.status());
+    }
+  }
+  return JsonResponse(200, ListJson(c.resource, deleted, objects_.cache().revision(), "", 0));
+}
+
+}  // namespace tinyk8s::apiserver

@@ -1,0 +1,24 @@
+#pragma once
+// Factories of the per-kind strategies registered by builtin_resources.cc.
+
+#include <memory>
+
+#include "apiserver/resource.h"
+
+namespace tinyk8s::apiserver {
+
+std::unique_ptr<Strategy> NewPodStrategy();
+std::unique_ptr<Strategy> NewDaemonSetStrategy();
+std::unique_ptr<Strategy> NewNamespaceStrategy();
+std::unique_ptr<Strategy> NewNodeStrategy();
+std::unique_ptr<Strategy> NewServiceStrategy();
+std::unique_ptr<Strategy> NewPriorityClassStrategy();
+std::unique_ptr<Strategy> NewControllerRevisionStrategy();
+std::unique_ptr<Strategy> NewEventStrategy();
+std::unique_ptr<Strategy> NewEventsV1Strategy();
+std::unique_ptr<Strategy> NewLeaseStrategy();
+std::unique_ptr<Strategy> NewEndpointsStrategy();
+std::unique_ptr<Strategy> NewEndpointSliceStrategy();
+std::unique_ptr<Strategy> NewConfigMapStrategy();
+
+}  // namespace tinyk8s::apiserver

@@ -1,0 +1,294 @@
+#include "apiserver/watch_cache.h"
+
+#include <algorithm>
+
+#include "api/json.h"
+#include "common/logging.h"
+
+namespace tinyk8s::apiserver {
+
+namespace {
+void StampResourceVersion(rapidjson::Document& doc, storage::Revision revision) {
+  auto& a = doc.GetAllocator();
+  auto& meta = api::EnsureObject(doc, {"metadata"}, a);
+  api::SetString(meta, "resourceVersion", std::to_string(revision), a);
+}
+
+bool HasPrefix(const std::string& s, const std::string& prefix) {
+  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
+}
+}  // namespace
+
+Result<CachedPtr> MakeCachedObject(const std::string& key, const std::string& value,
+                                   storage::Revision revision) {
+  TK_ASSIGN_OR_RETURN(rapidjson::Document doc, api::ParseJson(value));
+  if (!doc.IsObject()) return Status::Internal("stored value of " + key + " is not an object");
+  return MakeCachedObject(key, std::move(doc), revision);
+}
+
+CachedPtr MakeCachedObject(const std::string& key, rapidjson::Document doc,
+                           storage::Revision revision) {
+  StampResourceVersion(doc, revision);
+  auto obj = std::make_shared<CachedObject>();
+  obj->key = key;
+  obj->revision = revision;
+  obj->json = api::ToJson(doc);
+  obj->doc = std::make_shared<const rapidjson::Document>(std::move(doc));
+  return obj;
+}
+
+WatchCache::WatchCache(storage::Store& store, Options options) : store_(store), options_(options) {}
+
+Result<std::unique_ptr<WatchCache>> WatchCache::Start(storage::Store& store, Options options) {
+  std::unique_ptr<WatchCache> cache(new WatchCache(store, options));
+  TK_RETURN_IF_ERROR(cache->Relist());
+  cache->thread_ = std::thread([c = cache.get()] { c->Run(); });
+  return cache;
+}
+
+WatchCache::~WatchCache() {
+  stopping_ = true;
+  if (store_watch_) store_watch_->Cancel();
+  if (thread_.joinable()) thread_.join();
+  std::vector<WatcherEntry> watchers;
+  {
+    std::lock_guard lock(mu_);
+    watchers.swap(watchers_);
+  }
+  for (auto& w : watchers) w.watcher->Closed(Status::Unavailable("server is shutting down"));
+}
+
+Status WatchCache::Relist() {
+  storage::ListOptions opts;
+  TK_ASSIGN_OR_RETURN(storage::ListResult list, store_.List("/registry/", opts));
+  std::map<std::string, CachedPtr> objects;
+  for (auto& kv : list.items) {
+    auto obj = MakeCachedObject(kv.key, kv.value, kv.mod_revision);
+    if (!obj.ok()) {
+      TK_LOG_ERROR << "skipping unreadable object " << kv.key << ": " << obj.status().message();
+      continue;
+    }
+    objects.emplace_hint(objects.end(), kv.key, std::move(obj).value());
+  }
+  TK_ASSIGN_OR_RETURN(store_watch_, store_.WatchPrefix("/registry/", list.revision));
+  std::vector<WatcherEntry> dropped;
+  {
+    std::lock_guard lock(mu_);
+    objects_.swap(objects);
+    events_.clear();
+    revision_ = list.revision;
+    oldest_ = list.revision;
+    dropped.swap(watchers_);
+  }
+  for (auto& w : dropped) w.watcher->Closed(Status::Gone("watch cache was re-initialised"));
+  cv_.notify_all();
+  return Status::OK();
+}
+
+void WatchCache::Run() {
+  std::vector<storage::WatchEvent> batch;
+  while (!stopping_) {
+    batch.clear();
+    Status s = store_watch_->Next(&batch, std::chrono::milliseconds(200));
+    if (!batch.empty()) Apply(batch);
+    if (!s.ok()) {
+      if (stopping_) break;
+      TK_LOG_WARN << "storage watch ended (" << s.message() << "); re-listing";
+      Status r = Relist();
+      if (!r.ok()) {
+        TK_LOG_ERROR << "re-list failed: " << r.message();
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+  }
+}
+
+void WatchCache::Apply(std::vector<storage::WatchEvent>& batch) {
+  std::vector<CacheEvent> fresh;
+  fresh.reserve(batch.size());
+  // Parse outside the lock; only this thread mutates objects_, so reading prev is safe.
+  for (auto& ev : batch) {
+    CacheEvent ce;
+    ce.revision = ev.kv.mod_revision;
+    CachedPtr prev;
+    {
+      std::lock_guard lock(mu_);
+      auto it = objects_.find(ev.kv.key);
+      if (it != objects_.end()) prev = it->second;
+    }
+    // Events within one batch may touch the same key: prefer the batch's own latest state.
+    for (auto it = fresh.rbegin(); it != fresh.rend(); ++it) {
+      if (it->object && it->object->key == ev.kv.key) {
+        prev = it->type == CacheEvent::Type::kDeleted ? nullptr : it->object;
+        break;
+      }
+    }
+    if (ev.type == storage::EventType::kDelete) {
+      if (!prev) continue;
+      rapidjson::Document doc;
+      doc.CopyFrom(*prev->doc, doc.GetAllocator());
+      ce.type = CacheEvent::Type::kDeleted;
+      ce.object = MakeCachedObject(ev.kv.key, std::move(doc), ev.kv.mod_revision);
+      ce.prev = prev;
+    } else {
+      auto obj = MakeCachedObject(ev.kv.key, ev.kv.value, ev.kv.mod_revision);
+      if (!obj.ok()) {
+        TK_LOG_ERROR << "unreadable object " << ev.kv.key << ": " << obj.status().message();
+        continue;
+      }
+      ce.type = prev ? CacheEvent::Type::kModified : CacheEvent::Type::kAdded;
+      ce.object = std::move(obj).value();
+      ce.prev = prev;
+    }
+    fresh.push_back(std::move(ce));
+  }
+  storage::Revision last = batch.back().kv.mod_revision;
+  std::vector<std::shared_ptr<CacheWatcher>> closed;
+  {
+    std::lock_guard lock(mu_);
+    size_t first = events_.size();
+    for (auto& ce : fresh) {
+      if (ce.type == CacheEvent::Type::kDeleted) {
+        objects_.erase(ce.object->key);
+      } else {
+        objects_[ce.object->key] = ce.object;
+      }
+      events_.push_back(std::move(ce));
+    }
+    while (events_.size() > options_.event_window) {
+      oldest_ = events_.front().revision;
+      events_.pop_front();
+      if (first > 0) --first;
+    }
+    revision_ = std::max(revision_, last);
+    // Fan out: each watcher gets the new events under its prefix.
+    std::vector<const CacheEvent*> mine;
+    for (size_t i = 0; i < watchers_.size();) {
+      mine.clear();
+      for (size_t e = first; e < events_.size(); ++e) {
+        if (HasPrefix(events_[e].object->key, watchers_[i].prefix)) mine.push_back(&events_[e]);
+      }
+      if (!mine.empty() && !watchers_[i].watcher->Deliver(mine)) {
+        closed.push_back(watchers_[i].watcher);
+        watchers_[i] = std::move(watchers_.back());
+        watchers_.pop_back();
+        continue;
+      }
+      ++i;
+    }
+  }
+  cv_.notify_all();
+  (void)closed;  // released outside the lock
+}
+
+bool WatchCache::WaitForRevision(storage::Revision revision, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  return cv_.wait_for(lock, timeout, [&] { return revision_ >= revision; });
+}
+
+bool WatchCache::WaitFresh(std::chrono::milliseconds timeout) {
+  return WaitForRevision(store_.CurrentRevision(), timeout);
+}
+
+CachedPtr WatchCache::Get(const std::string& key) const {
+  std::lock_guard lock(mu_);
+  auto it = objects_.find(key);
+  return it == objects_.end() ? nullptr : it->second;
+}
+
+std::vector<CachedPtr> WatchCache::List(const std::string& prefix,
+                                        storage::Revision* revision) const {
+  bool more;
+  size_t remaining;
+  return ListPage(prefix, "", 0, revision, &more, &remaining);
+}
+
+std::vector<CachedPtr> WatchCache::ListPage(const std::string& prefix,
+                                            const std::string& start_after, size_t limit,
+                                            storage::Revision* revision, bool* more,
+                                            size_t* remaining) const {
+  std::vector<CachedPtr> out;
+  std::lock_guard lock(mu_);
+  auto it = start_after.empty() ? objects_.lower_bound(prefix) : objects_.upper_bound(start_after);
+  *more = false;
+  *remaining = 0;
+  for (; it != objects_.end() && HasPrefix(it->first, prefix); ++it) {
+    if (limit > 0 && out.size() >= limit) {
+      *more = true;
+      for (; it != objects_.end() && HasPrefix(it->first, prefix); ++it) ++*remaining;
+      break;
+    }
+    out.push_back(it->second);
+  }
+  if (revision) *revision = revision_;
+  return out;
+}
+
+size_t WatchCache::Count(const std::string& prefix) const {
+  std::lock_guard lock(mu_);
+  size_t n = 0;
+  for (auto it = objects_.lower_bound(prefix); it != objects_.end() && HasPrefix(it->first, prefix);
+       ++it) {
+    ++n;
+  }
+  return n;
+}
+
+Result<storage::Revision> WatchCache::Watch(const std::string& prefix,
+                                            std::optional<storage::Revision> after,
+                                            std::shared_ptr<CacheWatcher> watcher) {
+  std::lock_guard lock(mu_);
+  std::vector<CacheEvent> synthetic;
+  std::vector<const CacheEvent*> replay;
+  if (!after) {
+    for (auto it = objects_.lower_bound(prefix);
+         it != objects_.end() && HasPrefix(it->first, prefix); ++it) {
+      CacheEvent ce;
+      ce.type = CacheEvent::Type::kAdded;
+      ce.revision = it->second->revision;
+      ce.object = it->second;
+      synthetic.push_back(std::move(ce));
+    }
+    for (auto& ce : synthetic) replay.push_back(&ce);
+  } else {
+    if (*after < oldest_) {
+      return Status::Gone("too old resource version: " + std::to_string(*after) + " (" +
+                          std::to_string(oldest_) + ")");
+    }
+    // Events are in revision order: binary search the first one after `after`.
+    auto it =
+        std::upper_bound(events_.begin(), events_.end(), *after,
+                         [](storage::Revision r, const CacheEvent& e) { return r < e.revision; });
+    for (; it != events_.end(); ++it) {
+      if (HasPrefix(it->object->key, prefix)) replay.push_back(&*it);
+    }
+  }
+  if (!replay.empty() && !watcher->Deliver(replay)) return revision_;
+  watchers_.push_back({prefix, std::move(watcher)});
+  return revision_;
+}
+
+void WatchCache::Unwatch(const CacheWatcher* watcher) {
+  std::shared_ptr<CacheWatcher> keep;  // destroyed after the lock is released
+  std::lock_guard lock(mu_);
+  for (size_t i = 0; i < watchers_.size(); ++i) {
+    if (watchers_[i].watcher.get() == watcher) {
+      keep = std::move(watchers_[i].watcher);
+      watchers_[i] = std::move(watchers_.back());
+      watchers_.pop_back();
+      return;
+    }
+  }
+}
+
+storage::Revision WatchCache::revision() const {
+  std::lock_guard lock(mu_);
+  return revision_;
+}
+
+storage::Revision WatchCache::oldest_revision() const {
+  std::lock_guard lock(mu_);
+  return oldest_;
+}
+
+}  // namespace tinyk8s::apiserver

@@ -1,0 +1,135 @@
+// `tinyk8s server` (API server plus supervised co-processes) and `tinyk8s apiserver`.
+#include <signal.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "apiserver/server.h"
+#include "cmd/commands.h"
+#include "common/logging.h"
+
+namespace tinyk8s::cmd {
+
+namespace {
+
+struct ServerFlags {
+  std::string data_dir = "./tinyk8s-data";
+  std::string listen = "127.0.0.1:6443";
+  std::string dns_listen = "127.0.0.1:10053";
+  int nodes = 0;
+  std::string node_cpu = "4";
+  std::string node_memory = "8Gi";
+  int node_pods = 110;
+  std::vector<std::string> disable;
+  bool ephemeral = false;
+  std::string port_file;
+};
+
+void AddApiServerFlags(CLI::App* cmd, ServerFlags& f) {
+  cmd->add_option("--data-dir", f.data_dir, "directory for the database and kubeconfig")
+      ->capture_default_str();
+  cmd->add_option("--listen", f.listen, "API server address HOST:PORT (port 0 picks a free one)")
+      ->capture_default_str();
+  cmd->add_flag(
+      "--ephemeral", f.ephemeral,
+      "keep state in a temporary directory removed on exit, without fsync (test clusters)");
+  cmd->add_option("--port-file", f.port_file, "write the bound API port to this file once serving");
+}
+
+int RunApiServer(const ServerFlags& f, const char* component) {
+  log::SetComponent(component);
+  apiserver::ApiServerOptions o;
+  if (!ParseHostPort(f.listen, &o.host, &o.port)) {
+    std::cerr << "invalid --listen " << f.listen << ": expected HOST:PORT\n";
+    return 2;
+  }
+  std::string temp_dir;
+  o.data_dir = f.data_dir;
+  if (f.ephemeral) {
+    char tmpl[] = "/tmp/tinyk8s-ephemeral-XXXXXX";
+    if (!::mkdtemp(tmpl)) {
+      std::cerr << "cannot create a temporary directory\n";
+      return 1;
+    }
+    temp_dir = tmpl;
+    o.data_dir = temp_dir;
+    o.durable = false;
+  }
+  // Signals are taken synchronously by WaitForTermination; block them in every thread.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  auto server = apiserver::ApiServer::Start(o);
+  if (!server.ok()) {
+    TK_LOG_ERROR << "cannot start: " << server.status().message();
+    if (!temp_dir.empty()) std::filesystem::remove_all(temp_dir);
+    return 1;
+  }
+  std::string kubeconfig = o.data_dir + "/kubeconfig";
+  if (!WriteKubeconfig(kubeconfig, (*server)->url())) {
+    TK_LOG_ERROR << "cannot write " << kubeconfig;
+  }
+  if (!f.port_file.empty()) {
+    std::ofstream(f.port_file + ".tmp") << (*server)->port() << "\n";
+    std::filesystem::rename(f.port_file + ".tmp", f.port_file);
+  }
+  std::cout << "tinyk8s is ready. Use it with:\n  kubectl --kubeconfig "
+            << std::filesystem::absolute(kubeconfig).string() << " get nodes" << std::endl;
+  WaitForTermination();
+  TK_LOG_INFO << "shutting down";
+  (*server)->Stop();
+  server->reset();
+  if (!temp_dir.empty()) std::filesystem::remove_all(temp_dir);
+  return 0;
+}
+
+}  // namespace
+
+void RegisterServerCommands(CLI::App& app, int* exit_code) {
+  auto flags = std::make_shared<ServerFlags>();
+  CLI::App* server =
+      app.add_subcommand("server", "run the API server and supervise the co-processes");
+  AddApiServerFlags(server, *flags);
+  server->add_option("--dns-listen", flags->dns_listen, "cluster DNS address HOST:PORT")
+      ->capture_default_str();
+  server->add_option("--nodes", flags->nodes, "number of simulated nodes")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
+  server->add_option("--node-cpu", flags->node_cpu, "cpu capacity of each simulated node")
+      ->capture_default_str();
+  server->add_option("--node-memory", flags->node_memory, "memory capacity of each simulated node")
+      ->capture_default_str();
+  server->add_option("--node-pods", flags->node_pods, "pod capacity of each simulated node")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  server
+      ->add_option("--disable", flags->disable,
+                   "co-processes not to start: controllers,scheduler,dns")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"controllers", "scheduler", "dns"}));
+  server->callback([flags, exit_code] {
+    std::string host;
+    uint16_t port;
+    if (!ParseHostPort(flags->dns_listen, &host, &port)) {
+      std::cerr << "invalid --dns-listen " << flags->dns_listen << ": expected HOST:PORT\n";
+      *exit_code = 2;
+      return;
+    }
+    // Co-processes (controller manager, scheduler, DNS, node agent) are supervised here once
+    // they exist; none is built yet, so only the API server runs.
+    *exit_code = RunApiServer(*flags, "server");
+  });
+
+  auto api_flags = std::make_shared<ServerFlags>();
+  CLI::App* apiserver = app.add_subcommand("apiserver", "run only the API server");
+  AddApiServerFlags(apiserver, *api_flags);
+  apiserver->callback(
+      [api_flags, exit_code] { *exit_code = RunApiServer(*api_flags, "apiserver"); });
+}
+
+}  // namespace tinyk8s::cmd

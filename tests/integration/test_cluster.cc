@@ -1,0 +1,200 @@
+#include "tests/integration/test_cluster.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+namespace tinyk8s::testing {
+
+namespace {
+std::string BinaryPath() {
+  const char* b = std::getenv("TINYK8S_BINARY");
+  return b ? b : TINYK8S_BINARY_PATH;
+}
+}  // namespace
+
+void SleepMillis(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& stdin_data,
+                         int timeout_seconds) {
+  CommandResult result;
+  int in_pipe[2], out_pipe[2], err_pipe[2];
+  if (pipe(in_pipe) || pipe(out_pipe) || pipe(err_pipe)) return result;
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(in_pipe[0], 0);
+    dup2(out_pipe[1], 1);
+    dup2(err_pipe[1], 2);
+    for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]})
+      close(fd);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(in_pipe[0]);
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  if (!stdin_data.empty()) {
+    size_t off = 0;
+    while (off < stdin_data.size()) {
+      ssize_t n = write(in_pipe[1], stdin_data.data() + off, stdin_data.size() - off);
+      if (n <= 0) break;
+      off += static_cast<size_t>(n);
+    }
+  }
+  close(in_pipe[1]);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  int open_fds = 2;
+  char buf[65536];
+  bool killed = false;
+  while (open_fds > 0) {
+    int remaining = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         deadline - std::chrono::steady_clock::now())
+                                         .count());
+    if (remaining <= 0) {
+      kill(pid, SIGKILL);
+      killed = true;
+      break;
+    }
+    if (poll(fds, 2, remaining) <= 0) continue;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      ssize_t n = read(fds[i].fd, buf, sizeof buf);
+      if (n <= 0) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      } else {
+        (i == 0 ? result.out : result.err).append(buf, static_cast<size_t>(n));
+      }
+    }
+  }
+  for (auto& f : fds) {
+    if (f.fd >= 0) close(f.fd);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  result.exit_code =
+      killed ? -1 : (WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  return result;
+}
+
+TestCluster::TestCluster(std::vector<std::string> extra_args) {
+  char tmpl[] = "/tmp/tinyk8s-test-XXXXXX";
+  if (!mkdtemp(tmpl)) return;
+  dir_ = tmpl;
+  std::string port_file = dir_ + "/port";
+  std::vector<std::string> argv = {BinaryPath()};
+  if (extra_args.empty() || extra_args[0].rfind("--", 0) == 0) argv.push_back("server");
+  for (auto& a : extra_args) argv.push_back(a);
+  for (const std::string& a : std::vector<std::string>{"--data-dir", dir_ + "/data", "--listen",
+                                                       "127.0.0.1:0", "--port-file", port_file}) {
+    argv.push_back(a);
+  }
+  pid_ = fork();
+  if (pid_ == 0) {
+    int log = open((dir_ + "/server.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(log, 1);
+    dup2(log, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  for (int i = 0; i < 400 && port_ == 0; ++i) {
+    std::ifstream in(port_file);
+    int p = 0;
+    if (in >> p && p > 0) port_ = p;
+    if (port_ == 0) SleepMillis(25);
+  }
+}
+
+TestCluster::~TestCluster() {
+  Stop();
+  if (!dir_.empty() && !std::getenv("TINYK8S_KEEP_TEST_DIR")) std::filesystem::remove_all(dir_);
+}
+
+int TestCluster::Stop() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  for (int i = 0; i < 200; ++i) {
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    SleepMillis(50);
+  }
+  kill(pid_, SIGKILL);
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return -1;
+}
+
+bool TestCluster::KubectlAvailable(const std::string& version) {
+  return access(("/usr/lib/google-cloud-sdk/bin/kubectl." + version).c_str(), X_OK) == 0;
+}
+
+CommandResult TestCluster::Kubectl(const std::string& version, const std::vector<std::string>& args,
+                                   const std::string& stdin_data, int timeout_seconds) const {
+  std::vector<std::string> argv = {"/usr/lib/google-cloud-sdk/bin/kubectl." + version,
+                                   "--kubeconfig=" + kubeconfig(),
+                                   "--cache-dir=" + dir_ + "/kubectl-cache-" + version};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv, stdin_data, timeout_seconds);
+}
+
+HttpResult TestCluster::Http(const std::string& method, const std::string& target,
+                             const std::string& body, const std::string& content_type,
+                             const std::string& accept) const {
+  namespace beast = boost::beast;
+  namespace http = beast::http;
+  HttpResult result;
+  try {
+    boost::asio::io_context ioc;
+    beast::tcp_stream stream(ioc);
+    stream.expires_after(std::chrono::seconds(30));
+    stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
+                                                  static_cast<unsigned short>(port_)));
+    http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::accept, accept);
+    if (!body.empty()) req.set(http::field::content_type, content_type);
+    req.body() = body;
+    req.prepare_payload();
+    http::write(stream, req);
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(256 * 1024 * 1024);
+    http::read(stream, buffer, parser);
+    result.status = static_cast<int>(parser.get().result_int());
+    result.body = parser.get().body();
+    result.content_type = std::string(parser.get()[http::field::content_type]);
+    beast::error_code ec;
+    stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
+  } catch (const std::exception& e) {
+    result.status = -1;
+    result.body = e.what();
+  }
+  return result;
+}
+
+}  // namespace tinyk8s::testing

@@ -1,0 +1,75 @@
+#pragma once
+// TestCluster starts the real tinyk8s binary on a free loopback port in a temporary directory
+// and drives it with the installed kubectl binaries and raw HTTP. Cleans up its processes.
+
+#include <string>
+#include <vector>
+
+namespace tinyk8s::testing {
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// RunCommand runs argv with optional stdin, capturing stdout and stderr; kills it after
+// timeout_seconds (exit_code -1).
+CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& stdin_data = "",
+                         int timeout_seconds = 60);
+
+struct HttpResult {
+  int status = 0;
+  std::string body;
+  std::string content_type;
+};
+
+class TestCluster {
+ public:
+  // Starts `tinyk8s <subcommand> ...extra_args` (subcommand "server" by default).
+  explicit TestCluster(std::vector<std::string> extra_args = {});
+  ~TestCluster();
+
+  bool ok() const { return port_ > 0; }
+  int port() const { return port_; }
+  const std::string& dir() const { return dir_; }
+  std::string kubeconfig() const { return dir_ + "/data/kubeconfig"; }
+
+  // Kubectl runs /usr/lib/google-cloud-sdk/bin/kubectl.<version> with this cluster's
+  // kubeconfig and its own discovery cache.
+  CommandResult Kubectl(const std::string& version, const std::vector<std::string>& args,
+                        const std::string& stdin_data = "", int timeout_seconds = 60) const;
+  CommandResult Kubectl(const std::vector<std::string>& args,
+                        const std::string& stdin_data = "") const {
+    return Kubectl("1.32", args, stdin_data);
+  }
+
+  HttpResult Http(const std::string& method, const std::string& target,
+                  const std::string& body = "",
+                  const std::string& content_type = "application/json",
+                  const std::string& accept = "application/json") const;
+
+  // Stop sends SIGTERM and returns the exit status (0 expected).
+  int Stop();
+
+  static bool KubectlAvailable(const std::string& version);
+
+ private:
+  std::string dir_;
+  int pid_ = -1;
+  int port_ = 0;
+};
+
+void SleepMillis(int ms);
+
+// WaitFor polls `condition` every 50 ms until it holds or `seconds` pass.
+template <typename F>
+bool WaitFor(F condition, double seconds = 20) {
+  for (int i = 0; i < static_cast<int>(seconds * 20); ++i) {
+    if (condition()) return true;
+    SleepMillis(50);
+  }
+  return condition();
+}
+
+}  // namespace tinyk8s::testing
