@@ -144,8 +144,12 @@ class ServiceStrategy final : public Strategy {
       for (const auto& p : ps->GetArray()) {
         if (!ports.empty()) ports += ",";
         ports += std::to_string(api::GetInt(p, {"port"}));
-        if (int64_t np = api::GetInt(p, {"nodePort"}); np > 0) ports += ":" + std::to_string(np);
-        ports += "/" + api::GetString(p, {"protocol"}, "TCP");
+        if (int64_t np = api::GetInt(p, {"nodePort"}); np > 0) {
+          ports.push_back(':');
+          ports.append(std::to_string(np));
+        }
+        ports.push_back('/');
+        ports.append(api::GetString(p, {"protocol"}, "TCP"));
       }
     }
     std::string selector;
