@@ -1,5 +1,8 @@
 #include "apiserver/field_errors.h"
 
+// GCC 12 reports a false -Wrestrict inside std::string concatenation here (GCC bug 105329).
+#pragma GCC diagnostic ignored "-Wrestrict"
+
 #include "api/json.h"
 
 namespace tinyk8s::apiserver {

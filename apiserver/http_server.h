@@ -62,7 +62,7 @@ struct HttpServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 6443;  // 0 = pick a free port
   int io_threads = 2;
-  int worker_threads = 16;
+  int worker_threads = 64;
   size_t body_limit = 3 * 1024 * 1024;
   std::chrono::seconds request_timeout{60};
 };

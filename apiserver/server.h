@@ -18,7 +18,7 @@ struct ApiServerOptions {
   bool durable = true;  // false for --ephemeral: no fsync
   std::string host = "127.0.0.1";
   uint16_t port = 6443;  // 0 = any free port
-  int worker_threads = 16;
+  int worker_threads = 64;
 };
 
 class ApiServer {

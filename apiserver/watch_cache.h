@@ -62,7 +62,9 @@ class CacheWatcher {
 class WatchCache {
  public:
   struct Options {
-    size_t event_window = 200000;  // events kept for resuming watches
+    // Events kept for resuming watches (older resourceVersions get 410 and re-list). Bounded so
+    // that heartbeat churn (leases, node status) cannot pin many old object versions.
+    size_t event_window = 50000;
   };
   // Start lists the whole store and begins following it.
   static Result<std::unique_ptr<WatchCache>> Start(storage::Store& store, Options options);

@@ -126,8 +126,7 @@ class Client {
   virtual Result<ObjectPtr> Get(const Resource& r, std::string_view ns, std::string_view name) = 0;
   // Get on a subresource (e.g. "status", "scale").
   virtual Result<ObjectPtr> GetSubresource(const Resource& r, std::string_view ns,
-                                           std::string_view name,
-                                           std::string_view subresource) = 0;
+                                           std::string_view name, std::string_view subresource) = 0;
 
   // List returns all matching objects (pages followed internally). kBadRequest for a bad
   // selector, kGone if resource_version is too old.

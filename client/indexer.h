@@ -51,7 +51,9 @@ class Indexer {
 
   // Get returns the object with `key`, or nullptr.
   ObjectPtr Get(const ObjectKey& key) const;
-  ObjectPtr Get(std::string_view ns, std::string_view name) const { return Get({std::string(ns), std::string(name)}); }
+  ObjectPtr Get(std::string_view ns, std::string_view name) const {
+    return Get({std::string(ns), std::string(name)});
+  }
   // List returns every object (unordered).
   std::vector<ObjectPtr> List() const;
   std::vector<ObjectKey> ListKeys() const;
@@ -78,8 +80,7 @@ class Indexer {
   std::unordered_map<ObjectKey, ObjectPtr> items_;
   Indexers indexers_;
   // index name -> value -> keys
-  std::map<std::string, std::unordered_map<std::string, std::unordered_set<ObjectKey>>,
-           std::less<>>
+  std::map<std::string, std::unordered_map<std::string, std::unordered_set<ObjectKey>>, std::less<>>
       indices_;
 };
 

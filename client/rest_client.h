@@ -52,8 +52,8 @@ class RestClient final : public Client {
                           const ListOptions& options = {}) override;
   Result<ObjectPtr> Create(const Resource& r, std::string_view ns, const rapidjson::Value& obj,
                            const WriteOptions& options = {}) override;
-  Result<ObjectPtr> CreateSubresource(const Resource& r, std::string_view ns,
-                                      std::string_view name, std::string_view subresource,
+  Result<ObjectPtr> CreateSubresource(const Resource& r, std::string_view ns, std::string_view name,
+                                      std::string_view subresource,
                                       const rapidjson::Value& body) override;
   Result<ObjectPtr> Update(const Resource& r, const rapidjson::Value& obj,
                            std::string_view subresource = "",

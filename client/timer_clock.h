@@ -26,7 +26,8 @@ class TimerClock : public Clock {
 
   // AfterFunc runs `fn` once, on a clock-owned thread (RealTimerClock) or on the thread that
   // advances the time (FakeClock), `delay` after now (measured on Monotonic()). `fn` must be
-  // quick and must not call Cancel on its own timer.
+  // quick and must not call Cancel on its own timer. `fn` never runs inside AfterFunc itself,
+  // so callers may hold locks that `fn` takes.
   virtual std::shared_ptr<Timer> AfterFunc(std::chrono::nanoseconds delay,
                                            std::function<void()> fn) = 0;
 };

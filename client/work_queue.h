@@ -126,7 +126,6 @@ class WorkQueue {
       state_->cv.notify_one();
     }
     if (state_->shutting_down) state_->cv.notify_all();  // ShutDownWithDrain waits for this
-
   }
 
   // ShutDown makes Add a no-op, drops delayed keys and wakes every Get. Idempotent.

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -132,7 +133,50 @@ TestCluster::~TestCluster() {
   if (!dir_.empty() && !std::getenv("TINYK8S_KEEP_TEST_DIR")) std::filesystem::remove_all(dir_);
 }
 
+namespace {
+int TerminateAndWait(int pid) {
+  kill(pid, SIGTERM);
+  int status = 0;
+  for (int i = 0; i < 200; ++i) {
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    SleepMillis(50);
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  return -1;
+}
+}  // namespace
+
+int TestCluster::Spawn(const std::vector<std::string>& args, const std::string& log_name) {
+  std::vector<std::string> argv = {BinaryPath()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::string log_path = dir_ + "/" + log_name + ".log";
+  int pid = fork();
+  if (pid == 0) {
+    int log = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(log, 1);
+    dup2(log, 2);
+    std::vector<char*> cargs;
+    for (const auto& a : argv) cargs.push_back(const_cast<char*>(a.c_str()));
+    cargs.push_back(nullptr);
+    execv(cargs[0], cargs.data());
+    _exit(127);
+  }
+  spawned_.push_back(pid);
+  return pid;
+}
+
+int TestCluster::StopSpawned(int pid) {
+  auto it = std::find(spawned_.begin(), spawned_.end(), pid);
+  if (it == spawned_.end()) return -1;
+  spawned_.erase(it);
+  return TerminateAndWait(pid);
+}
+
 int TestCluster::Stop() {
+  while (!spawned_.empty()) StopSpawned(spawned_.back());
   if (pid_ <= 0) return -1;
   kill(pid_, SIGTERM);
   int status = 0;

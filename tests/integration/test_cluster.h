@@ -49,8 +49,14 @@ class TestCluster {
                   const std::string& content_type = "application/json",
                   const std::string& accept = "application/json") const;
 
-  // Stop sends SIGTERM and returns the exit status (0 expected).
+  // Stop sends SIGTERM and returns the exit status (0 expected). Also stops spawned processes.
   int Stop();
+
+  // Spawn starts another `tinyk8s` process (e.g. {"nodes", "--kubeconfig", ...}) whose output
+  // goes to <dir>/<log_name>.log; it is stopped with the cluster. Returns its pid.
+  int Spawn(const std::vector<std::string>& args, const std::string& log_name);
+  // StopSpawned sends SIGTERM to a spawned process and returns its exit status.
+  int StopSpawned(int pid);
 
   static bool KubectlAvailable(const std::string& version);
 
@@ -58,6 +64,7 @@ class TestCluster {
   std::string dir_;
   int pid_ = -1;
   int port_ = 0;
+  std::vector<int> spawned_;
 };
 
 void SleepMillis(int ms);

@@ -1,0 +1,271 @@
+// apiserver_bench: figures for issue #3. Starts the real `tinyk8s apiserver` binary and measures
+// over loopback HTTP: start-to-/readyz (empty data dir and with 10k stored pods), idle RSS,
+// pod creates/s with 1 and 64 concurrent clients, LIST of 10k pods (p50/p99) and watch event
+// latency with 1,000 watchers. Prints figures; never fails on time.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = boost::asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+// Conn is one keep-alive HTTP connection.
+class Conn {
+ public:
+  explicit Conn(int port) : stream_(ioc_) {
+    stream_.connect(tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
+                                  static_cast<unsigned short>(port)));
+    stream_.socket().set_option(tcp::no_delay(true));
+  }
+  int Request(http::verb verb, const std::string& target, const std::string& body,
+              std::string* out = nullptr) {
+    http::request<http::string_body> req{verb, target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::content_type, "application/json");
+    req.keep_alive(true);
+    req.body() = body;
+    req.prepare_payload();
+    http::write(stream_, req);
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(1ull << 31);
+    http::read(stream_, buffer_, parser);
+    if (out) *out = std::move(parser.get().body());
+    return static_cast<int>(parser.get().result_int());
+  }
+  beast::tcp_stream& stream() { return stream_; }
+  beast::flat_buffer& buffer() { return buffer_; }
+
+ private:
+  boost::asio::io_context ioc_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+};
+
+struct Server {
+  int pid = -1;
+  int port = 0;
+};
+
+Server StartServer(const std::string& binary, const std::string& dir, Clock::time_point* ready_at) {
+  std::string port_file = dir + "/port";
+  std::filesystem::remove(port_file);
+  Server s;
+  s.pid = fork();
+  if (s.pid == 0) {
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    execl(binary.c_str(), binary.c_str(), "apiserver", "--data-dir", (dir + "/data").c_str(),
+          "--listen", "127.0.0.1:0", "--port-file", port_file.c_str(), nullptr);
+    _exit(127);
+  }
+  while (s.port == 0) {
+    std::ifstream in(port_file);
+    if (!(in >> s.port)) {
+      s.port = 0;
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  }
+  // Poll /readyz until 200.
+  for (;;) {
+    try {
+      Conn c(s.port);
+      if (c.Request(http::verb::get, "/readyz", "") == 200) break;
+    } catch (...) {
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  *ready_at = Clock::now();
+  return s;
+}
+
+void StopServer(Server& s) {
+  kill(s.pid, SIGTERM);
+  int status;
+  waitpid(s.pid, &status, 0);
+}
+
+long RssKiB(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
+}
+
+std::string PodJson(const std::string& name) {
+  return R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":")" + name +
+         R"(","namespace":"default","labels":{"app":"bench"}},"spec":{"nodeName":"node01","containers":[{"name":"c","image":"nginx:1.25","resources":{"requests":{"cpu":"10m","memory":"16Mi"}}}]}})";
+}
+
+double CreatePods(int port, int clients, int total, const std::string& prefix) {
+  std::atomic<int> next{0};
+  std::atomic<int> failures{0};
+  auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      Conn conn(port);
+      for (int i = next++; i < total; i = next++) {
+        int code = conn.Request(http::verb::post, "/api/v1/namespaces/default/pods",
+                                PodJson(prefix + std::to_string(i)));
+        if (code != 201) ++failures;
+      }
+      (void)c;
+    });
+  }
+  for (auto& t : threads) t.join();
+  double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  if (failures) std::printf("  (%d failed creates)\n", failures.load());
+  return total / secs;
+}
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string binary = argc > 1 ? argv[1] : TINYK8S_BINARY_PATH;
+  char tmpl[] = "/tmp/tinyk8s-apiserver-bench-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  std::printf("tinyk8s apiserver benchmark (binary %s, data in %s)\n", binary.c_str(), dir.c_str());
+
+  auto t0 = Clock::now();
+  Clock::time_point ready;
+  Server s = StartServer(binary, dir, &ready);
+  std::printf("start to /readyz, empty data dir:      %8.1f ms\n", Ms(ready - t0));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  std::printf("idle RSS:                               %8.1f MiB\n", RssKiB(s.pid) / 1024.0);
+
+  std::printf("pod creates/s, 1 client:                %8.0f\n",
+              CreatePods(s.port, 1, 2000, "one-"));
+  std::printf("pod creates/s, 64 clients:              %8.0f\n",
+              CreatePods(s.port, 64, 8000, "many-"));
+  std::printf("RSS after 10k creates:                  %8.1f MiB\n", RssKiB(s.pid) / 1024.0);
+  // Top up to 10k pods for the LIST figures.
+  CreatePods(s.port, 64, 0, "none-");
+  {
+    Conn c(s.port);
+    std::string body;
+    c.Request(http::verb::get, "/api/v1/namespaces/default/pods?limit=1", "", &body);
+  }
+  std::vector<double> lists;
+  size_t bytes = 0;
+  {
+    Conn c(s.port);
+    for (int i = 0; i < 30; ++i) {
+      std::string body;
+      auto start = Clock::now();
+      c.Request(http::verb::get, "/api/v1/namespaces/default/pods", "", &body);
+      lists.push_back(Ms(Clock::now() - start));
+      bytes = body.size();
+    }
+  }
+  std::printf("LIST 10k pods (%.1f MB): p50 %.1f ms, p99 %.1f ms\n", bytes / 1e6,
+              Percentile(lists, 0.5), Percentile(lists, 0.99));
+  std::printf("RSS with 10k pods:                      %8.1f MiB\n", RssKiB(s.pid) / 1024.0);
+
+  // Watch latency: 1,000 watchers on configmaps in namespace default; each event timestamped.
+  constexpr int kWatchers = 1000;
+  constexpr int kEvents = 50;
+  std::vector<std::unique_ptr<Conn>> watchers;
+  for (int i = 0; i < kWatchers; ++i) {
+    auto c = std::make_unique<Conn>(s.port);
+    http::request<http::string_body> req{
+        http::verb::get, "/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=0", 11};
+    req.set(http::field::host, "127.0.0.1");
+    http::write(c->stream(), req);
+    watchers.push_back(std::move(c));
+  }
+  std::vector<double> latencies;
+  std::vector<Clock::time_point> sent(kEvents);
+  std::atomic<int> sent_count{0};
+  // One epoll thread drains all watch sockets and timestamps each event as it arrives.
+  int ep = epoll_create1(0);
+  for (int i = 0; i < kWatchers; ++i) {
+    int fd = watchers[i]->stream().socket().native_handle();
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u32 = static_cast<uint32_t>(i);
+    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+  }
+  std::thread reader([&] {
+    std::vector<std::string> pending(kWatchers);
+    std::vector<int> seen(kWatchers, 0);
+    int done = 0;
+    epoll_event events[256];
+    char buf[65536];
+    while (done < kWatchers) {
+      int n = epoll_wait(ep, events, 256, 10000);
+      if (n <= 0) break;
+      auto now = Clock::now();
+      for (int e = 0; e < n; ++e) {
+        int i = static_cast<int>(events[e].data.u32);
+        int fd = watchers[i]->stream().socket().native_handle();
+        ssize_t got;
+        while ((got = read(fd, buf, sizeof buf)) > 0)
+          pending[i].append(buf, static_cast<size_t>(got));
+        size_t pos;
+        while ((pos = pending[i].find("\"name\":\"cm-")) != std::string::npos) {
+          int idx = std::atoi(pending[i].c_str() + pos + 11);
+          pending[i].erase(0, pos + 11);
+          if (idx >= 0 && idx < sent_count) latencies.push_back(Ms(now - sent[idx]));
+          if (++seen[i] == kEvents) ++done;
+        }
+      }
+    }
+  });
+  {
+    Conn c(s.port);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    for (int i = 0; i < kEvents; ++i) {
+      sent[i] = Clock::now();
+      sent_count = i + 1;
+      c.Request(http::verb::post, "/api/v1/namespaces/default/configmaps",
+                R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm-)" +
+                    std::to_string(i) + R"("}})");
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+  reader.join();
+  close(ep);
+  std::printf("watch latency, %d watchers x %d events: p50 %.2f ms, p99 %.2f ms\n", kWatchers,
+              kEvents, Percentile(latencies, 0.5), Percentile(latencies, 0.99));
+  watchers.clear();
+  StopServer(s);
+
+  // Restart with ~10k pods stored.
+  t0 = Clock::now();
+  s = StartServer(binary, dir, &ready);
+  std::printf("start to /readyz with %s objects stored: %8.1f ms\n", "~10k", Ms(ready - t0));
+  StopServer(s);
+  std::filesystem::remove_all(dir);
+  return 0;
+}

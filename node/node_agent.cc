@@ -1,0 +1,442 @@
+#include "node/node_agent.h"
+
+#include <algorithm>
+
+#include "api/json.h"
+#include "api/meta.h"
+#include "api/quantity.h"
+#include "common/logging.h"
+#include "node/static_pods.h"
+
+namespace tinyk8s::node {
+
+using rapidjson::Document;
+using rapidjson::Value;
+
+namespace {
+constexpr const char* kPodPrefix = "p/";
+constexpr const char* kLeasePrefix = "l/";
+constexpr const char* kStatusPrefix = "s/";
+
+int64_t ParseMilli(const std::string& q, bool milli) {
+  auto parsed = api::Quantity::Parse(q);
+  if (!parsed.ok()) return 0;
+  return milli ? parsed->MilliValue() : parsed->Value();
+}
+}  // namespace
+
+NodeAgent::NodeAgent(client::Client& client, NodeAgentOptions options, const Clock& clock)
+    : client_(client), options_(std::move(options)), clock_(clock) {
+  for (int i = 0; i < options_.count; ++i) {
+    auto node = std::make_unique<SimNode>();
+    node->id = MakeIdentity(options_.prefix, options_.first_index + i);
+    node->cpu_milli = ParseMilli(options_.resources.cpu, true);
+    node->memory_bytes = ParseMilli(options_.resources.memory, false);
+    node->max_pods = options_.resources.pods;
+    node->ready_since = clock_.Now();
+    by_name_[node->id.name] = node.get();
+    nodes_.push_back(std::move(node));
+  }
+}
+
+NodeAgent::~NodeAgent() { Stop(); }
+
+std::vector<std::string> NodeAgent::NodeNames() const {
+  std::vector<std::string> names;
+  for (const auto& n : nodes_) names.push_back(n->id.name);
+  return names;
+}
+
+NodeAgent::SimNode* NodeAgent::FindLocked(const std::string& name) {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : it->second;
+}
+
+Status NodeAgent::RegisterNode(SimNode& node) {
+  Document obj = NodeObject(node.id, options_.resources, options_.labels, clock_.Now());
+  auto created = client_.Create(client::resources::Nodes(), "", obj);
+  if (created.ok()) {
+    node.uid = api::Uid(**created);
+  } else if (created.status().IsAlreadyExists()) {
+    // Re-registration after a restart: keep the object (and its labels/taints), refresh status.
+    auto existing = client_.Get(client::resources::Nodes(), "", node.id.name);
+    if (!existing.ok()) return existing.status();
+    node.uid = api::Uid(**existing);
+    Document patch;
+    patch.SetObject();
+    patch.AddMember("status", Value(obj["status"], patch.GetAllocator()), patch.GetAllocator());
+    auto patched = client_.Patch(client::resources::Nodes(), "", node.id.name,
+                                 client::PatchType::kMerge, api::ToJson(patch), "status");
+    if (!patched.ok()) return patched.status();
+  } else {
+    return created.status();
+  }
+  Document lease = LeaseObject(node.id.name, node.uid, options_.lease_duration, clock_.Now());
+  auto lease_created = client_.Create(client::resources::Leases(), "kube-node-lease", lease);
+  if (!lease_created.ok() && !lease_created.status().IsAlreadyExists())
+    return lease_created.status();
+  return Status::OK();
+}
+
+Status NodeAgent::Start() {
+  // Register all nodes with a few parallel threads (one request each).
+  std::atomic<size_t> next{0};
+  std::mutex err_mu;
+  Status first_error;
+  std::vector<std::thread> registrars;
+  int threads = std::min<int>(16, std::max<int>(1, options_.count));
+  for (int t = 0; t < threads; ++t) {
+    registrars.emplace_back([&] {
+      for (size_t i = next++; i < nodes_.size(); i = next++) {
+        Status s = RegisterNode(*nodes_[i]);
+        if (!s.ok()) {
+          std::lock_guard lock(err_mu);
+          if (first_error.ok()) first_error = s;
+        }
+      }
+    });
+  }
+  for (auto& t : registrars) t.join();
+  if (!first_error.ok()) return first_error;
+  TK_LOG_INFO << "registered " << nodes_.size() << " nodes";
+
+  // Spread heartbeats over the interval so that thousands of nodes do not renew at once.
+  auto now = clock_.Monotonic();
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    auto offset = options_.lease_renew_interval * static_cast<int64_t>(i) /
+                  static_cast<int64_t>(nodes_.size());
+    nodes_[i]->next_lease = now + offset;
+    nodes_[i]->next_status = now + options_.status_interval * static_cast<int64_t>(i) /
+                                       static_cast<int64_t>(nodes_.size());
+  }
+
+  informers_ = std::make_unique<client::SharedInformerFactory>(client_);
+  client::InformerOptions pod_options;
+  pod_options.field_selector = "spec.nodeName!=";  // only pods bound to some node
+  pods_ = &informers_->ForResource(client::resources::Pods(), pod_options);
+  nodes_informer_ = &informers_->ForResource(client::resources::Nodes());
+  client::ResourceEventHandler pod_handler;
+  pod_handler.on_add = [this](const client::ObjectPtr& p) { OnPod(p); };
+  pod_handler.on_update = [this](const client::ObjectPtr&, const client::ObjectPtr& p) {
+    OnPod(p);
+  };
+  pod_handler.on_delete = [this](const client::ObjectPtr& p, bool) { OnPod(p); };
+  pods_->AddEventHandler(pod_handler);
+  client::ResourceEventHandler node_handler;
+  node_handler.on_add = [this](const client::ObjectPtr& n) { OnNode(n); };
+  node_handler.on_update = [this](const client::ObjectPtr&, const client::ObjectPtr& n) {
+    OnNode(n);
+  };
+  nodes_informer_->AddEventHandler(node_handler);
+  informers_->Start();
+  if (!informers_->WaitForCacheSync(std::chrono::seconds(60))) {
+    return Status::Unavailable("pod and node caches did not sync");
+  }
+  ticker_ = std::thread([this] { TickLoop(); });
+  if (!options_.static_pod_dir.empty()) static_pods_ = std::thread([this] { StaticPodLoop(); });
+  for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { WorkLoop(); });
+  return Status::OK();
+}
+
+void NodeAgent::Stop() {
+  if (stopping_.exchange(true)) return;
+  queue_.ShutDown();
+  if (ticker_.joinable()) ticker_.join();
+  if (static_pods_.joinable()) static_pods_.join();
+  for (auto& w : workers_) w.join();
+  workers_.clear();
+  if (informers_) informers_->Shutdown();
+}
+
+void NodeAgent::OnPod(const client::ObjectPtr& pod) {
+  std::string node = api::GetString(*pod, {"spec", "nodeName"});
+  if (by_name_.find(node) == by_name_.end()) return;
+  queue_.Add(kPodPrefix + api::Namespace(*pod) + "/" + api::Name(*pod));
+}
+
+void NodeAgent::OnNode(const client::ObjectPtr& obj) {
+  std::string name = api::Name(*obj);
+  std::lock_guard lock(mu_);
+  SimNode* node = FindLocked(name);
+  if (!node) return;
+  bool stopped =
+      api::GetString(*obj, {"metadata", "annotations", kHeartbeatAnnotation}) == "stopped";
+  bool ready = api::GetString(*obj, {"metadata", "annotations", kReadyAnnotation}) != "false";
+  bool changed = ready != node->report_ready || (node->heartbeats_stopped && !stopped);
+  node->heartbeats_stopped = stopped;
+  node->report_ready = ready;
+  if (changed) queue_.Add(kStatusPrefix + name);
+}
+
+void NodeAgent::TickLoop() {
+  while (!stopping_) {
+    auto now = clock_.Monotonic();
+    std::vector<std::string> due;
+    {
+      std::lock_guard lock(mu_);
+      for (auto& n : nodes_) {
+        if (n->heartbeats_stopped) continue;
+        if (now >= n->next_lease) {
+          n->next_lease = now + options_.lease_renew_interval;
+          due.push_back(kLeasePrefix + n->id.name);
+        }
+        if (now >= n->next_status) {
+          n->next_status = now + options_.status_interval;
+          due.push_back(kStatusPrefix + n->id.name);
+        }
+      }
+    }
+    for (auto& d : due) queue_.Add(d);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+void NodeAgent::StaticPodLoop() {
+  std::vector<NodeRef> refs;
+  for (const auto& n : nodes_) refs.push_back({n->id.name, n->uid});
+  while (!stopping_) {
+    auto manifests = ReadStaticPodManifests(options_.static_pod_dir);
+    Status s = ReconcileStaticPods(client_, pods_->lister(), manifests, refs, clock_);
+    if (!s.ok()) TK_LOG_WARN << "static pods: " << s.message();
+    for (int i = 0; i < 10 && !stopping_; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+void NodeAgent::WorkLoop() {
+  std::string item;
+  while (queue_.Get(&item)) {
+    Status s = Process(item);
+    if (s.ok()) {
+      queue_.Forget(item);
+    } else if (!stopping_) {
+      TK_VLOG(1) << "retrying " << item << ": " << s.message();
+      queue_.AddRateLimited(item);
+    }
+    queue_.Done(item);
+  }
+}
+
+Status NodeAgent::Process(const std::string& item) {
+  std::string rest = item.substr(2);
+  if (item.rfind(kLeasePrefix, 0) == 0) return RenewLease(rest);
+  if (item.rfind(kStatusPrefix, 0) == 0) return ReportStatus(rest);
+  size_t slash = rest.find('/');
+  return SyncPod(rest.substr(0, slash), rest.substr(slash + 1));
+}
+
+Status NodeAgent::RenewLease(const std::string& name) {
+  {
+    std::lock_guard lock(mu_);
+    SimNode* node = FindLocked(name);
+    if (!node || node->heartbeats_stopped) return Status::OK();
+  }
+  std::string patch = R"({"spec":{"holderIdentity":")" + name + R"(","renewTime":")" +
+                      FormatRfc3339Micro(clock_.Now()) + "\"}}";
+  auto r = client_.Patch(client::resources::Leases(), "kube-node-lease", name,
+                         client::PatchType::kMerge, patch);
+  if (r.ok()) return Status::OK();
+  if (!r.status().IsNotFound()) return r.status();
+  std::string uid;
+  {
+    std::lock_guard lock(mu_);
+    uid = FindLocked(name)->uid;
+  }
+  Document lease = LeaseObject(name, uid, options_.lease_duration, clock_.Now());
+  auto created = client_.Create(client::resources::Leases(), "kube-node-lease", lease);
+  return created.ok() || created.status().IsAlreadyExists() ? Status::OK() : created.status();
+}
+
+Status NodeAgent::ReportStatus(const std::string& name) {
+  bool ready;
+  Clock::TimePoint since;
+  {
+    std::lock_guard lock(mu_);
+    SimNode* node = FindLocked(name);
+    if (!node || node->heartbeats_stopped) return Status::OK();
+    if (node->report_ready != node->last_reported_ready) {
+      node->ready_since = clock_.Now();
+      node->last_reported_ready = node->report_ready;
+    }
+    ready = node->report_ready;
+    since = node->ready_since;
+  }
+  Document patch;
+  patch.SetObject();
+  auto& a = patch.GetAllocator();
+  Value status(rapidjson::kObjectType);
+  status.AddMember("conditions", NodeConditions(ready, clock_.Now(), since, a), a);
+  patch.AddMember("status", status, a);
+  auto r = client_.Patch(client::resources::Nodes(), "", name, client::PatchType::kMerge,
+                         api::ToJson(patch), "status");
+  return r.ok() ? Status::OK() : r.status();
+}
+
+std::string NodeAgent::AdmitLocked(SimNode& node, const Value& pod, std::string* message) {
+  PodDemand demand = DemandOf(pod);
+  int64_t cpu = 0, mem = 0;
+  for (const auto& [uid, a] : node.admitted) {
+    cpu += a.demand.cpu_milli;
+    mem += a.demand.memory_bytes;
+    for (const auto& port : a.demand.host_ports) {
+      for (const auto& want : demand.host_ports) {
+        if (port == want) {
+          *message =
+              "Pod was rejected: Predicate NodePorts failed: node(s) didn't have free ports for "
+              "the "
+              "requested pod ports";
+          return "NodePorts";
+        }
+      }
+    }
+  }
+  if (static_cast<int64_t>(node.admitted.size()) + 1 > node.max_pods) {
+    *message = "Pod was rejected: Node didn't have enough resource: pods, requested: 1, used: " +
+               std::to_string(node.admitted.size()) +
+               ", capacity: " + std::to_string(node.max_pods);
+    return "OutOfpods";
+  }
+  if (demand.cpu_milli > 0 && cpu + demand.cpu_milli > node.cpu_milli) {
+    *message = "Pod was rejected: Node didn't have enough resource: cpu, requested: " +
+               std::to_string(demand.cpu_milli) + ", used: " + std::to_string(cpu) +
+               ", capacity: " + std::to_string(node.cpu_milli);
+    return "OutOfcpu";
+  }
+  if (demand.memory_bytes > 0 && mem + demand.memory_bytes > node.memory_bytes) {
+    *message = "Pod was rejected: Node didn't have enough resource: memory, requested: " +
+               std::to_string(demand.memory_bytes) + ", used: " + std::to_string(mem) +
+               ", capacity: " + std::to_string(node.memory_bytes);
+    return "OutOfmemory";
+  }
+  Admitted adm;
+  adm.key = api::Namespace(pod) + "/" + api::Name(pod);
+  adm.demand = std::move(demand);
+  if (api::GetBool(pod, {"spec", "hostNetwork"})) {
+    adm.ip = node.id.internal_ip;
+  } else {
+    // Reuse the IP the pod already reports (agent restart), else take the next free one.
+    std::string existing = api::GetString(pod, {"status", "podIP"});
+    int index = 0;
+    if (existing.rfind(node.id.pod_ip_prefix, 0) == 0)
+      index = std::atoi(existing.c_str() + node.id.pod_ip_prefix.size());
+    if (index < 2 || index > 254 || node.used_ips.count(index)) {
+      index = 0;
+      for (int tries = 0; tries < 253; ++tries) {
+        int candidate = node.next_ip;
+        node.next_ip = node.next_ip >= 254 ? 2 : node.next_ip + 1;
+        if (!node.used_ips.count(candidate)) {
+          index = candidate;
+          break;
+        }
+      }
+    }
+    if (index == 0) {
+      *message = "Pod was rejected: no free IP in the node's pod CIDR " + node.id.pod_cidr;
+      return "OutOfpods";
+    }
+    node.used_ips.insert(index);
+    adm.ip = node.id.pod_ip_prefix + std::to_string(index);
+    adm.ip_index = index;
+  }
+  uid_by_key_[adm.key] = api::Uid(pod);
+  node.admitted[api::Uid(pod)] = std::move(adm);
+  return "";
+}
+
+void NodeAgent::ReleaseLocked(SimNode& node, const std::string& uid) {
+  auto it = node.admitted.find(uid);
+  if (it == node.admitted.end()) return;
+  if (it->second.ip_index) node.used_ips.erase(it->second.ip_index);
+  uid_by_key_.erase(it->second.key);
+  node.admitted.erase(it);
+}
+
+void NodeAgent::ReleaseByKey(const std::string& key) {
+  std::lock_guard lock(mu_);
+  auto it = uid_by_key_.find(key);
+  if (it == uid_by_key_.end()) return;
+  std::string uid = it->second;
+  for (auto& n : nodes_) {
+    if (n->admitted.count(uid)) {
+      ReleaseLocked(*n, uid);
+      return;
+    }
+  }
+  uid_by_key_.erase(key);
+}
+
+Status NodeAgent::SyncPod(const std::string& ns, const std::string& name) {
+  std::string key = ns + "/" + name;
+  client::ObjectPtr pod = pods_->lister().Get(ns, name);
+  if (!pod) {
+    ReleaseByKey(key);
+    return Status::OK();
+  }
+  const Value& p = *pod;
+  std::string node_name = api::GetString(p, {"spec", "nodeName"});
+  std::string uid = api::Uid(p);
+  // A pod recreated under the same name: forget the old one first.
+  {
+    std::lock_guard lock(mu_);
+    auto it = uid_by_key_.find(key);
+    if (it != uid_by_key_.end() && it->second != uid) {
+      std::string old = it->second;
+      for (auto& n : nodes_) ReleaseLocked(*n, old);
+    }
+  }
+  if (api::HasDeletionTimestamp(p)) {
+    // "Stop the containers" at once, then confirm the deletion like the kubelet does.
+    client::DeleteOptions opts;
+    opts.grace_period_seconds = 0;
+    opts.precondition_uid = uid;
+    auto r = client_.Delete(client::resources::Pods(), ns, name, opts);
+    if (!r.ok() && !r.status().IsNotFound() && !r.status().IsConflict()) return r.status();
+    ReleaseByKey(key);
+    return Status::OK();
+  }
+  std::string phase = api::GetString(p, {"status", "phase"});
+  if (phase == "Succeeded" || phase == "Failed") {
+    ReleaseByKey(key);
+    return Status::OK();
+  }
+  RunningState state;
+  std::string reject_reason, reject_message;
+  {
+    std::lock_guard lock(mu_);
+    SimNode* node = FindLocked(node_name);
+    if (!node) return Status::OK();
+    state.host_ip = node->id.internal_ip;
+    auto it = node->admitted.find(uid);
+    if (it == node->admitted.end()) {
+      reject_reason = AdmitLocked(*node, p, &reject_message);
+      it = node->admitted.find(uid);
+    }
+    if (it != node->admitted.end()) state.pod_ip = it->second.ip;
+  }
+  Document patch;
+  if (!reject_reason.empty()) {
+    patch = FailedStatusPatch(p, reject_reason, reject_message, clock_.Now());
+  } else if (api::GetString(p, {"metadata", "annotations", kFailAnnotation}) == "true") {
+    patch = FailedStatusPatch(
+        p, "Error", "simulated container failure (annotation tinyk8s.io/fail)", clock_.Now());
+    ReleaseByKey(key);
+  } else {
+    auto now = clock_.Now();
+    Clock::TimePoint started = now;
+    ParseRfc3339(api::GetString(p, {"status", "startTime"}), &started);
+    auto ready_at = started + options_.readiness_delay;
+    bool unready = api::GetString(p, {"metadata", "annotations", kUnreadyAnnotation}) == "true";
+    state.ready = !unready && now >= ready_at;
+    if (!unready && now < ready_at) {
+      queue_.AddAfter(kPodPrefix + key, ready_at - now + std::chrono::milliseconds(5));
+    }
+    patch = RunningStatusPatch(p, state, now);
+  }
+  if (!StatusChanged(p, patch)) return Status::OK();
+  auto r = client_.Patch(client::resources::Pods(), ns, name, client::PatchType::kMerge,
+                         api::ToJson(patch), "status");
+  if (!r.ok() && !r.status().IsNotFound()) return r.status();
+  return Status::OK();
+}
+
+}  // namespace tinyk8s::node

@@ -1,0 +1,125 @@
+#pragma once
+// NodeAgent: simulated kubelets, kwok-style. One agent runs N nodes in one process: it registers
+// them (Node + Lease), heartbeats like the kubelet (Lease renewals, periodic node status), and
+// "runs" the pods bound to its nodes: Pending -> Running with an IP from the node's pod CIDR,
+// container statuses and conditions, Ready after an optional delay; graceful deletions are
+// finished with a grace-0 DELETE. Thousands of nodes stay cheap: one shared pod watch and one
+// node watch, a single ticker for all heartbeats, and a small worker pool — no thread per node.
+//
+// Fault injection (annotations): Node `tinyk8s.io/heartbeat: stopped` stops its heartbeats,
+// Node `tinyk8s.io/ready: "false"` makes it report NotReady, Pod `tinyk8s.io/fail: "true"` makes
+// the pod fail, Pod `tinyk8s.io/unready: "true"` makes it unready.
+//
+// Thread-safe: Start/Stop from one thread; internal threads synchronise on mu_.
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "client/client.h"
+#include "client/informer.h"
+#include "client/work_queue.h"
+#include "common/clock.h"
+#include "node/node_identity.h"
+#include "node/pod_status.h"
+
+namespace tinyk8s::node {
+
+struct NodeAgentOptions {
+  int count = 1;
+  std::string prefix = "node";
+  int first_index = 1;
+  NodeResources resources;
+  std::map<std::string, std::string> labels;
+  std::string static_pod_dir;
+  // Containers become ready this long after they start (lets minReadySeconds be observed).
+  std::chrono::milliseconds readiness_delay{0};
+  std::chrono::seconds lease_duration{40};
+  std::chrono::milliseconds lease_renew_interval{10000};
+  std::chrono::milliseconds status_interval{60000};
+  int workers = 8;
+};
+
+inline constexpr const char* kHeartbeatAnnotation = "tinyk8s.io/heartbeat";
+inline constexpr const char* kReadyAnnotation = "tinyk8s.io/ready";
+inline constexpr const char* kFailAnnotation = "tinyk8s.io/fail";
+inline constexpr const char* kUnreadyAnnotation = "tinyk8s.io/unready";
+
+class NodeAgent {
+ public:
+  NodeAgent(client::Client& client, NodeAgentOptions options, const Clock& clock);
+  ~NodeAgent();
+  NodeAgent(const NodeAgent&) = delete;
+  NodeAgent& operator=(const NodeAgent&) = delete;
+
+  // Start registers every node and begins heartbeats and pod handling. Returns once all nodes
+  // are registered and the caches have synced.
+  Status Start();
+  void Stop();
+
+  std::vector<std::string> NodeNames() const;
+
+ private:
+  struct Admitted {
+    std::string key;  // ns/name
+    PodDemand demand;
+    std::string ip;
+    int ip_index = 0;  // 0 for host-network pods
+  };
+  struct SimNode {
+    NodeIdentity id;
+    std::string uid;
+    std::chrono::steady_clock::time_point next_lease;
+    std::chrono::steady_clock::time_point next_status;
+    bool heartbeats_stopped = false;
+    bool report_ready = true;
+    bool last_reported_ready = true;
+    Clock::TimePoint ready_since;
+    int64_t cpu_milli = 0, memory_bytes = 0, max_pods = 0;
+    std::unordered_map<std::string, Admitted> admitted;  // by pod uid
+    std::set<int> used_ips;
+    int next_ip = 2;
+  };
+
+  Status RegisterNode(SimNode& node);
+  void TickLoop();
+  void StaticPodLoop();
+  void WorkLoop();
+  Status Process(const std::string& item);
+  Status SyncPod(const std::string& ns, const std::string& name);
+  Status RenewLease(const std::string& node);
+  Status ReportStatus(const std::string& node);
+  void OnPod(const client::ObjectPtr& pod);
+  void OnNode(const client::ObjectPtr& node);
+  // Admit runs the kubelet-side admission check and allocates the pod IP. REQUIRES: mu_ held.
+  // Returns an empty reason on success.
+  std::string AdmitLocked(SimNode& node, const rapidjson::Value& pod, std::string* message);
+  void ReleaseLocked(SimNode& node, const std::string& uid);
+  void ReleaseByKey(const std::string& key);
+  SimNode* FindLocked(const std::string& name);
+
+  client::Client& client_;
+  NodeAgentOptions options_;
+  const Clock& clock_;
+  std::unique_ptr<client::SharedInformerFactory> informers_;
+  client::Informer* pods_ = nullptr;
+  client::Informer* nodes_informer_ = nullptr;
+  client::WorkQueue<std::string> queue_;
+  mutable std::mutex mu_;
+  std::vector<std::unique_ptr<SimNode>> nodes_;              // fixed after Start
+  std::unordered_map<std::string, SimNode*> by_name_;        // fixed after Start
+  std::unordered_map<std::string, std::string> uid_by_key_;  // guarded by mu_
+  std::atomic<bool> stopping_{false};
+  std::thread ticker_;
+  std::thread static_pods_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace tinyk8s::node

@@ -1,0 +1,79 @@
+#include "node/node_main.h"
+
+#include <signal.h>
+
+#include <iostream>
+
+#include "api/labels.h"
+#include "api/quantity.h"
+#include "client/kubeconfig.h"
+#include "client/rest_client.h"
+#include "common/logging.h"
+#include "node/node_agent.h"
+
+namespace tinyk8s::node {
+
+int RunNodeAgent(const NodeAgentFlags& flags) {
+  log::SetComponent("nodes");
+  NodeAgentOptions options;
+  options.count = flags.count;
+  options.prefix = flags.prefix;
+  for (const auto* q : {&flags.cpu, &flags.memory}) {
+    if (!api::Quantity::Parse(*q).ok()) {
+      std::cerr << "invalid quantity " << *q << "\n";
+      return 2;
+    }
+  }
+  options.resources.cpu = flags.cpu;
+  options.resources.memory = flags.memory;
+  options.resources.pods = flags.pods;
+  for (const auto& kv : flags.labels) {
+    size_t eq = kv.find('=');
+    std::string key = kv.substr(0, eq);
+    std::string value = eq == std::string::npos ? "" : kv.substr(eq + 1);
+    if (eq == std::string::npos || !api::ValidateLabelKey(key).empty() ||
+        !api::ValidateLabelValue(value).empty()) {
+      std::cerr << "invalid label " << kv
+                << ": expected key=value with a valid label key and value\n";
+      return 2;
+    }
+    options.labels[key] = value;
+  }
+  options.static_pod_dir = flags.static_pod_dir;
+  options.readiness_delay = std::chrono::milliseconds(flags.readiness_delay_ms);
+
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto config = client::LoadKubeconfig(flags.kubeconfig);
+  if (!config.ok()) {
+    TK_LOG_ERROR << "cannot load kubeconfig " << flags.kubeconfig << ": "
+                 << config.status().message();
+    return 1;
+  }
+  config->user_agent = "tinyk8s-nodes";
+  auto client = client::RestClient::Create(*config);
+  if (!client.ok()) {
+    TK_LOG_ERROR << "cannot create a client: " << client.status().message();
+    return 1;
+  }
+  RealClock clock;
+  NodeAgent agent(**client, options, clock);
+  Status started = agent.Start();
+  if (!started.ok()) {
+    TK_LOG_ERROR << "node agent failed to start: " << started.message();
+    return 1;
+  }
+  TK_LOG_INFO << "running " << flags.count << " simulated nodes";
+  int sig = 0;
+  sigwait(&set, &sig);
+  TK_LOG_INFO << "stopping";
+  agent.Stop();
+  return 0;
+}
+
+}  // namespace tinyk8s::node

@@ -1,0 +1,24 @@
+#pragma once
+// Entry point of `tinyk8s nodes`: runs a NodeAgent until SIGTERM/SIGINT.
+
+#include <string>
+#include <vector>
+
+namespace tinyk8s::node {
+
+struct NodeAgentFlags {
+  std::string kubeconfig;
+  int count = 1;
+  std::string prefix = "node";
+  std::string cpu = "4";
+  std::string memory = "8Gi";
+  int pods = 110;
+  std::vector<std::string> labels;  // k=v
+  std::string static_pod_dir;
+  int readiness_delay_ms = 0;
+};
+
+// RunNodeAgent returns the process exit code (0 after a clean stop, 1 on failure, 2 on bad flags).
+int RunNodeAgent(const NodeAgentFlags& flags);
+
+}  // namespace tinyk8s::node

@@ -1,0 +1,254 @@
+#include "node/pod_status.h"
+
+#include <algorithm>
+
+#include "api/json.h"
+#include "api/meta.h"
+#include "api/patch.h"
+#include "api/quantity.h"
+
+namespace tinyk8s::node {
+
+using rapidjson::Document;
+using rapidjson::Value;
+using Alloc = Document::AllocatorType;
+
+namespace {
+
+int64_t Request(const Value& container, const char* resource, bool milli) {
+  const Value* q = api::FindPath(container, {"resources", "requests", resource});
+  if (!q || !q->IsString()) return 0;
+  auto parsed = api::Quantity::Parse(q->GetString());
+  if (!parsed.ok()) return 0;
+  return milli ? parsed->MilliValue() : parsed->Value();
+}
+
+Value Str(const std::string& s, Alloc& a) { return api::MakeString(s, a); }
+
+// ExistingCondition finds status.conditions[type].
+const Value* ExistingCondition(const Value& pod, const char* type) {
+  const Value* conds = api::FindPath(pod, {"status", "conditions"});
+  if (!conds || !conds->IsArray()) return nullptr;
+  for (const auto& c : conds->GetArray()) {
+    if (api::GetString(c, {"type"}) == type) return &c;
+  }
+  return nullptr;
+}
+
+void AddCondition(Value& list, const Value& pod, const char* type, bool status,
+                  const std::string& now, Alloc& a) {
+  std::string want = status ? "True" : "False";
+  std::string since = now;
+  if (const Value* old = ExistingCondition(pod, type);
+      old && api::GetString(*old, {"status"}) == want) {
+    std::string t = api::GetString(*old, {"lastTransitionTime"});
+    if (!t.empty()) since = t;
+  }
+  Value c(rapidjson::kObjectType);
+  c.AddMember("type", Str(type, a), a);
+  c.AddMember("status", Str(want, a), a);
+  c.AddMember("lastProbeTime", Value(), a);
+  c.AddMember("lastTransitionTime", Str(since, a), a);
+  if (!status && (std::string(type) == "Ready" || std::string(type) == "ContainersReady")) {
+    c.AddMember("reason", "ContainersNotReady", a);
+  }
+  list.PushBack(c, a);
+}
+
+int64_t RestartCount(const Value& pod, const std::string& name) {
+  if (const Value* st = api::FindPath(pod, {"status", "containerStatuses"}); st && st->IsArray()) {
+    for (const auto& s : st->GetArray()) {
+      if (api::GetString(s, {"name"}) == name) return api::GetInt(s, {"restartCount"});
+    }
+  }
+  return 0;
+}
+
+std::string ImageId(const std::string& image) {
+  std::string ref = image.find('/') == std::string::npos ? "docker.io/library/" + image : image;
+  size_t colon = ref.rfind(':');
+  if (colon != std::string::npos && ref.find('/', colon) == std::string::npos)
+    ref = ref.substr(0, colon);
+  // A stable fake digest derived from the image name.
+  size_t h = std::hash<std::string>{}(image);
+  char digest[80];
+  std::snprintf(digest, sizeof digest, "%016zx%016zx%016zx%016zx", h, h * 31, h * 131, h * 1313);
+  return ref + "@sha256:" + digest;
+}
+
+}  // namespace
+
+PodDemand DemandOf(const Value& pod) {
+  PodDemand d;
+  if (const Value* cs = api::FindPath(pod, {"spec", "containers"}); cs && cs->IsArray()) {
+    for (const auto& c : cs->GetArray()) {
+      d.cpu_milli += Request(c, "cpu", true);
+      d.memory_bytes += Request(c, "memory", false);
+      if (const Value* ports = api::FindMember(c, "ports"); ports && ports->IsArray()) {
+        for (const auto& p : ports->GetArray()) {
+          int64_t hp = api::GetInt(p, {"hostPort"});
+          if (hp > 0) d.host_ports.push_back({hp, api::GetString(p, {"protocol"}, "TCP")});
+        }
+      }
+    }
+  }
+  if (const Value* ics = api::FindPath(pod, {"spec", "initContainers"}); ics && ics->IsArray()) {
+    for (const auto& c : ics->GetArray()) {
+      d.cpu_milli = std::max(d.cpu_milli, Request(c, "cpu", true));
+      d.memory_bytes = std::max(d.memory_bytes, Request(c, "memory", false));
+    }
+  }
+  return d;
+}
+
+Document RunningStatusPatch(const Value& pod, const RunningState& state, Clock::TimePoint now) {
+  Document d;
+  d.SetObject();
+  auto& a = d.GetAllocator();
+  std::string now_text = FormatRfc3339(now);
+  std::string start = api::GetString(pod, {"status", "startTime"});
+  if (start.empty()) start = now_text;
+  Value status(rapidjson::kObjectType);
+  status.AddMember("phase", "Running", a);
+  Value conds(rapidjson::kArrayType);
+  AddCondition(conds, pod, "PodReadyToStartContainers", true, now_text, a);
+  AddCondition(conds, pod, "Initialized", true, now_text, a);
+  AddCondition(conds, pod, "Ready", state.ready, now_text, a);
+  AddCondition(conds, pod, "ContainersReady", state.ready, now_text, a);
+  AddCondition(conds, pod, "PodScheduled", true, now_text, a);
+  status.AddMember("conditions", conds, a);
+  status.AddMember("hostIP", Str(state.host_ip, a), a);
+  Value host_ips(rapidjson::kArrayType);
+  Value hip(rapidjson::kObjectType);
+  hip.AddMember("ip", Str(state.host_ip, a), a);
+  host_ips.PushBack(hip, a);
+  status.AddMember("hostIPs", host_ips, a);
+  status.AddMember("podIP", Str(state.pod_ip, a), a);
+  Value pod_ips(rapidjson::kArrayType);
+  Value pip(rapidjson::kObjectType);
+  pip.AddMember("ip", Str(state.pod_ip, a), a);
+  pod_ips.PushBack(pip, a);
+  status.AddMember("podIPs", pod_ips, a);
+  status.AddMember("startTime", Str(start, a), a);
+  std::string uid = api::Uid(pod);
+  Value statuses(rapidjson::kArrayType);
+  if (const Value* cs = api::FindPath(pod, {"spec", "containers"}); cs && cs->IsArray()) {
+    for (const auto& c : cs->GetArray()) {
+      std::string name = api::GetString(c, {"name"});
+      std::string image = api::GetString(c, {"image"});
+      Value s(rapidjson::kObjectType);
+      s.AddMember("name", Str(name, a), a);
+      Value st(rapidjson::kObjectType);
+      Value running(rapidjson::kObjectType);
+      running.AddMember("startedAt", Str(start, a), a);
+      st.AddMember("running", running, a);
+      s.AddMember("state", st, a);
+      s.AddMember("lastState", Value(rapidjson::kObjectType), a);
+      s.AddMember("ready", state.ready, a);
+      s.AddMember("restartCount", RestartCount(pod, name), a);
+      s.AddMember("image", Str(image, a), a);
+      s.AddMember("imageID", Str(ImageId(image), a), a);
+      s.AddMember("containerID", Str("tinyk8s://" + uid.substr(0, 8) + "-" + name, a), a);
+      s.AddMember("started", true, a);
+      statuses.PushBack(s, a);
+    }
+  }
+  status.AddMember("containerStatuses", statuses, a);
+  if (const Value* ics = api::FindPath(pod, {"spec", "initContainers"});
+      ics && ics->IsArray() && !ics->Empty()) {
+    Value init(rapidjson::kArrayType);
+    for (const auto& c : ics->GetArray()) {
+      std::string name = api::GetString(c, {"name"});
+      Value s(rapidjson::kObjectType);
+      s.AddMember("name", Str(name, a), a);
+      Value st(rapidjson::kObjectType);
+      Value term(rapidjson::kObjectType);
+      term.AddMember("exitCode", 0, a);
+      term.AddMember("reason", "Completed", a);
+      term.AddMember("startedAt", Str(start, a), a);
+      term.AddMember("finishedAt", Str(start, a), a);
+      st.AddMember("terminated", term, a);
+      s.AddMember("state", st, a);
+      s.AddMember("lastState", Value(rapidjson::kObjectType), a);
+      s.AddMember("ready", true, a);
+      s.AddMember("restartCount", 0, a);
+      s.AddMember("image", Str(api::GetString(c, {"image"}), a), a);
+      s.AddMember("imageID", Str(ImageId(api::GetString(c, {"image"})), a), a);
+      s.AddMember("containerID", Str("tinyk8s://" + uid.substr(0, 8) + "-" + name, a), a);
+      s.AddMember("started", false, a);
+      init.PushBack(s, a);
+    }
+    status.AddMember("initContainerStatuses", init, a);
+  }
+  d.AddMember("status", status, a);
+  return d;
+}
+
+Document FailedStatusPatch(const Value& pod, const std::string& reason, const std::string& message,
+                           Clock::TimePoint now) {
+  Document d;
+  d.SetObject();
+  auto& a = d.GetAllocator();
+  std::string now_text = FormatRfc3339(now);
+  Value status(rapidjson::kObjectType);
+  status.AddMember("phase", "Failed", a);
+  status.AddMember("reason", Str(reason, a), a);
+  status.AddMember("message", Str(message, a), a);
+  Value conds(rapidjson::kArrayType);
+  AddCondition(conds, pod, "Ready", false, now_text, a);
+  AddCondition(conds, pod, "ContainersReady", false, now_text, a);
+  AddCondition(conds, pod, "PodScheduled", true, now_text, a);
+  status.AddMember("conditions", conds, a);
+  std::string start = api::GetString(pod, {"status", "startTime"});
+  if (start.empty()) start = now_text;
+  status.AddMember("startTime", Str(start, a), a);
+  // Containers that ran end with exit code 1 (an injected failure).
+  Value statuses(rapidjson::kArrayType);
+  if (const Value* cs = api::FindPath(pod, {"spec", "containers"}); cs && cs->IsArray()) {
+    bool ran = !api::GetString(pod, {"status", "podIP"}).empty();
+    for (const auto& c : cs->GetArray()) {
+      std::string name = api::GetString(c, {"name"});
+      Value s(rapidjson::kObjectType);
+      s.AddMember("name", Str(name, a), a);
+      Value st(rapidjson::kObjectType);
+      if (ran) {
+        Value term(rapidjson::kObjectType);
+        term.AddMember("exitCode", 1, a);
+        term.AddMember("reason", "Error", a);
+        term.AddMember("startedAt", Str(start, a), a);
+        term.AddMember("finishedAt", Str(now_text, a), a);
+        st.AddMember("terminated", term, a);
+      } else {
+        Value waiting(rapidjson::kObjectType);
+        waiting.AddMember("reason", Str(reason, a), a);
+        st.AddMember("waiting", waiting, a);
+      }
+      s.AddMember("state", st, a);
+      s.AddMember("lastState", Value(rapidjson::kObjectType), a);
+      s.AddMember("ready", false, a);
+      s.AddMember("restartCount", RestartCount(pod, name), a);
+      s.AddMember("image", Str(api::GetString(c, {"image"}), a), a);
+      s.AddMember("imageID", Str(ran ? ImageId(api::GetString(c, {"image"})) : "", a), a);
+      s.AddMember("started", false, a);
+      statuses.PushBack(s, a);
+    }
+  }
+  status.AddMember("containerStatuses", statuses, a);
+  d.AddMember("status", status, a);
+  return d;
+}
+
+bool StatusChanged(const Value& pod, const Value& patch) {
+  Document current;
+  current.SetObject();
+  auto& a = current.GetAllocator();
+  if (const Value* s = api::FindMember(pod, "status")) {
+    current.AddMember("status", Value(*s, a), a);
+  }
+  Document merged;
+  merged.CopyFrom(current, merged.GetAllocator());
+  api::ApplyMergePatch(merged, patch, merged.GetAllocator());
+  return !api::JsonEqual(current, merged);
+}
+
+}  // namespace tinyk8s::node

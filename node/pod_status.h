@@ -1,0 +1,44 @@
+#pragma once
+// What a simulated kubelet reports for a pod: the resources and host ports it claims (for the
+// kubelet-side admission check) and the pod status it writes (Running with IPs, container
+// statuses and conditions; or Failed).
+
+#include <rapidjson/document.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/clock.h"
+
+namespace tinyk8s::node {
+
+struct PodDemand {
+  int64_t cpu_milli = 0;
+  int64_t memory_bytes = 0;
+  std::vector<std::pair<int64_t, std::string>> host_ports;  // (port, protocol)
+};
+
+// DemandOf sums container requests (max with init containers, like the scheduler) and collects
+// host ports.
+PodDemand DemandOf(const rapidjson::Value& pod);
+
+struct RunningState {
+  std::string host_ip;
+  std::string pod_ip;
+  bool ready = false;  // containers ready (readiness delay over, no unready fault)
+};
+
+// RunningStatusPatch returns a merge patch {"status":{...}} that makes `pod` Running, keeping the
+// times already recorded in its status (startTime, condition transitions, restart counts).
+rapidjson::Document RunningStatusPatch(const rapidjson::Value& pod, const RunningState& state,
+                                       Clock::TimePoint now);
+
+// FailedStatusPatch marks the pod Failed (kubelet admission rejection or an injected fault).
+rapidjson::Document FailedStatusPatch(const rapidjson::Value& pod, const std::string& reason,
+                                      const std::string& message, Clock::TimePoint now);
+
+// StatusChanged reports whether applying `patch` would change the pod's status.
+bool StatusChanged(const rapidjson::Value& pod, const rapidjson::Value& patch);
+
+}  // namespace tinyk8s::node
