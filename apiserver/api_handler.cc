@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include "api/json.h"
+#include "api/schema/protobuf.h"
 #include "api/yaml.h"
 #include "apiserver/api_errors.h"
 #include "common/logging.h"
@@ -60,9 +61,13 @@ Result<rapidjson::Document> DecodeBody(const HttpRequest& req) {
   if (media == "application/yaml" || media == "application/apply-patch+yaml") {
     return api::YamlToJson(req.body);
   }
+  if (media == "application/vnd.kubernetes.protobuf") {
+    // kubectl 1.32+ typed clients (create namespace) send protobuf and never retry with JSON.
+    return api::schema::DecodeProtobufObject(req.body, api::schema::BuiltinSchemas());
+  }
   return Status(StatusCode::kUnsupportedMediaType,
                 "the body of the request was in an unknown format - accepted media types include: "
-                "application/json, application/yaml");
+                "application/json, application/yaml, application/vnd.kubernetes.protobuf");
 }
 
 WriteOptions WriteOptionsFrom(const HttpRequest& req) {
@@ -84,6 +89,7 @@ ApiHandler::ApiHandler(ObjectService& objects, boost::asio::io_context& timers,
       registry_(objects.registry()),
       timers_(timers),
       discovery_(objects.registry(), std::move(server_address)),
+      openapi_(objects.registry(), api::schema::BuiltinSchemas()),
       metrics_(metrics) {}
 
 void ApiHandler::Handle(const std::shared_ptr<HttpExchange>& ex) {
@@ -136,6 +142,9 @@ HttpResponse ApiHandler::Serve(const std::shared_ptr<HttpExchange>& ex, std::str
     r.content_type = "text/plain; version=0.0.4";
     r.body = metrics_.Render(objects_.cache().revision());
     return r;
+  }
+  if (path.rfind("/openapi/", 0) == 0 || path == "/swagger-2.0.0.pb-v1") {
+    if (auto doc = openapi_.Handle(req)) return *doc;
   }
   if (req.method == "GET") {
     if (auto d = discovery_.Handle(path, req.Header("accept"))) return *d;

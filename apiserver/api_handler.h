@@ -15,6 +15,7 @@
 #include "apiserver/http_server.h"
 #include "apiserver/metrics.h"
 #include "apiserver/object_service.h"
+#include "apiserver/openapi.h"
 #include "apiserver/request_info.h"
 
 namespace tinyk8s::apiserver {
@@ -60,6 +61,7 @@ class ApiHandler {
   const Registry& registry_;
   boost::asio::io_context& timers_;
   Discovery discovery_;
+  OpenApi openapi_;
   Metrics& metrics_;
   std::atomic<bool> ready_{false};
 };

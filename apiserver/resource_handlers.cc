@@ -1,9 +1,11 @@
 // Generic verb handlers: get, list, create, update, patch, delete, deletecollection.
 #include "api/json.h"
 #include "api/patch.h"
+#include "api/schema/patch_meta.h"
 #include "api/yaml.h"
 #include "apiserver/api_errors.h"
 #include "apiserver/api_handler.h"
+#include "apiserver/field_validation.h"
 #include "apiserver/table.h"
 #include "common/base64.h"
 
@@ -196,12 +198,20 @@ HttpResponse ApiHandler::ListObjects(const Call& c) {
 }
 
 HttpResponse ApiHandler::CreateObject(const Call& c) {
+  auto mode = FieldValidationFrom(c.req);
+  if (!mode.ok()) return ErrorResponse(mode.status());
   auto body = DecodeBody(c.req);
   if (!body.ok()) return ErrorResponse(body.status());
+  std::vector<std::string> warnings;
+  Status checked =
+      CheckFields(c.resource, *body, body->GetAllocator(), *mode, BodyOrigin::kObject, &warnings);
+  if (!checked.ok()) return ErrorResponse(checked);
   auto obj =
       objects_.Create(c.resource, c.info.ns, std::move(body).value(), WriteOptionsFrom(c.req));
   if (!obj.ok()) return ErrorResponse(obj.status());
-  return ObjectResponse(201, *obj);
+  HttpResponse resp = ObjectResponse(201, *obj);
+  AddWarningHeaders(resp, warnings);
+  return resp;
 }
 
 HttpResponse ApiHandler::UpdateObject(const Call& c) {
@@ -209,13 +219,21 @@ HttpResponse ApiHandler::UpdateObject(const Call& c) {
       c.info.subresource != "finalize") {
     return ErrorResponse(MethodNotSupported(c.resource, "update"));
   }
+  auto mode = FieldValidationFrom(c.req);
+  if (!mode.ok()) return ErrorResponse(mode.status());
   auto body = DecodeBody(c.req);
   if (!body.ok()) return ErrorResponse(body.status());
+  std::vector<std::string> warnings;
+  Status checked =
+      CheckFields(c.resource, *body, body->GetAllocator(), *mode, BodyOrigin::kObject, &warnings);
+  if (!checked.ok()) return ErrorResponse(checked);
   bool created = false;
   auto obj = objects_.Update(c.resource, c.info.ns, c.info.name, c.info.subresource,
                              std::move(body).value(), WriteOptionsFrom(c.req), &created);
   if (!obj.ok()) return ErrorResponse(obj.status());
-  return ObjectResponse(created ? 201 : 200, *obj);
+  HttpResponse resp = ObjectResponse(created ? 201 : 200, *obj);
+  AddWarningHeaders(resp, warnings);
+  return resp;
 }
 
 HttpResponse ApiHandler::PatchObject(const Call& c) {
@@ -225,6 +243,9 @@ HttpResponse ApiHandler::PatchObject(const Call& c) {
   std::string ct = c.req.Header("content-type");
   std::string media = ct.substr(0, ct.find(';'));
   WriteOptions options = WriteOptionsFrom(c.req);
+  auto mode = FieldValidationFrom(c.req);
+  if (!mode.ok()) return ErrorResponse(mode.status());
+  std::vector<std::string> warnings;
   Result<Document> patch = Status::OK();
   if (media == "application/apply-patch+yaml") {
     patch = api::YamlToJson(c.req.body);
@@ -263,19 +284,37 @@ HttpResponse ApiHandler::PatchObject(const Call& c) {
       }
       api::SetString(api::EnsureObject(doc, {"metadata"}, doc.GetAllocator()), "name", c.info.name,
                      doc.GetAllocator());
+      Status checked =
+          CheckFields(c.resource, doc, doc.GetAllocator(), *mode, BodyOrigin::kApply, &warnings);
+      if (!checked.ok()) return ErrorResponse(checked);
       auto obj = objects_.Create(c.resource, c.info.ns, std::move(doc), options);
       if (!obj.ok()) return ErrorResponse(obj.status());
-      return ObjectResponse(201, *obj);
+      HttpResponse resp = ObjectResponse(201, *obj);
+      AddWarningHeaders(resp, warnings);
+      return resp;
     }
   }
-  auto meta = api::DefaultPatchMeta();
+  // Strategic merge metadata comes from the kind's schema; the suffix rules remain for kinds
+  // without one.
+  const api::schema::Type* schema =
+      api::schema::BuiltinSchemas().ForKind(c.resource.group, c.resource.version, c.resource.kind);
+  api::PatchMetaLookup meta =
+      schema ? api::schema::SchemaPatchMeta(*schema) : api::DefaultPatchMeta();
+  BodyOrigin origin =
+      media == "application/apply-patch+yaml" ? BodyOrigin::kApply : BodyOrigin::kPatch;
   Mutation mutation = [&](Document& doc) -> Status {
-    if (media == "application/json-patch+json") return api::ApplyJsonPatch(doc, p);
-    if (media == "application/merge-patch+json") {
+    warnings.clear();  // the mutation re-runs on write conflicts
+    Status applied = Status::OK();
+    if (media == "application/json-patch+json") {
+      applied = api::ApplyJsonPatch(doc, p);
+    } else if (media == "application/merge-patch+json") {
       api::ApplyMergePatch(doc, p, doc.GetAllocator());
-      return Status::OK();
+    } else {
+      applied = api::ApplyStrategicMergePatch(doc, p, doc.GetAllocator(), meta);
     }
-    return api::ApplyStrategicMergePatch(doc, p, doc.GetAllocator(), meta);
+    TK_RETURN_IF_ERROR(applied);
+    if (!doc.IsObject()) return Status::OK();  // reported by ObjectService
+    return CheckFields(c.resource, doc, doc.GetAllocator(), *mode, origin, &warnings);
   };
   auto obj =
       objects_.Mutate(c.resource, c.info.ns, c.info.name, c.info.subresource, mutation, options);
@@ -287,7 +326,9 @@ HttpResponse ApiHandler::PatchObject(const Call& c) {
     }
     return ErrorResponse(s);
   }
-  return ObjectResponse(200, *obj);
+  HttpResponse resp = ObjectResponse(200, *obj);
+  AddWarningHeaders(resp, warnings);
+  return resp;
 }
 
 namespace {

@@ -54,9 +54,8 @@ TEST_F(KubectlApiTest, DiscoveryTablesAndHealth) {
 }
 
 TEST_F(KubectlApiTest, DaemonSetApplyGetDescribe) {
-  ASSERT_EQ(K({"apply", "--validate=false", "-f", Testdata("namespace-monitoring.yaml")}).exit_code,
-            0);
-  auto created = K({"apply", "--validate=false", "-f", Testdata("node-exporter-ds.yaml")});
+  ASSERT_EQ(K({"apply", "-f", Testdata("namespace-monitoring.yaml")}).exit_code, 0);
+  auto created = K({"apply", "-f", Testdata("node-exporter-ds.yaml")});
   ASSERT_EQ(created.exit_code, 0) << created.err;
   EXPECT_EQ(created.out, "daemonset.apps/node-exporter created\n");
 
@@ -88,14 +87,14 @@ TEST_F(KubectlApiTest, DaemonSetApplyGetDescribe) {
 
   // A changed manifest is "configured" (strategic merge patch) and bumps the generation;
   // applying the same file again changes nothing.
-  auto configured = K({"apply", "--validate=false", "-f", Testdata("node-exporter-ds-v2.yaml")});
+  auto configured = K({"apply", "-f", Testdata("node-exporter-ds-v2.yaml")});
   ASSERT_EQ(configured.exit_code, 0) << configured.err;
   EXPECT_EQ(configured.out, "daemonset.apps/node-exporter configured\n");
   auto gen = K({"get", "ds", "-n", "monitoring", "node-exporter", "-o",
                 "jsonpath={.metadata.generation} {.spec.template.spec.containers[0].image} "
                 "{.metadata.annotations.deprecated\\.daemonset\\.template\\.generation}"});
   EXPECT_EQ(gen.out, "2 prom/node-exporter:v1.7.0 2");
-  auto unchanged = K({"apply", "--validate=false", "-f", Testdata("node-exporter-ds-v2.yaml")});
+  auto unchanged = K({"apply", "-f", Testdata("node-exporter-ds-v2.yaml")});
   EXPECT_EQ(unchanged.out, "daemonset.apps/node-exporter unchanged\n");
 
   auto missing = K({"get", "ds", "-n", "monitoring", "nope"});
@@ -108,7 +107,7 @@ TEST_F(KubectlApiTest, DaemonSetApplyGetDescribe) {
 }
 
 TEST_F(KubectlApiTest, InvalidObjectsAreRefusedLikeUpstream) {
-  auto bad = K({"apply", "--validate=false", "-f", Testdata("bad-ds-no-selector.yaml")});
+  auto bad = K({"apply", "-f", Testdata("bad-ds-no-selector.yaml")});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("The DaemonSet \"bad-ds\" is invalid: spec.selector: Required value"),
             std::string::npos)
@@ -125,7 +124,7 @@ TEST_F(KubectlApiTest, InvalidObjectsAreRefusedLikeUpstream) {
 }
 
 TEST_F(KubectlApiTest, NodesLabelPatchCordonDescribe) {
-  auto nodes = K({"apply", "--validate=false", "-f", Testdata("nodes.yaml")});
+  auto nodes = K({"apply", "-f", Testdata("nodes.yaml")});
   ASSERT_EQ(nodes.exit_code, 0) << nodes.err;
   auto get = K({"get", "nodes", "-o", "wide"});
   EXPECT_NE(get.out.find("node01   Ready"), std::string::npos) << get.out;
@@ -162,14 +161,14 @@ TEST_F(KubectlApiTest, NodesLabelPatchCordonDescribe) {
 }
 
 TEST_F(KubectlApiTest, PodsGracefulAndForcedDeletionAndWatch) {
-  ASSERT_EQ(K({"apply", "--validate=false", "-f", Testdata("nodes.yaml")}).exit_code, 0);
+  ASSERT_EQ(K({"apply", "-f", Testdata("nodes.yaml")}).exit_code, 0);
   // `get -w` sees a pod appear (run for a few seconds in the background).
   CommandResult watch;
   std::thread watcher([&] {
     watch = cluster_->Kubectl("1.32", {"get", "pods", "-w", "--request-timeout=4s"}, "", 20);
   });
   SleepMillis(1500);
-  auto web = K({"apply", "--validate=false", "-f", Testdata("pod-on-node01.yaml")});
+  auto web = K({"apply", "-f", Testdata("pod-on-node01.yaml")});
   ASSERT_EQ(web.exit_code, 0) << web.err;
   watcher.join();
   EXPECT_NE(watch.out.find("web"), std::string::npos) << watch.out << watch.err;
@@ -194,7 +193,7 @@ TEST_F(KubectlApiTest, PodsGracefulAndForcedDeletionAndWatch) {
   EXPECT_EQ(K({"get", "pod", "web"}).exit_code, 1);
 
   // An unscheduled pod goes at once.
-  ASSERT_EQ(K({"apply", "--validate=false", "-f", Testdata("pod-unscheduled.yaml")}).exit_code, 0);
+  ASSERT_EQ(K({"apply", "-f", Testdata("pod-unscheduled.yaml")}).exit_code, 0);
   EXPECT_EQ(
       K({"get", "pod", "pending", "-o", "jsonpath={.spec.containers[0].imagePullPolicy}"}).out,
       "Always");

@@ -1,0 +1,57 @@
+#include "apiserver/field_validation.h"
+
+#include "api/schema/prune.h"
+#include "api/schema/schema.h"
+
+namespace tinyk8s::apiserver {
+
+Result<FieldValidation> FieldValidationFrom(const HttpRequest& req) {
+  if (!req.HasQuery("fieldValidation")) return FieldValidation::kIgnore;
+  std::string v = req.Query("fieldValidation");
+  if (v == "Strict") return FieldValidation::kStrict;
+  if (v == "Warn") return FieldValidation::kWarn;
+  if (v == "Ignore" || v.empty()) return FieldValidation::kIgnore;
+  return Status::BadRequest(
+      "fieldValidation must be one of \"Ignore\", \"Warn\", or \"Strict\"; got \"" + v + "\"");
+}
+
+Status CheckFields(const ResourceInfo& r, rapidjson::Value& obj,
+                   rapidjson::Document::AllocatorType& a, FieldValidation mode, BodyOrigin origin,
+                   std::vector<std::string>* warnings) {
+  const api::schema::Type* type = api::schema::BuiltinSchemas().ForKind(r.group, r.version, r.kind);
+  if (!type) return Status::OK();
+  std::vector<std::string> problems;
+  Status s = api::schema::PruneObject(obj, *type, a, &problems);
+  // Upstream wraps decode errors of whole objects with the kind they were meant for.
+  std::string wrap =
+      origin == BodyOrigin::kObject
+          ? r.kind + " in version \"" + r.version + "\" cannot be handled as a " + r.kind + ": "
+          : "";
+  if (!s.ok()) return Status::BadRequest(wrap + s.message());
+  if (problems.empty() || mode == FieldValidation::kIgnore) return Status::OK();
+  if (mode == FieldValidation::kWarn) {
+    warnings->insert(warnings->end(), problems.begin(), problems.end());
+    return Status::OK();
+  }
+  std::string joined;
+  for (const auto& p : problems) joined += (joined.empty() ? "" : ", ") + p;
+  if (origin == BodyOrigin::kApply) {
+    // Server-side apply reports through structured-merge-diff's wording.
+    return Status::BadRequest("failed to create typed patch object (" + r.ApiVersion() +
+                              ", Kind=" + r.kind + "): " + joined);
+  }
+  return Status::BadRequest(wrap + "strict decoding error: " + joined);
+}
+
+void AddWarningHeaders(HttpResponse& response, const std::vector<std::string>& warnings) {
+  for (const std::string& w : warnings) {
+    std::string escaped;
+    for (char c : w) {
+      if (c == '"' || c == '\\') escaped += '\\';
+      escaped += c;
+    }
+    response.headers.push_back({"Warning", "299 - \"" + escaped + "\""});
+  }
+}
+
+}  // namespace tinyk8s::apiserver

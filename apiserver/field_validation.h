@@ -1,0 +1,35 @@
+#pragma once
+// Schema-driven checks of request objects (the fieldValidation query parameter): unknown and
+// duplicate fields are pruned always, and refused (Strict), reported as Warning headers (Warn)
+// or dropped silently (Ignore, the default here when the parameter is absent). Values of the
+// wrong type are refused in every mode, as upstream's decoder does.
+
+#include <rapidjson/document.h>
+
+#include <string>
+#include <vector>
+
+#include "apiserver/http_server.h"
+#include "apiserver/resource.h"
+#include "common/status.h"
+
+namespace tinyk8s::apiserver {
+
+enum class FieldValidation { kIgnore, kWarn, kStrict };
+
+// Parses ?fieldValidation=. Errors: kBadRequest for values other than Ignore, Warn, Strict.
+Result<FieldValidation> FieldValidationFrom(const HttpRequest& req);
+
+// Where the object came from, for upstream's error wording.
+enum class BodyOrigin { kObject, kPatch, kApply };
+
+// Prunes `obj` against the schema of r's kind (no-op for kinds without a schema). Problems
+// become an error (Strict) or entries of *warnings (Warn).
+Status CheckFields(const ResourceInfo& r, rapidjson::Value& obj,
+                   rapidjson::Document::AllocatorType& a, FieldValidation mode, BodyOrigin origin,
+                   std::vector<std::string>* warnings);
+
+// Adds one `Warning: 299 - "<text>"` header per warning.
+void AddWarningHeaders(HttpResponse& response, const std::vector<std::string>& warnings);
+
+}  // namespace tinyk8s::apiserver

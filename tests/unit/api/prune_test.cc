@@ -1,0 +1,94 @@
+// Pruning and strict field checks against the schema table (upstream's strict decoder wording).
+#include "api/schema/prune.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/unit/api/test_util.h"
+
+namespace tinyk8s::api::schema {
+namespace {
+
+using testing::J;
+using testing::Q;
+
+struct Case {
+  const char* name;
+  const char* kind;  // table type name
+  const char* body;
+  const char* want;      // pruned body, or "ERROR: <prefix>"
+  const char* problems;  // joined with "; "
+};
+
+TEST(PruneTest, Table) {
+  const std::vector<Case> cases = {
+      {"known fields kept", "apps.v1.DaemonSet",
+       "{'apiVersion':'apps/v1','kind':'DaemonSet','metadata':{'name':'x','labels':{'a':'b'}},"
+       "'spec':{'selector':{'matchLabels':{'a':'b'}},'template':{'spec':{'containers':[{'name':'c',"
+       "'image':'i','resources':{'limits':{'cpu':'1','memory':2}},'ports':[{'containerPort':80}]}],"
+       "'volumes':[{'name':'v','hostPath':{'path':'/'}}]}},"
+       "'updateStrategy':{'rollingUpdate':{'maxUnavailable':'10%','maxSurge':0}}}}",
+       "", ""},
+      {"unknown fields pruned with paths", "apps.v1.DaemonSet",
+       "{'spec':{'foo':1,'template':{'spec':{'containers':[{'name':'a'},{'name':'b','bar':{}}]}}},"
+       "'top':true}",
+       "{'spec':{'template':{'spec':{'containers':[{'name':'a'},{'name':'b'}]}}}}",
+       "unknown field \"spec.foo\"; unknown field \"spec.template.spec.containers[1].bar\"; "
+       "unknown field \"top\""},
+      {"duplicates: last wins", "core.v1.Namespace",
+       "{'metadata':{'name':'a','name':'b'},'spec':{}}", "{'metadata':{'name':'b'},'spec':{}}",
+       "duplicate field \"metadata.name\""},
+      {"nulls dropped", "core.v1.Namespace",
+       "{'metadata':{'name':'a','creationTimestamp':null,'labels':null},'status':null}",
+       "{'metadata':{'name':'a'}}", ""},
+      {"inline volume source", "core.v1.Pod",
+       "{'spec':{'volumes':[{'name':'v','emptyDir':{},'nfs2':{}}]}}",
+       "{'spec':{'volumes':[{'name':'v','emptyDir':{}}]}}",
+       "unknown field \"spec.volumes[0].nfs2\""},
+      {"raw extension is opaque", "apps.v1.ControllerRevision",
+       "{'data':{'anything':[1,{'x':null}]},'revision':1}", "", ""},
+      {"string for int", "apps.v1.DaemonSet", "{'spec':{'minReadySeconds':'5'}}",
+       "ERROR: json: cannot unmarshal string into Go struct field "
+       "DaemonSetSpec.spec.minReadySeconds "
+       "of type int32",
+       ""},
+      {"int32 overflow", "apps.v1.DaemonSet", "{'spec':{'minReadySeconds':9999999999}}",
+       "ERROR: json: cannot unmarshal number 9999999999 into Go struct field", ""},
+      {"object for string", "core.v1.Pod", "{'spec':{'nodeName':{}}}",
+       "ERROR: json: cannot unmarshal object into Go struct field PodSpec.spec.nodeName of type "
+       "string",
+       ""},
+      {"list for map", "core.v1.Pod", "{'metadata':{'labels':[]}}",
+       "ERROR: json: cannot unmarshal array into Go struct field ObjectMeta.metadata.labels of "
+       "type "
+       "map[string]string",
+       ""},
+      {"bad quantity", "core.v1.Pod",
+       "{'spec':{'containers':[{'name':'c','resources':{'requests':{'cpu':'lots'}}}]}}",
+       "ERROR: quantities must match", ""},
+      {"bad time", "core.v1.Pod", "{'metadata':{'creationTimestamp':'yesterday'}}",
+       "ERROR: parsing time", ""},
+      {"float for intstr", "apps.v1.DaemonSet",
+       "{'spec':{'updateStrategy':{'rollingUpdate':{'maxUnavailable':1.5}}}}",
+       "ERROR: json: cannot unmarshal number 1.5 into Go struct field", ""},
+  };
+  for (const Case& c : cases) {
+    auto doc = J(c.body);
+    std::vector<std::string> problems;
+    Status s = PruneObject(doc, *BuiltinSchemas().Find(c.kind), doc.GetAllocator(), &problems);
+    std::string want = Q(c.want);
+    if (want.rfind("ERROR: ", 0) == 0) {
+      ASSERT_FALSE(s.ok()) << c.name;
+      EXPECT_EQ(s.code(), StatusCode::kBadRequest) << c.name;
+      EXPECT_EQ(s.message().rfind(want.substr(7), 0), 0u) << c.name << ": " << s.message();
+      continue;
+    }
+    ASSERT_TRUE(s.ok()) << c.name << ": " << s.message();
+    EXPECT_EQ(ToJson(doc), ToJson(J(want.empty() ? c.body : c.want))) << c.name;
+    std::string joined;
+    for (const auto& p : problems) joined += (joined.empty() ? "" : "; ") + p;
+    EXPECT_EQ(joined, c.problems) << c.name;
+  }
+}
+
+}  // namespace
+}  // namespace tinyk8s::api::schema
