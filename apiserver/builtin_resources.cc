@@ -29,7 +29,7 @@ ResourceInfo Info(std::string group, std::string plural, std::string singular, s
 SubresourceInfo StatusOf(const std::string& kind) { return {"status", kind, "", "", kStatusVerbs}; }
 }  // namespace
 
-void RegisterBuiltinResources(Registry& registry) {
+void RegisterBuiltinResources(Registry& registry, ServiceAllocator* service_allocator) {
   {
     auto r = Info("", "namespaces", "namespace", "Namespace", false, {"ns"});
     r.verbs = {"create", "delete", "get", "list", "patch", "update", "watch"};
@@ -51,7 +51,7 @@ void RegisterBuiltinResources(Registry& registry) {
   {
     auto r = Info("", "services", "service", "Service", true, {"svc"}, {"all"});
     r.subresources = {StatusOf("Service")};
-    registry.Add(std::move(r), NewServiceStrategy());
+    registry.Add(std::move(r), NewServiceStrategy(service_allocator));
   }
   registry.Add(Info("", "endpoints", "endpoints", "Endpoints", true, {"ep"}),
                NewEndpointsStrategy());

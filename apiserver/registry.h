@@ -34,7 +34,9 @@ class Registry {
   std::vector<std::unique_ptr<Strategy>> strategies_;
 };
 
-// RegisterBuiltinResources fills the registry with every kind tinyk8s serves.
-void RegisterBuiltinResources(Registry& registry);
+class ServiceAllocator;
+// RegisterBuiltinResources fills the registry with every kind tinyk8s serves. Services get
+// their addresses from `service_allocator` (not owned; null: none are allocated).
+void RegisterBuiltinResources(Registry& registry, ServiceAllocator* service_allocator = nullptr);
 
 }  // namespace tinyk8s::apiserver

@@ -9,6 +9,7 @@
 #include "apiserver/api_handler.h"
 #include "apiserver/bootstrap.h"
 #include "apiserver/http_server.h"
+#include "apiserver/ip_allocator.h"
 #include "apiserver/metrics.h"
 #include "apiserver/object_service.h"
 #include "apiserver/registry.h"
@@ -25,6 +26,7 @@ struct ApiServer::Impl {
   Metrics metrics;
   std::unique_ptr<storage::SqliteStore> store;
   std::unique_ptr<WatchCache> cache;
+  std::unique_ptr<ServiceAllocator> service_allocator;
   std::unique_ptr<ObjectService> objects;
   boost::asio::io_context timers;
   std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
@@ -65,8 +67,13 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
   so.path = options.data_dir + "/state.db";
   so.durable = options.durable;
   TK_ASSIGN_OR_RETURN(impl->store, storage::SqliteStore::Open(so));
+  ServiceAllocatorOptions sao;
+  sao.service_cidr = options.service_cidr;
+  TK_ASSIGN_OR_RETURN(impl->service_allocator, ServiceAllocator::Create(sao, impl->clock));
   TK_ASSIGN_OR_RETURN(impl->cache, WatchCache::Start(*impl->store, WatchCache::Options{}));
-  RegisterBuiltinResources(impl->registry);
+  RegisterBuiltinResources(impl->registry, impl->service_allocator.get());
+  TK_RETURN_IF_ERROR(impl->service_allocator->Follow(
+      *impl->cache, impl->registry.FindByGroupResource("", "services")->KeyPrefix()));
   impl->objects =
       std::make_unique<ObjectService>(*impl->store, *impl->cache, impl->registry, impl->clock);
   TK_RETURN_IF_ERROR(Bootstrap(*impl->objects));
@@ -88,6 +95,12 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
   if (!port.ok()) {
     impl->Stop();
     return port.status();
+  }
+  Status kubernetes_service = EnsureKubernetesService(
+      *impl->objects, impl->service_allocator->FirstIp(), options.host, *port);
+  if (!kubernetes_service.ok()) {
+    TK_LOG_WARN << "cannot publish the kubernetes Service endpoints: "
+                << kubernetes_service.message();
   }
   impl->handler->SetReady(true);
   TK_LOG_INFO << "serving the Kubernetes API on http://" << options.host << ":" << *port

@@ -19,6 +19,7 @@ struct ApiServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 6443;  // 0 = any free port
   int worker_threads = 64;
+  std::string service_cidr = "10.43.0.0/16";  // ClusterIPs are allocated from here
 };
 
 class ApiServer {

@@ -64,7 +64,7 @@ class WatchCache {
   struct Options {
     // Events kept for resuming watches (older resourceVersions get 410 and re-list). Bounded so
     // that heartbeat churn (leases, node status) cannot pin many old object versions.
-    size_t event_window = 50000;
+    size_t event_window = 10000;
   };
   // Start lists the whole store and begins following it.
   static Result<std::unique_ptr<WatchCache>> Start(storage::Store& store, Options options);

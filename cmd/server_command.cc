@@ -1,5 +1,4 @@
-// `tinyk8s server` (API server plus supervised co-processes) and `tinyk8s
-// apiserver`.
+// `tinyk8s server` (API server plus supervised co-processes) and `tinyk8s apiserver`.
 #include <signal.h>
 #include <stdlib.h>
 
@@ -28,82 +27,71 @@ struct ServerFlags {
   std::vector<std::string> disable;
   bool ephemeral = false;
   std::string port_file;
+  std::string service_cidr = "10.43.0.0/16";
 };
 
-void AddApiServerFlags(CLI::App *cmd, ServerFlags &f) {
-  cmd->add_option("--data-dir", f.data_dir,
-                  "directory for the database and kubeconfig")
+void AddApiServerFlags(CLI::App* cmd, ServerFlags& f) {
+  cmd->add_option("--data-dir", f.data_dir, "directory for the database and kubeconfig")
       ->capture_default_str();
-  cmd->add_option("--listen", f.listen,
-                  "API server address HOST:PORT (port 0 picks a free one)")
+  cmd->add_option("--listen", f.listen, "API server address HOST:PORT (port 0 picks a free one)")
       ->capture_default_str();
-  cmd->add_flag("--ephemeral", f.ephemeral,
-                "keep state in a temporary directory removed on exit, without "
-                "fsync (test clusters)");
-  cmd->add_option("--port-file", f.port_file,
-                  "write the bound API port to this file once serving");
+  cmd->add_flag(
+      "--ephemeral", f.ephemeral,
+      "keep state in a temporary directory removed on exit, without fsync (test clusters)");
+  cmd->add_option("--port-file", f.port_file, "write the bound API port to this file once serving");
+  cmd->add_option("--service-cidr", f.service_cidr, "IPv4 range Service ClusterIPs come from")
+      ->capture_default_str();
 }
 
-// A co-process `tinyk8s server` supervises. `built` is false until its
-// component exists; such a co-process is simply not started.
+// A co-process `tinyk8s server` supervises. `built` is false until its component exists; such a
+// co-process is simply not started.
 struct Coprocess {
-  const char *name; // log and kubeconfig name
-  const char *
-      disable_key; // value of --disable that skips it ("" = cannot be disabled)
+  const char* name;         // log and kubeconfig name
+  const char* disable_key;  // value of --disable that skips it ("" = cannot be disabled)
   bool built;
 };
 constexpr Coprocess kCoprocesses[] = {
-    {"controller-manager", "controllers", false},
-    {"scheduler", "scheduler", false},
-    {"dns", "dns", false},
+    {"controller-manager", "controllers", true},
+    {"scheduler", "scheduler", true},
+    {"dns", "dns", true},
     {"nodes", "", true},
 };
 
-std::vector<std::string> CoprocessArgs(const Coprocess &c, const ServerFlags &f,
-                                       const std::string &kubeconfig) {
-  std::vector<std::string> args = {"/proc/self/exe", c.name, "--kubeconfig",
-                                   kubeconfig};
+std::vector<std::string> CoprocessArgs(const Coprocess& c, const ServerFlags& f,
+                                       const std::string& kubeconfig) {
+  std::vector<std::string> args = {"/proc/self/exe", c.name, "--kubeconfig", kubeconfig};
   if (std::string(c.name) == "dns") {
     args.insert(args.end(), {"--listen", f.dns_listen});
   } else if (std::string(c.name) == "nodes") {
-    args.insert(args.end(),
-                {"--count", std::to_string(f.nodes), "--prefix", "node",
-                 "--cpu", f.node_cpu, "--memory", f.node_memory, "--pods",
-                 std::to_string(f.node_pods)});
+    args.insert(args.end(), {"--count", std::to_string(f.nodes), "--prefix", "node", "--cpu", f.node_cpu,
+                             "--memory", f.node_memory, "--pods", std::to_string(f.node_pods)});
   }
   return args;
 }
 
-void StartCoprocesses(const ServerFlags &f, const std::string &data_dir,
-                      const std::string &url, ProcessSupervisor &supervisor) {
+void StartCoprocesses(const ServerFlags& f, const std::string& data_dir, const std::string& url,
+                      ProcessSupervisor& supervisor) {
   std::filesystem::create_directories(data_dir + "/coprocesses");
-  // /proc/self/exe is resolved in the child after fork, so use the real path of
-  // this binary.
+  // /proc/self/exe is resolved in the child after fork, so use the real path of this binary.
   std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
-  for (const auto &c : kCoprocesses) {
-    bool disabled = std::find(f.disable.begin(), f.disable.end(),
-                              std::string(c.disable_key)) != f.disable.end();
-    if (!c.built || disabled)
-      continue;
-    if (std::string(c.name) == "nodes" && f.nodes == 0)
-      continue;
-    // Each co-process gets its own kubeconfig (its own credentials once
-    // authentication lands).
-    std::string kubeconfig =
-        data_dir + "/coprocesses/" + c.name + ".kubeconfig";
+  for (const auto& c : kCoprocesses) {
+    bool disabled = std::find(f.disable.begin(), f.disable.end(), std::string(c.disable_key)) != f.disable.end();
+    if (!c.built || disabled) continue;
+    if (std::string(c.name) == "nodes" && f.nodes == 0) continue;
+    // Each co-process gets its own kubeconfig (its own credentials once authentication lands).
+    std::string kubeconfig = data_dir + "/coprocesses/" + c.name + ".kubeconfig";
     if (!WriteKubeconfig(kubeconfig, url)) {
       TK_LOG_ERROR << "cannot write " << kubeconfig;
       continue;
     }
     auto args = CoprocessArgs(c, f, kubeconfig);
     args[0] = self;
-    supervisor.Add(
-        {c.name, args, data_dir + "/coprocesses/" + c.name + ".log"});
+    supervisor.Add({c.name, args, data_dir + "/coprocesses/" + c.name + ".log"});
   }
   supervisor.Start();
 }
 
-int RunApiServer(const ServerFlags &f, const char *component, bool supervise) {
+int RunApiServer(const ServerFlags& f, const char* component, bool supervise) {
   log::SetComponent(component);
   apiserver::ApiServerOptions o;
   if (!ParseHostPort(f.listen, &o.host, &o.port)) {
@@ -112,6 +100,7 @@ int RunApiServer(const ServerFlags &f, const char *component, bool supervise) {
   }
   std::string temp_dir;
   o.data_dir = f.data_dir;
+  o.service_cidr = f.service_cidr;
   if (f.ephemeral) {
     char tmpl[] = "/tmp/tinyk8s-ephemeral-XXXXXX";
     if (!::mkdtemp(tmpl)) {
@@ -122,8 +111,7 @@ int RunApiServer(const ServerFlags &f, const char *component, bool supervise) {
     o.data_dir = temp_dir;
     o.durable = false;
   }
-  // Signals are taken synchronously by WaitForTermination; block them in every
-  // thread.
+  // Signals are taken synchronously by WaitForTermination; block them in every thread.
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGTERM);
@@ -133,8 +121,7 @@ int RunApiServer(const ServerFlags &f, const char *component, bool supervise) {
   auto server = apiserver::ApiServer::Start(o);
   if (!server.ok()) {
     TK_LOG_ERROR << "cannot start: " << server.status().message();
-    if (!temp_dir.empty())
-      std::filesystem::remove_all(temp_dir);
+    if (!temp_dir.empty()) std::filesystem::remove_all(temp_dir);
     return 1;
   }
   std::string kubeconfig = o.data_dir + "/kubeconfig";
@@ -146,46 +133,35 @@ int RunApiServer(const ServerFlags &f, const char *component, bool supervise) {
     std::filesystem::rename(f.port_file + ".tmp", f.port_file);
   }
   ProcessSupervisor supervisor;
-  if (supervise)
-    StartCoprocesses(f, o.data_dir, (*server)->url(), supervisor);
+  if (supervise) StartCoprocesses(f, o.data_dir, (*server)->url(), supervisor);
   std::cout << "tinyk8s is ready. Use it with:\n  kubectl --kubeconfig "
-            << std::filesystem::absolute(kubeconfig).string() << " get nodes"
-            << std::endl;
+            << std::filesystem::absolute(kubeconfig).string() << " get nodes" << std::endl;
   WaitForTermination();
   TK_LOG_INFO << "shutting down";
   supervisor.Stop();
   (*server)->Stop();
   server->reset();
-  if (!temp_dir.empty())
-    std::filesystem::remove_all(temp_dir);
+  if (!temp_dir.empty()) std::filesystem::remove_all(temp_dir);
   return 0;
 }
 
-} // namespace
+}  // namespace
 
-void RegisterServerCommands(CLI::App &app, int *exit_code) {
+void RegisterServerCommands(CLI::App& app, int* exit_code) {
   auto flags = std::make_shared<ServerFlags>();
-  CLI::App *server = app.add_subcommand(
-      "server", "run the API server and supervise the co-processes");
+  CLI::App* server =
+      app.add_subcommand("server", "run the API server and supervise the co-processes");
   AddApiServerFlags(server, *flags);
-  server
-      ->add_option("--dns-listen", flags->dns_listen,
-                   "cluster DNS address HOST:PORT")
+  server->add_option("--dns-listen", flags->dns_listen, "cluster DNS address HOST:PORT")
       ->capture_default_str();
   server->add_option("--nodes", flags->nodes, "number of simulated nodes")
       ->check(CLI::Range(0, 100000))
       ->capture_default_str();
-  server
-      ->add_option("--node-cpu", flags->node_cpu,
-                   "cpu capacity of each simulated node")
+  server->add_option("--node-cpu", flags->node_cpu, "cpu capacity of each simulated node")
       ->capture_default_str();
-  server
-      ->add_option("--node-memory", flags->node_memory,
-                   "memory capacity of each simulated node")
+  server->add_option("--node-memory", flags->node_memory, "memory capacity of each simulated node")
       ->capture_default_str();
-  server
-      ->add_option("--node-pods", flags->node_pods,
-                   "pod capacity of each simulated node")
+  server->add_option("--node-pods", flags->node_pods, "pod capacity of each simulated node")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
   server
@@ -197,8 +173,7 @@ void RegisterServerCommands(CLI::App &app, int *exit_code) {
     std::string host;
     uint16_t port;
     if (!ParseHostPort(flags->dns_listen, &host, &port)) {
-      std::cerr << "invalid --dns-listen " << flags->dns_listen
-                << ": expected HOST:PORT\n";
+      std::cerr << "invalid --dns-listen " << flags->dns_listen << ": expected HOST:PORT\n";
       *exit_code = 2;
       return;
     }
@@ -206,12 +181,10 @@ void RegisterServerCommands(CLI::App &app, int *exit_code) {
   });
 
   auto api_flags = std::make_shared<ServerFlags>();
-  CLI::App *apiserver =
-      app.add_subcommand("apiserver", "run only the API server");
+  CLI::App* apiserver = app.add_subcommand("apiserver", "run only the API server");
   AddApiServerFlags(apiserver, *api_flags);
-  apiserver->callback([api_flags, exit_code] {
-    *exit_code = RunApiServer(*api_flags, "apiserver", /*supervise=*/false);
-  });
+  apiserver->callback(
+      [api_flags, exit_code] { *exit_code = RunApiServer(*api_flags, "apiserver", /*supervise=*/false); });
 }
 
-} // namespace tinyk8s::cmd
+}  // namespace tinyk8s::cmd

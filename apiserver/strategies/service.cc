@@ -1,10 +1,12 @@
 // Service strategy: defaults (SVC-1), immutable clusterIP (SVC-2), `kubectl get svc` columns.
-// ClusterIP/NodePort allocation is done by the service admission of issue #8 (not yet here).
+// ClusterIP/NodePort allocation is delegated to the ServiceAllocator (apiserver/ip_allocator.h).
 #include "api/json.h"
 #include "api/labels.h"
 #include "api/meta.h"
 #include "api/names.h"
 #include "apiserver/field_errors.h"
+#include "apiserver/ip_allocator.h"
+#include "apiserver/object_lookup.h"
 #include "apiserver/strategies/strategies.h"
 
 namespace tinyk8s::apiserver {
@@ -16,7 +18,18 @@ namespace {
 
 class ServiceStrategy final : public Strategy {
  public:
+  explicit ServiceStrategy(ServiceAllocator* allocator) : allocator_(allocator) {}
   bool HasStatus() const override { return true; }
+
+  Status AdmitCreate(Document& obj, StrategyContext& ctx) const override {
+    const ResourceInfo* r = ctx.lookup ? ctx.lookup->Resource("", "services") : nullptr;
+    return allocator_ && r ? allocator_->AdmitCreate(obj, *r) : Status::OK();
+  }
+
+  Status AdmitUpdate(Document& obj, const Value& old, StrategyContext& ctx) const override {
+    const ResourceInfo* r = ctx.lookup ? ctx.lookup->Resource("", "services") : nullptr;
+    return allocator_ && r ? allocator_->AdmitUpdate(obj, old, *r) : Status::OK();
+  }
 
   void Default(Document& obj) const override {
     auto& a = obj.GetAllocator();
@@ -25,6 +38,13 @@ class ServiceStrategy final : public Strategy {
     if (api::GetString(spec, {"sessionAffinity"}).empty())
       api::SetString(spec, "sessionAffinity", "None", a);
     std::string type = api::GetString(spec, {"type"});
+    if ((type == "NodePort" || type == "LoadBalancer") &&
+        api::GetString(spec, {"externalTrafficPolicy"}).empty()) {
+      api::SetString(spec, "externalTrafficPolicy", "Cluster", a);
+    }
+    if (type == "LoadBalancer" && !api::FindMember(spec, "allocateLoadBalancerNodePorts")) {
+      api::SetBool(spec, "allocateLoadBalancerNodePorts", true, a);
+    }
     if (type != "ExternalName") {
       if (api::GetString(spec, {"internalTrafficPolicy"}).empty()) {
         api::SetString(spec, "internalTrafficPolicy", "Cluster", a);
@@ -109,7 +129,9 @@ class ServiceStrategy final : public Strategy {
     std::vector<FieldError> errs = Validate(obj);
     std::string ip = api::GetString(obj, {"spec", "clusterIP"});
     std::string old_ip = api::GetString(old, {"spec", "clusterIP"});
-    if (!old_ip.empty() && ip != old_ip) {
+    // Moving to ExternalName releases the address (the allocator drops it).
+    if (!old_ip.empty() && ip != old_ip &&
+        api::GetString(obj, {"spec", "type"}) != "ExternalName") {
       errs.push_back(FieldInvalid("spec.clusterIPs[0]", ip, "may not change once set"));
     }
     return errs;
@@ -174,10 +196,15 @@ class ServiceStrategy final : public Strategy {
     if (field == "spec.type") return api::GetString(obj, {"spec", "type"});
     return Strategy::FieldValue(obj, field);
   }
+
+ private:
+  ServiceAllocator* allocator_;  // not owned; null: no allocation (unit tests)
 };
 
 }  // namespace
 
-std::unique_ptr<Strategy> NewServiceStrategy() { return std::make_unique<ServiceStrategy>(); }
+std::unique_ptr<Strategy> NewServiceStrategy(ServiceAllocator* allocator) {
+  return std::make_unique<ServiceStrategy>(allocator);
+}
 
 }  // namespace tinyk8s::apiserver

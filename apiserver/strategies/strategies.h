@@ -11,7 +11,9 @@ std::unique_ptr<Strategy> NewPodStrategy();
 std::unique_ptr<Strategy> NewDaemonSetStrategy();
 std::unique_ptr<Strategy> NewNamespaceStrategy();
 std::unique_ptr<Strategy> NewNodeStrategy();
-std::unique_ptr<Strategy> NewServiceStrategy();
+class ServiceAllocator;
+// `allocator` (not owned, may be null) assigns ClusterIPs and NodePorts.
+std::unique_ptr<Strategy> NewServiceStrategy(ServiceAllocator* allocator);
 std::unique_ptr<Strategy> NewPriorityClassStrategy();
 std::unique_ptr<Strategy> NewControllerRevisionStrategy();
 std::unique_ptr<Strategy> NewEventStrategy();

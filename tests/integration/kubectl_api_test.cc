@@ -18,7 +18,9 @@ class KubectlApiTest : public ::testing::Test {
     if (!TestCluster::KubectlAvailable("1.32")) {
       GTEST_SKIP() << "kubectl 1.32 is not installed";
     }
-    cluster_ = std::make_unique<TestCluster>();
+    // API behaviour only: no co-process may bind or delete the test's objects.
+    cluster_ = std::make_unique<TestCluster>(
+        std::vector<std::string>{"--disable", "scheduler,controllers,dns"});
     ASSERT_TRUE(cluster_->ok()) << "server did not start";
   }
   void TearDown() override {

@@ -105,6 +105,12 @@ TestCluster::TestCluster(std::vector<std::string> extra_args) {
   std::vector<std::string> argv = {BinaryPath()};
   if (extra_args.empty() || extra_args[0].rfind("--", 0) == 0) argv.push_back("server");
   for (auto& a : extra_args) argv.push_back(a);
+  // Parallel test clusters must not fight over the default DNS port.
+  if (argv[1] == "server" &&
+      std::find(extra_args.begin(), extra_args.end(), "--dns-listen") == extra_args.end()) {
+    argv.push_back("--dns-listen");
+    argv.push_back("127.0.0.1:0");
+  }
   for (const std::string& a : std::vector<std::string>{"--data-dir", dir_ + "/data", "--listen",
                                                        "127.0.0.1:0", "--port-file", port_file}) {
     argv.push_back(a);

@@ -1,0 +1,87 @@
+// Informer events -> Cache and SchedulingQueue (upstream scheduler/eventhandlers.go). Pending
+// pods of our profiles go to the queue; bound pods to the cache; node changes, deleted pods and
+// finished pods are cluster events that re-activate unschedulable pods (SCH-4, SCH-23).
+#include "api/json.h"
+#include "api/meta.h"
+#include "scheduler/scheduler.h"
+
+namespace tinyk8s::scheduler {
+
+void Scheduler::AddEventHandlers(client::SharedInformerFactory& factory) {
+  client::ResourceEventHandler pods;
+  pods.on_add = [this](const client::ObjectPtr& obj) { OnPodAdd(obj); };
+  pods.on_update = [this](const client::ObjectPtr& old_obj, const client::ObjectPtr& new_obj) {
+    if (old_obj != new_obj) OnPodUpdate(old_obj, new_obj);  // same pointer = resync
+  };
+  pods.on_delete = [this](const client::ObjectPtr& obj, bool) { OnPodDelete(obj); };
+  factory.ForResource(client::resources::Pods()).AddEventHandler(std::move(pods));
+
+  client::ResourceEventHandler nodes;
+  nodes.on_add = [this](const client::ObjectPtr& obj) { OnNodeAdd(obj); };
+  nodes.on_update = [this](const client::ObjectPtr& old_obj, const client::ObjectPtr& new_obj) {
+    OnNodeUpdate(old_obj, new_obj);
+  };
+  nodes.on_delete = [this](const client::ObjectPtr& obj, bool) { OnNodeDelete(obj); };
+  factory.ForResource(client::resources::Nodes()).AddEventHandler(std::move(nodes));
+}
+
+void Scheduler::OnPodAdd(const client::ObjectPtr& obj) {
+  PodInfoPtr pod = ParsePodInfo(obj);
+  if (!pod->node_name.empty()) {
+    // Finished pods hold nothing (upstream's informer filters them out).
+    if (!pod->terminal) cache_.AddOrUpdatePod(pod);
+    return;
+  }
+  if (!Responsible(*pod) || pod->terminal || pod->terminating) return;
+  if (!pod->nominated_node_name.empty()) cache_.AddNominatedPod(pod, pod->nominated_node_name);
+  if (!pod->scheduling_gated) queue_.Add(pod);
+}
+
+void Scheduler::OnPodUpdate(const client::ObjectPtr& old_obj, const client::ObjectPtr& new_obj) {
+  PodInfoPtr pod = ParsePodInfo(new_obj);
+  bool was_bound = !api::GetString(*old_obj, {"spec", "nodeName"}).empty();
+  if (!pod->node_name.empty()) {
+    if (!was_bound) {
+      queue_.Delete(pod->uid);
+      cache_.RemoveNominatedPod(pod->uid);
+    }
+    if (pod->terminal) {
+      if (cache_.RemovePod(pod->uid)) queue_.MoveAllToActiveOrBackoff();
+      return;
+    }
+    cache_.AddOrUpdatePod(pod);
+    return;
+  }
+  if (!Responsible(*pod)) return;
+  if (pod->terminal || pod->terminating || pod->scheduling_gated) {
+    queue_.Delete(pod->uid);
+    cache_.RemoveNominatedPod(pod->uid);
+    return;
+  }
+  if (!pod->nominated_node_name.empty()) {
+    cache_.AddNominatedPod(pod, pod->nominated_node_name);
+  } else if (!api::GetString(*old_obj, {"status", "nominatedNodeName"}).empty()) {
+    cache_.RemoveNominatedPod(pod->uid);  // someone cleared it (a higher-priority preemptor)
+  }
+  queue_.Update(pod);
+}
+
+void Scheduler::OnPodDelete(const client::ObjectPtr& obj) {
+  std::string uid = api::Uid(*obj);
+  cache_.RemoveNominatedPod(uid);
+  queue_.Delete(uid);
+  // A bound (or assumed) pod's room is free only now that the object is gone (SCH-15).
+  if (cache_.RemovePod(uid)) queue_.MoveAllToActiveOrBackoff();
+}
+
+void Scheduler::OnNodeAdd(const client::ObjectPtr& obj) {
+  if (cache_.AddOrUpdateNode(ParseNodeSpec(obj))) queue_.MoveAllToActiveOrBackoff();
+}
+
+void Scheduler::OnNodeUpdate(const client::ObjectPtr&, const client::ObjectPtr& new_obj) {
+  if (cache_.AddOrUpdateNode(ParseNodeSpec(new_obj))) queue_.MoveAllToActiveOrBackoff();
+}
+
+void Scheduler::OnNodeDelete(const client::ObjectPtr& obj) { cache_.RemoveNode(api::Name(*obj)); }
+
+}  // namespace tinyk8s::scheduler

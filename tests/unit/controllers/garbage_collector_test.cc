@@ -1,0 +1,140 @@
+// Garbage collector: background, foreground and orphan propagation (GC-2..GC-5).
+#include "controllers/garbagecollector/garbage_collector.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/fakes/fake_clock.h"
+#include "tests/unit/controllers/test_util.h"
+
+namespace tinyk8s::testing {
+namespace {
+
+using controllers::garbagecollector::GarbageCollector;
+namespace res = client::resources;
+
+std::string PodOwnedBy(const std::string& name, const std::string& owner_uid,
+                       const std::string& owner_name = "ds", bool block = true) {
+  return R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":")" + name +
+         R"(","namespace":"t","ownerReferences":[{"apiVersion":"apps/v1","kind":"DaemonSet","name":")" +
+         owner_name + R"(","uid":")" + owner_uid + R"(","controller":true,"blockOwnerDeletion":)" +
+         (block ? "true" : "false") + R"(}]},"spec":{}})";
+}
+
+class GarbageCollectorTest : public ::testing::Test {
+ protected:
+  void CacheAll() {
+    for (const auto& r : GarbageCollector::DefaultResources())
+      CacheFrom(fake_, factory_.ForResource(r));
+  }
+  Status SyncObj(const client::Resource& r, const std::string& ns, const std::string& name) {
+    auto obj = fake_.Get(r, ns, name);
+    if (!obj.ok()) return obj.status();
+    return gc_.Sync(*gc_.KeyFor(r, **obj));
+  }
+  bool Exists(const client::Resource& r, const std::string& name) {
+    return fake_.Get(r, r.namespaced ? "t" : "", name).ok();
+  }
+
+  FakeClient fake_;
+  FakeClock clock_;
+  client::SharedInformerFactory factory_{fake_};
+  GarbageCollector gc_{fake_, factory_, clock_};
+};
+
+TEST_F(GarbageCollectorTest, BackgroundDeletesDependentsOfGoneOwners) {
+  fake_.Add(res::Pods(), PodOwnedBy("p1", "gone-uid"));
+  CacheAll();
+  ASSERT_TRUE(SyncObj(res::Pods(), "t", "p1").ok());
+  EXPECT_FALSE(Exists(res::Pods(), "p1"));
+}
+
+TEST_F(GarbageCollectorTest, LiveOwnerIsCheckedByUid) {
+  fake_.Add(res::DaemonSets(), DsJson("ds"));
+  fake_.Add(res::Pods(), PodOwnedBy("mine", "uid-ds"));
+  fake_.Add(res::Pods(), PodOwnedBy("stale", "old-uid"));
+  // The owner is missing from the cache: the live GET must keep "mine".
+  CacheFrom(fake_, factory_.ForResource(res::Pods()));
+  ASSERT_TRUE(SyncObj(res::Pods(), "t", "mine").ok());
+  ASSERT_TRUE(SyncObj(res::Pods(), "t", "stale").ok());
+  EXPECT_TRUE(Exists(res::Pods(), "mine"));
+  EXPECT_FALSE(Exists(res::Pods(), "stale"));
+}
+
+TEST_F(GarbageCollectorTest, SurvivingOwnerOnlyLosesDanglingRef) {
+  fake_.Add(res::DaemonSets(), DsJson("ds"));
+  fake_.Add(
+      res::Pods(),
+      R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","namespace":"t","ownerReferences":[)"
+      R"({"apiVersion":"apps/v1","kind":"DaemonSet","name":"ds","uid":"uid-ds"},)"
+      R"({"apiVersion":"apps/v1","kind":"DaemonSet","name":"old","uid":"gone"}]},"spec":{}})");
+  CacheAll();
+  ASSERT_TRUE(SyncObj(res::Pods(), "t", "p").ok());
+  auto p = fake_.Get(res::Pods(), "t", "p");
+  ASSERT_TRUE(p.ok());
+  auto refs = api::GetOwnerReferences(**p);
+  ASSERT_EQ(refs.size(), 1u);
+  EXPECT_EQ(refs[0].uid, "uid-ds");
+}
+
+TEST_F(GarbageCollectorTest, OrphanStripsRefsThenFinalizer) {
+  fake_.Add(res::DaemonSets(), DsJson("ds"));
+  fake_.Add(res::Pods(), PodOwnedBy("p1", "uid-ds"));
+  fake_.Add(
+      res::ControllerRevisions(),
+      R"({"apiVersion":"apps/v1","kind":"ControllerRevision","metadata":{"name":"r1","namespace":"t","ownerReferences":[{"apiVersion":"apps/v1","kind":"DaemonSet","name":"ds","uid":"uid-ds","controller":true}]},"revision":1,"data":{}})");
+  ASSERT_TRUE(fake_
+                  .Patch(res::DaemonSets(), "t", "ds", client::PatchType::kMerge,
+                         R"({"metadata":{"finalizers":["orphan"]}})")
+                  .ok());
+  ASSERT_TRUE(fake_.Delete(res::DaemonSets(), "t", "ds").ok());
+  CacheAll();
+  ASSERT_TRUE(SyncObj(res::DaemonSets(), "t", "ds").ok());
+  EXPECT_FALSE(Exists(res::DaemonSets(), "ds"));
+  auto p = fake_.Get(res::Pods(), "t", "p1");
+  ASSERT_TRUE(p.ok());
+  EXPECT_TRUE(api::GetOwnerReferences(**p).empty());
+  auto r = fake_.Get(res::ControllerRevisions(), "t", "r1");
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(api::GetOwnerReferences(**r).empty());
+}
+
+TEST_F(GarbageCollectorTest, ForegroundWaitsForBlockingDependents) {
+  fake_.Add(res::DaemonSets(), DsJson("ds"));
+  // A pod with a finalizer of its own stays (terminating) after its delete, like a pod that the
+  // kubelet has not finished yet.
+  fake_.Add(
+      res::Pods(),
+      R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p1","namespace":"t","finalizers":["test/hold"],"ownerReferences":[{"apiVersion":"apps/v1","kind":"DaemonSet","name":"ds","uid":"uid-ds","controller":true,"blockOwnerDeletion":true}]},"spec":{}})");
+  ASSERT_TRUE(fake_
+                  .Patch(res::DaemonSets(), "t", "ds", client::PatchType::kMerge,
+                         R"({"metadata":{"finalizers":["foregroundDeletion"]}})")
+                  .ok());
+  ASSERT_TRUE(fake_.Delete(res::DaemonSets(), "t", "ds").ok());
+  CacheAll();
+  ASSERT_TRUE(SyncObj(res::DaemonSets(), "t", "ds").ok());
+  auto p = fake_.Get(res::Pods(), "t", "p1");
+  ASSERT_TRUE(p.ok());
+  EXPECT_TRUE(api::HasDeletionTimestamp(**p));
+  EXPECT_TRUE(Exists(res::DaemonSets(), "ds"));  // still blocked by p1
+  // p1 goes; the owner's finalizer is removed and it disappears.
+  ASSERT_TRUE(fake_
+                  .Patch(res::Pods(), "t", "p1", client::PatchType::kMerge,
+                         R"({"metadata":{"finalizers":null}})")
+                  .ok());
+  CacheAll();
+  ASSERT_TRUE(SyncObj(res::DaemonSets(), "t", "ds").ok());
+  EXPECT_FALSE(Exists(res::DaemonSets(), "ds"));
+}
+
+TEST_F(GarbageCollectorTest, ClusterScopedOwner) {
+  fake_.Add(
+      res::Leases(),
+      R"({"apiVersion":"coordination.k8s.io/v1","kind":"Lease","metadata":{"name":"n1","namespace":"kube-node-lease","ownerReferences":[{"apiVersion":"v1","kind":"Node","name":"n1","uid":"node-uid"}]},"spec":{}})");
+  CacheAll();
+  auto lease = fake_.Get(res::Leases(), "kube-node-lease", "n1");
+  ASSERT_TRUE(gc_.Sync(*gc_.KeyFor(res::Leases(), **lease)).ok());
+  EXPECT_FALSE(fake_.Get(res::Leases(), "kube-node-lease", "n1").ok());
+}
+
+}  // namespace
+}  // namespace tinyk8s::testing
