@@ -17,30 +17,6 @@ namespace {
 
 constexpr char kDig[] = "/usr/bin/dig";  // RunCommand does not search PATH
 
-// FreeDnsPort finds a port free for both UDP and TCP on loopback.
-int FreeDnsPort() {
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    int u = ::socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (::bind(u, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      ::close(u);
-      continue;
-    }
-    ::getsockname(u, reinterpret_cast<sockaddr*>(&addr), &len);
-    int t = ::socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    ::setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    bool ok = ::bind(t, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    ::close(t);
-    ::close(u);
-    if (ok) return ntohs(addr.sin_port);
-  }
-  return 0;
-}
-
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);
@@ -117,7 +93,7 @@ class DnsTest : public ::testing::Test {
   void SetUp() override {
     if (!TestCluster::KubectlAvailable("1.32")) GTEST_SKIP() << "kubectl 1.32 is not installed";
     if (RunCommand({kDig, "-v"}).exit_code != 0) GTEST_SKIP() << "dig is not installed";
-    port_ = FreeDnsPort();
+    port_ = FreeLoopbackPort();
     ASSERT_GT(port_, 0);
   }
   CommandResult K(const std::vector<std::string>& args, const std::string& in = "") {

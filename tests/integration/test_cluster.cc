@@ -1,6 +1,9 @@
 #include "tests/integration/test_cluster.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -29,6 +32,29 @@ std::string BinaryPath() {
 }  // namespace
 
 void SleepMillis(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+int FreeLoopbackPort() {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    int u = ::socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (::bind(u, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      ::close(u);
+      continue;
+    }
+    ::getsockname(u, reinterpret_cast<sockaddr*>(&addr), &len);
+    int t = ::socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    ::setsockopt(t, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    bool ok = ::bind(t, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(t);
+    ::close(u);
+    if (ok) return ntohs(addr.sin_port);
+  }
+  return 0;
+}
 
 CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& stdin_data,
                          int timeout_seconds) {

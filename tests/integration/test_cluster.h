@@ -69,6 +69,9 @@ class TestCluster {
 
 void SleepMillis(int ms);
 
+// FreeLoopbackPort finds a port free for both UDP and TCP on 127.0.0.1 (0 if none found).
+int FreeLoopbackPort();
+
 // WaitFor polls `condition` every 50 ms until it holds or `seconds` pass.
 template <typename F>
 bool WaitFor(F condition, double seconds = 20) {
