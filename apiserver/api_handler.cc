@@ -84,13 +84,16 @@ bool ObjectFilter::Matches(const rapidjson::Value& obj) const {
 }
 
 ApiHandler::ApiHandler(ObjectService& objects, boost::asio::io_context& timers,
-                       std::string server_address, Metrics& metrics)
+                       std::string server_address, Metrics& metrics,
+                       const auth::Authenticator& authenticator, auth::Authorizer& authorizer)
     : objects_(objects),
       registry_(objects.registry()),
       timers_(timers),
       discovery_(objects.registry(), std::move(server_address)),
       openapi_(objects.registry(), api::schema::BuiltinSchemas()),
-      metrics_(metrics) {}
+      metrics_(metrics),
+      authenticator_(authenticator),
+      authorizer_(authorizer) {}
 
 void ApiHandler::Handle(const std::shared_ptr<HttpExchange>& ex) {
   auto start = std::chrono::steady_clock::now();
@@ -137,6 +140,13 @@ HttpResponse ApiHandler::Serve(const std::shared_ptr<HttpExchange>& ex, std::str
     r.body = ok ? "ok" : "not ready";
     return r;
   }
+  RequestInfo info;
+  bool resource_path = ParseRequestPath(path, &info) && info.is_resource;
+  std::optional<auth::UserInfo> user;
+  *verb = resource_path ? VerbFor(req.method, info, req) : req.method;
+  if (auto denied = Authorize(req, resource_path ? &info : nullptr, *verb, &user)) {
+    return *denied;
+  }
   if (path == "/metrics") {
     HttpResponse r;
     r.content_type = "text/plain; version=0.0.4";
@@ -149,12 +159,10 @@ HttpResponse ApiHandler::Serve(const std::shared_ptr<HttpExchange>& ex, std::str
   if (req.method == "GET") {
     if (auto d = discovery_.Handle(path, req.Header("accept"))) return *d;
   }
-  RequestInfo info;
-  if (!ParseRequestPath(path, &info) || !info.is_resource) return ErrorResponse(PathNotFound());
+  if (!resource_path) return ErrorResponse(PathNotFound());
   const ResourceInfo* r = registry_.Find(info.group, info.version, info.resource);
   if (!r) return ErrorResponse(PathNotFound());
   *resource_label = r->plural;
-  *verb = VerbFor(req.method, info, req);
   if (!r->namespaced && !info.ns.empty()) return ErrorResponse(PathNotFound());
   if (!info.subresource.empty() && !r->FindSubresource(info.subresource)) {
     return ErrorResponse(PathNotFound());
@@ -172,6 +180,9 @@ HttpResponse ApiHandler::Serve(const std::shared_ptr<HttpExchange>& ex, std::str
     return ListObjects(c);
   }
   if (m == "POST") {
+    if (r->group == "authorization.k8s.io" && info.name.empty() && info.subresource.empty()) {
+      return CreateAccessReview(req, *user);
+    }
     if (!info.subresource.empty()) return CreateSubresource(c);
     if (!info.name.empty()) return ErrorResponse(MethodNotSupported(*r, "create"));
     if (r->namespaced && info.ns.empty()) return ErrorResponse(PathNotFound());

@@ -11,6 +11,8 @@
 
 #include "api/fields.h"
 #include "api/labels.h"
+#include "apiserver/auth/authn.h"
+#include "apiserver/auth/authorizer.h"
 #include "apiserver/discovery.h"
 #include "apiserver/http_server.h"
 #include "apiserver/metrics.h"
@@ -30,8 +32,10 @@ struct ObjectFilter {
 
 class ApiHandler {
  public:
+  // `authenticator` and `authorizer` must outlive the handler.
   ApiHandler(ObjectService& objects, boost::asio::io_context& timers, std::string server_address,
-             Metrics& metrics);
+             Metrics& metrics, const auth::Authenticator& authenticator,
+             auth::Authorizer& authorizer);
   void Handle(const std::shared_ptr<HttpExchange>& ex);
   // SetReady flips /readyz to 200 once bootstrap is done.
   void SetReady(bool ready) { ready_ = ready; }
@@ -56,6 +60,13 @@ class ApiHandler {
   // StartWatch begins a watch stream; returns an error response if it cannot start.
   std::optional<HttpResponse> StartWatch(const Call& c);
   Result<ObjectFilter> MakeFilter(const Call& c) const;
+  // Authorize authenticates the request (setting *user) and authorizes it: nullopt to proceed,
+  // else the 401/403 response. `info` is null for non-resource paths (auth_filter.cc).
+  std::optional<HttpResponse> Authorize(const HttpRequest& req, const RequestInfo* info,
+                                        const std::string& verb,
+                                        std::optional<auth::UserInfo>* user);
+  // CreateAccessReview answers a SelfSubjectAccessReview for `user`.
+  HttpResponse CreateAccessReview(const HttpRequest& req, const auth::UserInfo& user);
 
   ObjectService& objects_;
   const Registry& registry_;
@@ -63,6 +74,8 @@ class ApiHandler {
   Discovery discovery_;
   OpenApi openapi_;
   Metrics& metrics_;
+  const auth::Authenticator& authenticator_;
+  auth::Authorizer& authorizer_;
   std::atomic<bool> ready_{false};
 };
 
@@ -70,5 +83,7 @@ class ApiHandler {
 HttpResponse JsonResponse(unsigned status, std::string body);
 Result<rapidjson::Document> DecodeBody(const HttpRequest& req);
 WriteOptions WriteOptionsFrom(const HttpRequest& req);
+// IsPublicPath: health and version endpoints, served without credentials.
+bool IsPublicPath(const std::string& path);
 
 }  // namespace tinyk8s::apiserver

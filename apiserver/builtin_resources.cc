@@ -74,6 +74,20 @@ void RegisterBuiltinResources(Registry& registry, ServiceAllocator* service_allo
   registry.Add(
       Info("scheduling.k8s.io", "priorityclasses", "priorityclass", "PriorityClass", false, {"pc"}),
       NewPriorityClassStrategy());
+  const std::string rbac = "rbac.authorization.k8s.io";
+  registry.Add(Info(rbac, "clusterroles", "clusterrole", "ClusterRole", false),
+               NewRoleStrategy(true));
+  registry.Add(Info(rbac, "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding", false),
+               NewRoleBindingStrategy(true));
+  registry.Add(Info(rbac, "roles", "role", "Role", true), NewRoleStrategy(false));
+  registry.Add(Info(rbac, "rolebindings", "rolebinding", "RoleBinding", true),
+               NewRoleBindingStrategy(false));
+  {
+    auto r = Info("authorization.k8s.io", "selfsubjectaccessreviews", "selfsubjectaccessreview",
+                  "SelfSubjectAccessReview", false);
+    r.verbs = {"create"};
+    registry.Add(std::move(r), NewAccessReviewStrategy());
+  }
 }
 
 }  // namespace tinyk8s::apiserver

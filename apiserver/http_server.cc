@@ -6,9 +6,11 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <type_traits>
 
 #include "common/logging.h"
 
@@ -64,12 +66,44 @@ std::string HttpRequest::Query(const std::string& name, const std::string& fallb
 
 namespace {
 
-class Session;
+// SessionBase is what an Exchange needs of a connection, whatever its stream type.
+class SessionBase : public std::enable_shared_from_this<SessionBase> {
+ public:
+  virtual ~SessionBase() = default;
+  virtual void PostResponse(HttpResponse response, bool keep_alive) = 0;
+  virtual void PostStreamStart(unsigned status, std::string content_type) = 0;
+  virtual bool QueueChunk(std::string data, bool last) = 0;
+  virtual void AddCloseCallback(std::function<void()> cb) = 0;
+  virtual bool IsClosed() const = 0;
+};
+
+// PeerSubject reads CN and O of the client certificate the handshake verified.
+void PeerSubject(SSL* ssl, std::string* common_name, std::vector<std::string>* organizations) {
+  X509* cert = SSL_get_peer_certificate(ssl);
+  if (!cert) return;
+  if (SSL_get_verify_result(ssl) == X509_V_OK) {
+    X509_NAME* name = X509_get_subject_name(cert);
+    for (int i = 0; i < X509_NAME_entry_count(name); ++i) {
+      X509_NAME_ENTRY* e = X509_NAME_get_entry(name, i);
+      int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(e));
+      if (nid != NID_commonName && nid != NID_organizationName) continue;
+      ASN1_STRING* data = X509_NAME_ENTRY_get_data(e);
+      std::string value(reinterpret_cast<const char*>(ASN1_STRING_get0_data(data)),
+                        static_cast<size_t>(ASN1_STRING_length(data)));
+      if (nid == NID_commonName) {
+        *common_name = value;
+      } else {
+        organizations->push_back(value);
+      }
+    }
+  }
+  X509_free(cert);
+}
 
 // Exchange implements HttpExchange over a Session; all writes hop onto the session strand.
 class Exchange final : public HttpExchange {
  public:
-  Exchange(std::shared_ptr<Session> session, HttpRequest request, bool keep_alive)
+  Exchange(std::shared_ptr<SessionBase> session, HttpRequest request, bool keep_alive)
       : session_(std::move(session)), request_(std::move(request)), keep_alive_(keep_alive) {}
   const HttpRequest& request() const override { return request_; }
   void Respond(HttpResponse response) override;
@@ -80,40 +114,58 @@ class Exchange final : public HttpExchange {
   bool Closed() const override;
 
  private:
-  std::shared_ptr<Session> session_;
+  std::shared_ptr<SessionBase> session_;
   HttpRequest request_;
   bool keep_alive_;
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+// Session serves one connection. Stream is beast::tcp_stream (plain HTTP) or
+// beast::ssl_stream<beast::tcp_stream> (TLS; the handshake runs asynchronously first).
+template <typename Stream>
+class Session final : public SessionBase {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
  public:
   Session(tcp::socket&& socket, const HttpServerOptions& options, const HttpHandler& handler,
           net::thread_pool& workers)
-      : stream_(std::move(socket)), options_(options), handler_(handler), workers_(workers) {
+      : stream_(MakeStream(std::move(socket), options)),
+        options_(options),
+        handler_(handler),
+        workers_(workers) {
     beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
+    auto ep = Tcp().socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
   }
-  ~Session() { RunCloseCallbacks(); }
+  ~Session() override { RunCloseCallbacks(); }
 
   void Run() {
-    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->DoRead(); });
+    net::dispatch(stream_.get_executor(), [self = Self()] {
+      if constexpr (kTls) {
+        self->Tcp().expires_after(self->options_.request_timeout);
+        self->stream_.async_handshake(net::ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec) return self->Close();
+          PeerSubject(self->stream_.native_handle(), &self->peer_cn_, &self->peer_orgs_);
+          self->DoRead();
+        });
+      } else {
+        self->DoRead();
+      }
+    });
   }
 
   // --- called through Exchange (any thread) ---
-  void PostResponse(HttpResponse response, bool keep_alive) {
+  void PostResponse(HttpResponse response, bool keep_alive) override {
     net::post(stream_.get_executor(),
-              [self = shared_from_this(), r = std::move(response), keep_alive]() mutable {
+              [self = Self(), r = std::move(response), keep_alive]() mutable {
                 self->WriteResponse(std::move(r), keep_alive);
               });
   }
-  void PostStreamStart(unsigned status, std::string content_type) {
-    net::post(stream_.get_executor(),
-              [self = shared_from_this(), status, ct = std::move(content_type)] {
-                self->WriteStreamHeader(status, ct);
-              });
+  void PostStreamStart(unsigned status, std::string content_type) override {
+    net::post(stream_.get_executor(), [self = Self(), status, ct = std::move(content_type)] {
+      self->WriteStreamHeader(status, ct);
+    });
   }
-  bool QueueChunk(std::string data, bool last) {
+  bool QueueChunk(std::string data, bool last) override {
     {
       std::lock_guard lock(mu_);
       if (closed_) return false;
@@ -121,10 +173,10 @@ class Session : public std::enable_shared_from_this<Session> {
       pending_bytes_ += data.size();
       chunks_.push_back({std::move(data), last});
     }
-    net::post(stream_.get_executor(), [self = shared_from_this()] { self->PumpChunks(); });
+    net::post(stream_.get_executor(), [self = Self()] { self->PumpChunks(); });
     return true;
   }
-  void AddCloseCallback(std::function<void()> cb) {
+  void AddCloseCallback(std::function<void()> cb) override {
     bool run_now = false;
     {
       std::lock_guard lock(mu_);
@@ -136,7 +188,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (run_now) cb();
   }
-  bool IsClosed() const {
+  bool IsClosed() const override {
     std::lock_guard lock(mu_);
     return closed_;
   }
@@ -147,14 +199,23 @@ class Session : public std::enable_shared_from_this<Session> {
     bool last;
   };
 
+  static Stream MakeStream(tcp::socket&& socket, const HttpServerOptions& options) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *options.tls);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+  std::shared_ptr<Session> Self() { return std::static_pointer_cast<Session>(shared_from_this()); }
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
   void DoRead() {
     parser_.emplace();
     parser_->body_limit(options_.body_limit);
     parser_->header_limit(64 * 1024);
-    stream_.expires_after(options_.request_timeout);
-    http::async_read(
-        stream_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+    Tcp().expires_after(options_.request_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = Self()](beast::error_code ec, size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -172,6 +233,8 @@ class Session : public std::enable_shared_from_this<Session> {
     req.method = std::string(msg.method_string());
     req.target = std::string(msg.target());
     req.remote = remote_;
+    req.peer_common_name = peer_cn_;
+    req.peer_organizations = peer_orgs_;
     for (auto& field : msg) {
       std::string name(field.name_string());
       for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -209,7 +272,7 @@ class Session : public std::enable_shared_from_this<Session> {
       WriteResponse(std::move(r), false);
       return;
     }
-    auto exchange = std::make_shared<Exchange>(shared_from_this(), std::move(req), keep_alive);
+    auto exchange = std::make_shared<Exchange>(Self(), std::move(req), keep_alive);
     net::post(workers_, [handler = handler_, exchange]() mutable { handler(std::move(exchange)); });
   }
 
@@ -222,9 +285,9 @@ class Session : public std::enable_shared_from_this<Session> {
     res->body() = std::move(response.body);
     res->keep_alive(keep_alive);
     res->prepare_payload();
-    stream_.expires_after(options_.request_timeout);
+    Tcp().expires_after(options_.request_timeout);
     http::async_write(stream_, *res,
-                      [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+                      [self = Self(), res, keep_alive](beast::error_code ec, size_t) {
                         if (ec || !keep_alive) return self->Close();
                         self->DoRead();
                       });
@@ -237,30 +300,29 @@ class Session : public std::enable_shared_from_this<Session> {
     res->set(http::field::content_type, content_type);
     res->chunked(true);
     streaming_ = true;
-    stream_.expires_never();
+    Tcp().expires_never();
     auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
-    http::async_write_header(stream_, *sr,
-                             [self = shared_from_this(), res, sr](beast::error_code ec, size_t) {
-                               if (ec) return self->Close();
-                               self->header_written_ = true;
-                               self->WatchForPeerClose();
-                               self->PumpChunks();
-                             });
+    http::async_write_header(stream_, *sr, [self = Self(), res, sr](beast::error_code ec, size_t) {
+      if (ec) return self->Close();
+      self->header_written_ = true;
+      self->WatchForPeerClose();
+      self->PumpChunks();
+    });
   }
 
   // While streaming the client sends nothing; a read completing (EOF or error) means it left.
+  // Over TLS any record (in practice close_notify) means the same.
   void WatchForPeerClose() {
-    stream_.socket().async_wait(
-        tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
-          if (self->stream_done_) return;
-          if (ec) return self->Close();
-          char byte;
-          beast::error_code rec;
-          size_t n =
-              self->stream_.socket().receive(net::buffer(&byte, 1), tcp::socket::message_peek, rec);
-          if (rec || n == 0) return self->Close();
-          // Unexpected data during a stream: ignore it and keep watching.
-        });
+    Tcp().socket().async_wait(tcp::socket::wait_read, [self = Self()](beast::error_code ec) {
+      if (self->stream_done_) return;
+      if (ec || kTls) return self->Close();
+      char byte;
+      beast::error_code rec;
+      size_t n =
+          self->Tcp().socket().receive(net::buffer(&byte, 1), tcp::socket::message_peek, rec);
+      if (rec || n == 0) return self->Close();
+      // Unexpected data during a stream: ignore it and keep watching.
+    });
   }
 
   void PumpChunks() {
@@ -275,7 +337,7 @@ class Session : public std::enable_shared_from_this<Session> {
     writing_ = true;
     auto data = std::make_shared<std::string>(std::move(chunk.data));
     bool last = chunk.last;
-    auto done = [self = shared_from_this(), data, last](beast::error_code ec, size_t) {
+    auto done = [self = Self(), data, last](beast::error_code ec, size_t) {
       self->writing_ = false;
       {
         std::lock_guard lock(self->mu_);
@@ -288,7 +350,7 @@ class Session : public std::enable_shared_from_this<Session> {
         self->RunCloseCallbacks();
         // The stream is complete; keep the connection for the next request.
         beast::error_code ignored;
-        self->stream_.socket().cancel(ignored);
+        self->Tcp().socket().cancel(ignored);
         self->DoRead();
         return;
       }
@@ -299,7 +361,7 @@ class Session : public std::enable_shared_from_this<Session> {
         net::async_write(stream_, http::make_chunk_last(), done);
       } else {
         net::async_write(stream_, http::make_chunk(net::buffer(*data)),
-                         [self = shared_from_this(), done, data](beast::error_code ec, size_t n) {
+                         [self = Self(), done, data](beast::error_code ec, size_t n) {
                            if (ec) return done(ec, n);
                            net::async_write(self->stream_, http::make_chunk_last(), done);
                          });
@@ -326,12 +388,12 @@ class Session : public std::enable_shared_from_this<Session> {
       chunks_.clear();
     }
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.socket().close(ec);
+    Tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+    Tcp().socket().close(ec);
     RunCloseCallbacks();
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   const HttpServerOptions& options_;
@@ -339,6 +401,8 @@ class Session : public std::enable_shared_from_this<Session> {
   net::thread_pool& workers_;
   std::string remote_;
   // Strand-only state.
+  std::string peer_cn_;
+  std::vector<std::string> peer_orgs_;
   bool streaming_ = false;
   bool header_written_ = false;
   bool writing_ = false;
@@ -402,8 +466,15 @@ class HttpServer::Listener : public std::enable_shared_from_this<HttpServer::Lis
         if (ec == net::error::operation_aborted || !self->acceptor_.is_open()) return;
       } else {
         socket.set_option(tcp::no_delay(true), ec);
-        std::make_shared<Session>(std::move(socket), self->options_, self->handler_, self->workers_)
-            ->Run();
+        if (self->options_.tls) {
+          std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+              std::move(socket), self->options_, self->handler_, self->workers_)
+              ->Run();
+        } else {
+          std::make_shared<Session<beast::tcp_stream>>(std::move(socket), self->options_,
+                                                       self->handler_, self->workers_)
+              ->Run();
+        }
       }
       self->Accept();
     });

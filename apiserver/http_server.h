@@ -1,7 +1,8 @@
 #pragma once
-// HttpServer: HTTP/1.1 on Boost.Beast. One strand per connection; keep-alive; a body limit;
-// a read timeout on every request; streaming (chunked) responses for watches. Request handling
-// runs on a separate worker pool (handlers may block on storage commits), never on I/O threads.
+// HttpServer: HTTP/1.1 (over TLS, or plain) on Boost.Beast. One strand per connection; keep-alive;
+// a body limit; a read timeout on every request; streaming (chunked) responses for watches. Request
+// handling runs on a separate worker pool (handlers may block on storage commits), never on I/O
+// threads.
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
@@ -15,6 +16,10 @@
 
 #include "common/status.h"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace tinyk8s::apiserver {
 
 struct HttpRequest {
@@ -25,6 +30,10 @@ struct HttpRequest {
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
   std::string remote;  // peer address
+  // Subject of the client certificate the TLS handshake verified against the client CA (empty
+  // common name: none presented): CN is the user, each O a group (upstream x509 authenticator).
+  std::string peer_common_name;
+  std::vector<std::string> peer_organizations;
 
   const std::string& Header(const std::string& lower_name) const;
   std::string Query(const std::string& name, const std::string& fallback = "") const;
@@ -65,6 +74,8 @@ struct HttpServerOptions {
   int worker_threads = 64;
   size_t body_limit = 3 * 1024 * 1024;
   std::chrono::seconds request_timeout{60};
+  // TLS context (server certificate, client CA, verify mode); null serves plain HTTP.
+  std::shared_ptr<boost::asio::ssl::context> tls;
 };
 
 // HttpServer owns the listener, I/O threads and worker pool. Start() binds and returns the

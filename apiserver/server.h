@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/clock.h"
 #include "common/status.h"
@@ -20,6 +21,17 @@ struct ApiServerOptions {
   uint16_t port = 6443;  // 0 = any free port
   int worker_threads = 64;
   std::string service_cidr = "10.43.0.0/16";  // ClusterIPs are allocated from here
+
+  // Security. By default the server speaks TLS with a certificate from the cluster CA in
+  // DATA_DIR/pki (created on first start) and accepts client certificates from that CA.
+  // insecure_http serves plain HTTP instead (loopback hosts only); requests without credentials
+  // then act as the superuser "system:unsecured", like upstream's former insecure port.
+  bool insecure_http = false;
+  std::vector<std::string> tls_sans;  // extra serving certificate names or IPs
+  std::string tls_cert_file;          // replace the generated serving certificate...
+  std::string tls_private_key_file;   // ...and its key
+  std::string client_ca_file;         // trust client certificates from this CA instead
+  std::string token_auth_file;        // static bearer tokens (upstream CSV format)
 };
 
 class ApiServer {
@@ -30,8 +42,11 @@ class ApiServer {
   ApiServer& operator=(const ApiServer&) = delete;
 
   uint16_t port() const;
-  // URL clients use: http://host:port.
+  // URL clients use: https://host:port (http:// with insecure_http).
   std::string url() const;
+  // PEM of the CA clients should trust for the serving certificate ("" with insecure_http or a
+  // user-provided certificate, whose CA the server does not know).
+  std::string ca_pem() const;
   // Stop stops serving (open watches end) and closes the store. Idempotent.
   void Stop();
 

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   tinyk8s::cmd::RegisterServerCommands(app, &exit_code);
   tinyk8s::cmd::RegisterComponentCommands(app, &exit_code);
+  tinyk8s::cmd::RegisterKubeconfigCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -7,6 +7,9 @@
 #include <fstream>
 #include <iostream>
 
+#include "apiserver/auth/bootstrap_policy.h"
+#include "apiserver/auth/node_authorizer.h"
+#include "apiserver/auth/pki.h"
 #include "apiserver/server.h"
 #include "cmd/commands.h"
 #include "common/logging.h"
@@ -28,6 +31,12 @@ struct ServerFlags {
   bool ephemeral = false;
   std::string port_file;
   std::string service_cidr = "10.43.0.0/16";
+  bool insecure_http = false;
+  std::vector<std::string> tls_sans;
+  std::string tls_cert_file;
+  std::string tls_private_key_file;
+  std::string client_ca_file;
+  std::string token_auth_file;
 };
 
 void AddApiServerFlags(CLI::App* cmd, ServerFlags& f) {
@@ -41,6 +50,19 @@ void AddApiServerFlags(CLI::App* cmd, ServerFlags& f) {
   cmd->add_option("--port-file", f.port_file, "write the bound API port to this file once serving");
   cmd->add_option("--service-cidr", f.service_cidr, "IPv4 range Service ClusterIPs come from")
       ->capture_default_str();
+  cmd->add_flag("--insecure-http", f.insecure_http,
+                "serve plain HTTP without TLS (loopback addresses only); requests without "
+                "credentials are then the superuser");
+  cmd->add_option("--tls-san", f.tls_sans, "extra DNS names or IPs of the serving certificate")
+      ->delimiter(',');
+  cmd->add_option("--tls-cert-file", f.tls_cert_file,
+                  "serving certificate (PEM) to use instead of the generated one");
+  cmd->add_option("--tls-private-key-file", f.tls_private_key_file,
+                  "private key (PEM) of --tls-cert-file");
+  cmd->add_option("--client-ca-file", f.client_ca_file,
+                  "trust client certificates signed by this CA (PEM) instead of the cluster CA");
+  cmd->add_option("--token-auth-file", f.token_auth_file,
+                  "static bearer tokens, CSV lines token,user,uid,\"group1,group2\"");
 }
 
 // A co-process `tinyk8s server` supervises. `built` is false until its component exists; such a
@@ -49,12 +71,16 @@ struct Coprocess {
   const char* name;         // log and kubeconfig name
   const char* disable_key;  // value of --disable that skips it ("" = cannot be disabled)
   bool built;
+  const char* user;   // client certificate CN: the identity the bootstrap policy grants
+  const char* group;  // client certificate O ("" = none)
 };
+// The node agent runs every simulated node (prefix "node") as one identity the node authorizer
+// confines to nodes named node<digits> (apiserver/auth/node_authorizer.h).
 constexpr Coprocess kCoprocesses[] = {
-    {"controller-manager", "controllers", true},
-    {"scheduler", "scheduler", true},
-    {"dns", "dns", true},
-    {"nodes", "", true},
+    {"controller-manager", "controllers", true, apiserver::auth::kControllerManagerUser, ""},
+    {"scheduler", "scheduler", true, apiserver::auth::kSchedulerUser, ""},
+    {"dns", "dns", true, apiserver::auth::kDnsUser, ""},
+    {"nodes", "", true, "system:node-agent:node", apiserver::auth::kNodeAgentsGroup},
 };
 
 std::vector<std::string> CoprocessArgs(const Coprocess& c, const ServerFlags& f,
@@ -63,24 +89,51 @@ std::vector<std::string> CoprocessArgs(const Coprocess& c, const ServerFlags& f,
   if (std::string(c.name) == "dns") {
     args.insert(args.end(), {"--listen", f.dns_listen});
   } else if (std::string(c.name) == "nodes") {
-    args.insert(args.end(), {"--count", std::to_string(f.nodes), "--prefix", "node", "--cpu", f.node_cpu,
-                             "--memory", f.node_memory, "--pods", std::to_string(f.node_pods)});
+    args.insert(args.end(),
+                {"--count", std::to_string(f.nodes), "--prefix", "node", "--cpu", f.node_cpu,
+                 "--memory", f.node_memory, "--pods", std::to_string(f.node_pods)});
   }
   return args;
 }
 
+// CoprocessCredentials issues the co-process its own client certificate (a fresh one each start:
+// its kubeconfig is rewritten anyway). Without TLS the kubeconfig carries no credentials.
+KubeconfigCredentials CoprocessCredentials(const Coprocess& c, const std::string& data_dir,
+                                           const std::string& ca_pem) {
+  KubeconfigCredentials creds;
+  creds.user_name = c.user;
+  if (ca_pem.empty() && !std::filesystem::exists(data_dir + "/pki/ca.key")) return creds;
+  auto ca = apiserver::auth::LoadCa(data_dir + "/pki");
+  if (!ca.ok()) return creds;
+  apiserver::auth::CertRequest req;
+  req.common_name = c.user;
+  if (*c.group) req.organizations = {c.group};
+  auto cert = apiserver::auth::IssueCert(*ca, req);
+  if (!cert.ok()) {
+    TK_LOG_ERROR << "cannot issue a certificate for " << c.name << ": " << cert.status().message();
+    return creds;
+  }
+  creds.ca_pem = ca_pem;
+  creds.client_cert_pem = cert->cert_pem;
+  creds.client_key_pem = cert->key_pem;
+  return creds;
+}
+
 void StartCoprocesses(const ServerFlags& f, const std::string& data_dir, const std::string& url,
-                      ProcessSupervisor& supervisor) {
+                      const std::string& ca_pem, ProcessSupervisor& supervisor) {
   std::filesystem::create_directories(data_dir + "/coprocesses");
   // /proc/self/exe is resolved in the child after fork, so use the real path of this binary.
   std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
   for (const auto& c : kCoprocesses) {
-    bool disabled = std::find(f.disable.begin(), f.disable.end(), std::string(c.disable_key)) != f.disable.end();
+    bool disabled = std::find(f.disable.begin(), f.disable.end(), std::string(c.disable_key)) !=
+                    f.disable.end();
     if (!c.built || disabled) continue;
     if (std::string(c.name) == "nodes" && f.nodes == 0) continue;
-    // Each co-process gets its own kubeconfig (its own credentials once authentication lands).
+    // Each co-process gets its own kubeconfig with its own credentials.
     std::string kubeconfig = data_dir + "/coprocesses/" + c.name + ".kubeconfig";
-    if (!WriteKubeconfig(kubeconfig, url)) {
+    KubeconfigCredentials creds;
+    if (!f.insecure_http) creds = CoprocessCredentials(c, data_dir, ca_pem);
+    if (!WriteKubeconfig(kubeconfig, url, creds)) {
       TK_LOG_ERROR << "cannot write " << kubeconfig;
       continue;
     }
@@ -101,6 +154,12 @@ int RunApiServer(const ServerFlags& f, const char* component, bool supervise) {
   std::string temp_dir;
   o.data_dir = f.data_dir;
   o.service_cidr = f.service_cidr;
+  o.insecure_http = f.insecure_http;
+  o.tls_sans = f.tls_sans;
+  o.tls_cert_file = f.tls_cert_file;
+  o.tls_private_key_file = f.tls_private_key_file;
+  o.client_ca_file = f.client_ca_file;
+  o.token_auth_file = f.token_auth_file;
   if (f.ephemeral) {
     char tmpl[] = "/tmp/tinyk8s-ephemeral-XXXXXX";
     if (!::mkdtemp(tmpl)) {
@@ -125,7 +184,17 @@ int RunApiServer(const ServerFlags& f, const char* component, bool supervise) {
     return 1;
   }
   std::string kubeconfig = o.data_dir + "/kubeconfig";
-  if (!WriteKubeconfig(kubeconfig, (*server)->url())) {
+  KubeconfigCredentials admin;
+  admin.ca_pem = (*server)->ca_pem();
+  if (!o.insecure_http) {
+    auto cert = apiserver::auth::ReadFile(o.data_dir + "/pki/admin.crt");
+    auto key = apiserver::auth::ReadFile(o.data_dir + "/pki/admin.key");
+    if (cert.ok() && key.ok()) {
+      admin.client_cert_pem = *cert;
+      admin.client_key_pem = *key;
+    }
+  }
+  if (!WriteKubeconfig(kubeconfig, (*server)->url(), admin)) {
     TK_LOG_ERROR << "cannot write " << kubeconfig;
   }
   if (!f.port_file.empty()) {
@@ -133,7 +202,7 @@ int RunApiServer(const ServerFlags& f, const char* component, bool supervise) {
     std::filesystem::rename(f.port_file + ".tmp", f.port_file);
   }
   ProcessSupervisor supervisor;
-  if (supervise) StartCoprocesses(f, o.data_dir, (*server)->url(), supervisor);
+  if (supervise) StartCoprocesses(f, o.data_dir, (*server)->url(), admin.ca_pem, supervisor);
   std::cout << "tinyk8s is ready. Use it with:\n  kubectl --kubeconfig "
             << std::filesystem::absolute(kubeconfig).string() << " get nodes" << std::endl;
   WaitForTermination();
@@ -183,8 +252,9 @@ void RegisterServerCommands(CLI::App& app, int* exit_code) {
   auto api_flags = std::make_shared<ServerFlags>();
   CLI::App* apiserver = app.add_subcommand("apiserver", "run only the API server");
   AddApiServerFlags(apiserver, *api_flags);
-  apiserver->callback(
-      [api_flags, exit_code] { *exit_code = RunApiServer(*api_flags, "apiserver", /*supervise=*/false); });
+  apiserver->callback([api_flags, exit_code] {
+    *exit_code = RunApiServer(*api_flags, "apiserver", /*supervise=*/false);
+  });
 }
 
 }  // namespace tinyk8s::cmd

@@ -1,4 +1,5 @@
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -36,28 +37,59 @@ void WaitForTermination() {
   sigwait(&set, &sig);
 }
 
-bool WriteKubeconfig(const std::string& path, const std::string& server) {
-  std::string text =
-      "apiVersion: v1\n"
-      "kind: Config\n"
-      "clusters:\n"
-      "- name: tinyk8s\n"
-      "  cluster:\n"
-      "    server: " +
-      server +
-      "\n"
-      "contexts:\n"
-      "- name: tinyk8s\n"
-      "  context:\n"
-      "    cluster: tinyk8s\n"
-      "    user: admin\n"
-      "current-context: tinyk8s\n"
-      "users:\n"
-      "- name: admin\n"
-      "  user: {}\n";
+namespace {
+std::string Base64(const std::string& data) {
+  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(data.data()),
+                          static_cast<int>(data.size()));
+  out.resize(n > 0 ? static_cast<size_t>(n) : 0);
+  return out;
+}
+}  // namespace
+
+std::string KubeconfigText(const std::string& server, const KubeconfigCredentials& creds) {
+  std::string cluster = "    server: " + server + "\n";
+  if (!creds.ca_pem.empty()) {
+    cluster += "    certificate-authority-data: " + Base64(creds.ca_pem) + "\n";
+  }
+  std::string user;
+  if (!creds.client_cert_pem.empty()) {
+    user = "\n    client-certificate-data: " + Base64(creds.client_cert_pem) +
+           "\n    client-key-data: " + Base64(creds.client_key_pem) + "\n";
+  } else {
+    user = " {}\n";
+  }
+  std::string name = creds.user_name.empty() ? "admin" : creds.user_name;
+  return "apiVersion: v1\n"
+         "kind: Config\n"
+         "clusters:\n"
+         "- name: tinyk8s\n"
+         "  cluster:\n" +
+         cluster +
+         "contexts:\n"
+         "- name: tinyk8s\n"
+         "  context:\n"
+         "    cluster: tinyk8s\n"
+         "    user: \"" +
+         name +
+         "\"\n"
+         "current-context: tinyk8s\n"
+         "users:\n"
+         "- name: \"" +
+         name +
+         "\"\n"
+         "  user:" +
+         user;
+}
+
+bool WriteKubeconfig(const std::string& path, const std::string& server,
+                     const KubeconfigCredentials& creds) {
+  std::string text = KubeconfigText(server, creds);
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   if (fd < 0) return false;
+  ::fchmod(fd, 0600);
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   ok = ::fsync(fd) == 0 && ok;
   ::close(fd);

@@ -31,10 +31,16 @@ ROOTS = [
     ("events.v1.Event", "events.k8s.io/v1/Event"),
     ("scheduling.v1.PriorityClass", "scheduling.k8s.io/v1/PriorityClass"),
     ("policy.v1.Eviction", "policy/v1/Eviction"),
+    ("rbac.v1.ClusterRole", "rbac.authorization.k8s.io/v1/ClusterRole"),
+    ("rbac.v1.Role", "rbac.authorization.k8s.io/v1/Role"),
+    ("rbac.v1.ClusterRoleBinding", "rbac.authorization.k8s.io/v1/ClusterRoleBinding"),
+    ("rbac.v1.RoleBinding", "rbac.authorization.k8s.io/v1/RoleBinding"),
+    ("authorization.v1.SelfSubjectAccessReview", "authorization.k8s.io/v1/SelfSubjectAccessReview"),
     ("meta.v1.DeleteOptions", None),
     ("meta.v1.Status", None),
 ]
-GROUPS = ["core", "apps", "coordination", "discovery", "events", "scheduling", "policy"]
+GROUPS = ["core", "apps", "coordination", "discovery", "events", "scheduling", "policy", "rbac",
+          "authorization"]
 
 # Upstream special types with their own JSON form.
 SPECIAL = {

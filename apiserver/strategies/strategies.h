@@ -22,5 +22,10 @@ std::unique_ptr<Strategy> NewLeaseStrategy();
 std::unique_ptr<Strategy> NewEndpointsStrategy();
 std::unique_ptr<Strategy> NewEndpointSliceStrategy();
 std::unique_ptr<Strategy> NewConfigMapStrategy();
+// rbac.authorization.k8s.io: `cluster` selects ClusterRole / ClusterRoleBinding.
+std::unique_ptr<Strategy> NewRoleStrategy(bool cluster);
+std::unique_ptr<Strategy> NewRoleBindingStrategy(bool cluster);
+// authorization.k8s.io SelfSubjectAccessReview (computed, never stored).
+std::unique_ptr<Strategy> NewAccessReviewStrategy();
 
 }  // namespace tinyk8s::apiserver

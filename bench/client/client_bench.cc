@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
   o.data_dir = dir;
   o.durable = false;
   o.port = 0;
+  o.insecure_http = true;
   auto server = apiserver::ApiServer::Start(o);
   if (!server.ok()) {
     std::fprintf(stderr, "server: %s\n", server.status().ToString().c_str());

@@ -116,6 +116,7 @@ void EndToEnd(int nodes, int pods) {
   o.data_dir = ::mkdtemp(tmpl);
   o.durable = false;
   o.port = 0;
+  o.insecure_http = true;
   auto server = apiserver::ApiServer::Start(o);
   if (!server.ok()) {
     std::printf("cannot start the API server: %s\n", server.status().message().c_str());

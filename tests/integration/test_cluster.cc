@@ -3,10 +3,10 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <sys/socket.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,10 +16,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <thread>
 
 namespace tinyk8s::testing {
@@ -238,34 +240,85 @@ CommandResult TestCluster::Kubectl(const std::string& version, const std::vector
   return RunCommand(argv, stdin_data, timeout_seconds);
 }
 
-HttpResult TestCluster::Http(const std::string& method, const std::string& target,
-                             const std::string& body, const std::string& content_type,
-                             const std::string& accept) const {
+namespace {
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+template <typename Stream>
+HttpResult Exchange(Stream& stream, const std::string& method, const std::string& target,
+                    const std::string& body, const std::string& content_type,
+                    const std::string& accept, const std::string& token) {
   namespace beast = boost::beast;
   namespace http = beast::http;
   HttpResult result;
+  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+  req.set(http::field::host, "127.0.0.1");
+  req.set(http::field::accept, accept);
+  if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
+  if (!body.empty()) req.set(http::field::content_type, content_type);
+  req.body() = body;
+  req.prepare_payload();
+  http::write(stream, req);
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(256 * 1024 * 1024);
+  http::read(stream, buffer, parser);
+  result.status = static_cast<int>(parser.get().result_int());
+  result.body = parser.get().body();
+  result.content_type = std::string(parser.get()[http::field::content_type]);
+  return result;
+}
+}  // namespace
+
+std::string TestCluster::CaPem() const { return ReadAll(dir_ + "/data/pki/ca.crt"); }
+
+HttpCredentials TestCluster::AdminCredentials() const {
+  return {ReadAll(dir_ + "/data/pki/admin.crt"), ReadAll(dir_ + "/data/pki/admin.key"), ""};
+}
+
+HttpResult TestCluster::Http(const std::string& method, const std::string& target,
+                             const std::string& body, const std::string& content_type,
+                             const std::string& accept) const {
+  return HttpAs(AdminCredentials(), method, target, body, content_type, accept);
+}
+
+HttpResult TestCluster::HttpAs(const HttpCredentials& creds, const std::string& method,
+                               const std::string& target, const std::string& body,
+                               const std::string& content_type, const std::string& accept) const {
+  namespace beast = boost::beast;
+  namespace ssl = boost::asio::ssl;
+  HttpResult result;
   try {
     boost::asio::io_context ioc;
-    beast::tcp_stream stream(ioc);
-    stream.expires_after(std::chrono::seconds(30));
-    stream.connect(boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"),
-                                                  static_cast<unsigned short>(port_)));
-    http::request<http::string_body> req{http::string_to_verb(method), target, 11};
-    req.set(http::field::host, "127.0.0.1");
-    req.set(http::field::accept, accept);
-    if (!body.empty()) req.set(http::field::content_type, content_type);
-    req.body() = body;
-    req.prepare_payload();
-    http::write(stream, req);
-    beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(256 * 1024 * 1024);
-    http::read(stream, buffer, parser);
-    result.status = static_cast<int>(parser.get().result_int());
-    result.body = parser.get().body();
-    result.content_type = std::string(parser.get()[http::field::content_type]);
+    boost::asio::ip::tcp::endpoint endpoint(boost::asio::ip::make_address("127.0.0.1"),
+                                            static_cast<unsigned short>(port_));
+    std::string ca = CaPem();
+    if (ca.empty()) {
+      beast::tcp_stream stream(ioc);
+      stream.expires_after(std::chrono::seconds(30));
+      stream.connect(endpoint);
+      result = Exchange(stream, method, target, body, content_type, accept, creds.bearer_token);
+      beast::error_code ec;
+      stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
+      return result;
+    }
+    ssl::context ctx(ssl::context::tls_client);
+    ctx.add_certificate_authority(boost::asio::buffer(ca));
+    ctx.set_verify_mode(ssl::verify_peer);
+    if (!creds.cert_pem.empty()) {
+      ctx.use_certificate_chain(boost::asio::buffer(creds.cert_pem));
+      ctx.use_private_key(boost::asio::buffer(creds.key_pem), ssl::context::pem);
+    }
+    beast::ssl_stream<beast::tcp_stream> stream(ioc, ctx);
+    beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(30));
+    beast::get_lowest_layer(stream).connect(endpoint);
+    stream.handshake(ssl::stream_base::client);
+    result = Exchange(stream, method, target, body, content_type, accept, creds.bearer_token);
     beast::error_code ec;
-    stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
+    beast::get_lowest_layer(stream).socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both,
+                                                      ec);
   } catch (const std::exception& e) {
     result.status = -1;
     result.body = e.what();

@@ -19,9 +19,16 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::string
                          int timeout_seconds = 60);
 
 struct HttpResult {
-  int status = 0;
+  int status = 0;  // -1: transport or TLS failure (body holds the error)
   std::string body;
   std::string content_type;
+};
+
+// HttpCredentials: how a raw request authenticates. Empty: anonymous.
+struct HttpCredentials {
+  std::string cert_pem;  // client certificate and key (PEM)
+  std::string key_pem;
+  std::string bearer_token;
 };
 
 class TestCluster {
@@ -44,10 +51,20 @@ class TestCluster {
     return Kubectl("1.32", args, stdin_data);
   }
 
+  // Http sends one request as the cluster admin (client certificate from DIR/data/pki) over
+  // TLS, or plain HTTP when the cluster runs with --insecure-http.
   HttpResult Http(const std::string& method, const std::string& target,
                   const std::string& body = "",
                   const std::string& content_type = "application/json",
                   const std::string& accept = "application/json") const;
+  // HttpAs is Http with other credentials (or none).
+  HttpResult HttpAs(const HttpCredentials& creds, const std::string& method,
+                    const std::string& target, const std::string& body = "",
+                    const std::string& content_type = "application/json",
+                    const std::string& accept = "application/json") const;
+  HttpCredentials AdminCredentials() const;
+  // CaPem: the cluster CA clients trust ("" when serving plain HTTP).
+  std::string CaPem() const;
 
   // Stop sends SIGTERM and returns the exit status (0 expected). Also stops spawned processes.
   int Stop();

@@ -27,6 +27,7 @@ class TestServer {
     o.host = "127.0.0.1";
     o.port = 0;
     o.worker_threads = 4;
+    o.insecure_http = true;  // client tests exercise the API, not TLS
     auto s = apiserver::ApiServer::Start(o);
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     if (s.ok()) server_ = std::move(*s);
@@ -54,6 +55,7 @@ class TestServer {
     o.durable = false;
     o.port = port;
     o.worker_threads = 4;
+    o.insecure_http = true;  // client tests exercise the API, not TLS
     auto s = apiserver::ApiServer::Start(o);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     server_ = std::move(*s);

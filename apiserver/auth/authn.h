@@ -1,0 +1,51 @@
+#pragma once
+// Authentication: who a request comes from (cf. upstream k8s.io/apiserver/pkg/authentication).
+// Sources, in order: the verified TLS client certificate (user = CN, groups = O), then a bearer
+// token from the static token file (--token-auth-file, upstream CSV format). Authenticated users
+// also get the group system:authenticated; requests without credentials are anonymous.
+//
+// Thread-safe: immutable after construction.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "apiserver/http_server.h"
+#include "common/status.h"
+
+namespace tinyk8s::apiserver::auth {
+
+struct UserInfo {
+  std::string name;
+  std::string uid;
+  std::vector<std::string> groups;
+  bool InGroup(std::string_view group) const;
+};
+
+inline constexpr const char* kSystemMasters = "system:masters";
+inline constexpr const char* kAuthenticated = "system:authenticated";
+inline constexpr const char* kUnauthenticated = "system:unauthenticated";
+inline constexpr const char* kAnonymousUser = "system:anonymous";
+
+class Authenticator {
+ public:
+  // `tokens`: parsed token file (may be empty). `insecure_superuser`: requests without
+  // credentials act as system:unsecured in system:masters (plain-HTTP loopback mode, like
+  // upstream's former insecure port).
+  Authenticator(std::map<std::string, UserInfo> tokens, bool insecure_superuser);
+
+  // Authenticate returns the user, or nullopt for a request without (valid) credentials.
+  // A bearer token that is not in the file is reported through *bad_token (upstream: 401
+  // even where anonymous access would be allowed).
+  std::optional<UserInfo> Authenticate(const HttpRequest& req, bool* bad_token) const;
+
+ private:
+  std::map<std::string, UserInfo> tokens_;
+  bool insecure_superuser_;
+};
+
+// ParseTokenFile parses upstream's static token CSV: token,user,uid[,"group1,group2"].
+Result<std::map<std::string, UserInfo>> ParseTokenFile(const std::string& text);
+
+}  // namespace tinyk8s::apiserver::auth

@@ -1,0 +1,164 @@
+#include "apiserver/auth/bootstrap_policy.h"
+
+#include <vector>
+
+#include "api/json.h"
+#include "apiserver/object_service.h"
+
+namespace tinyk8s::apiserver::auth {
+
+namespace {
+
+using Strings = std::vector<std::string>;
+
+// Rule is a PolicyRule; empty `urls` means a resource rule.
+struct Rule {
+  Strings groups;
+  Strings resources;
+  Strings verbs;
+  Strings urls;
+};
+
+std::string Array(const Strings& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? ",\"" : "\"") + items[i] + "\"";
+  return out + "]";
+}
+
+std::string ClusterRole(const std::string& name, const std::vector<Rule>& rules) {
+  std::string out =
+      R"({"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":")" +
+      name +
+      R"(","labels":{"kubernetes.io/bootstrapping":"rbac-defaults"},"annotations":{"rbac.authorization.kubernetes.io/autoupdate":"true"}},"rules":[)";
+  for (size_t i = 0; i < rules.size(); ++i) {
+    const Rule& r = rules[i];
+    out += i ? ",{" : "{";
+    if (r.urls.empty()) {
+      out += "\"apiGroups\":" + Array(r.groups) + ",\"resources\":" + Array(r.resources);
+    } else {
+      out += "\"nonResourceURLs\":" + Array(r.urls);
+    }
+    out += ",\"verbs\":" + Array(r.verbs) + "}";
+  }
+  return out + "]}";
+}
+
+// Binding binds ClusterRole `role` to subjects given as "User:name" / "Group:name".
+std::string Binding(const std::string& name, const std::string& role, const Strings& subjects) {
+  std::string out =
+      R"({"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRoleBinding","metadata":{"name":")" +
+      name +
+      R"(","labels":{"kubernetes.io/bootstrapping":"rbac-defaults"},"annotations":{"rbac.authorization.kubernetes.io/autoupdate":"true"}},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":")" +
+      role + R"("},"subjects":[)";
+  for (size_t i = 0; i < subjects.size(); ++i) {
+    size_t colon = subjects[i].find(':');
+    out += std::string(i ? "," : "") + R"({"apiGroup":"rbac.authorization.k8s.io","kind":")" +
+           subjects[i].substr(0, colon) + R"(","name":")" + subjects[i].substr(colon + 1) + "\"}";
+  }
+  return out + "]}";
+}
+
+const Strings kRead = {"get", "list", "watch"};
+const Strings kWrite = {"create", "delete", "deletecollection", "patch", "update"};
+const Strings kAll = {"create", "delete", "deletecollection", "get",
+                      "list",   "patch",  "update",           "watch"};
+
+std::vector<std::pair<std::string, std::string>> Policy() {
+  std::vector<std::pair<std::string, std::string>> out;  // (plural, json)
+  auto role = [&](const std::string& name, const std::vector<Rule>& rules) {
+    out.push_back({"clusterroles", ClusterRole(name, rules)});
+  };
+  auto bind = [&](const std::string& name, const std::string& role, const Strings& subjects) {
+    out.push_back({"clusterrolebindings", Binding(name, role, subjects)});
+  };
+  role("cluster-admin", {{{"*"}, {"*"}, {"*"}, {}}, {{}, {}, {"*"}, {"*"}}});
+  // view: read what a namespace user sees, but not secrets or RBAC (as upstream).
+  std::vector<Rule> view = {
+      {{""},
+       {"pods", "pods/status", "services", "services/status", "endpoints", "configmaps", "events",
+        "namespaces", "namespaces/status"},
+       kRead,
+       {}},
+      {{"apps"}, {"daemonsets", "daemonsets/status", "controllerrevisions"}, kRead, {}},
+      {{"discovery.k8s.io"}, {"endpointslices"}, kRead, {}},
+      {{"events.k8s.io"}, {"events"}, kRead, {}},
+  };
+  std::vector<Rule> edit = view;
+  edit.push_back({{""}, {"pods", "services", "endpoints", "configmaps"}, kWrite, {}});
+  edit.push_back({{""}, {"pods/eviction"}, {"create"}, {}});
+  edit.push_back({{"apps"}, {"daemonsets"}, kWrite, {}});
+  edit.push_back({{"discovery.k8s.io"}, {"endpointslices"}, kWrite, {}});
+  std::vector<Rule> admin = edit;
+  admin.push_back({{"rbac.authorization.k8s.io"}, {"roles", "rolebindings"}, kAll, {}});
+  admin.push_back({{"coordination.k8s.io"}, {"leases"}, kAll, {}});
+  role("admin", admin);
+  role("edit", edit);
+  role("view", view);
+  role("system:discovery", {{{},
+                             {},
+                             {"get"},
+                             {"/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez",
+                              "/openapi", "/openapi/*", "/readyz", "/version", "/version/"}}});
+  role("system:public-info-viewer",
+       {{{}, {}, {"get"}, {"/healthz", "/livez", "/readyz", "/version", "/version/"}}});
+  role("system:basic-user", {{{"authorization.k8s.io"},
+                              {"selfsubjectaccessreviews", "selfsubjectrulesreviews"},
+                              {"create"},
+                              {}}});
+  // The controller manager runs the garbage collector and the namespace controller, which read
+  // and delete objects of every kind (upstream grants them the same), plus the writers below.
+  role(kControllerManagerUser,
+       {{{"*"},
+         {"*"},
+         {"get", "list", "watch", "patch", "update", "delete", "deletecollection"},
+         {}},
+        {{""}, {"pods", "endpoints", "events"}, {"create"}, {}},
+        {{"apps"}, {"controllerrevisions"}, {"create"}, {}},
+        {{"discovery.k8s.io"}, {"endpointslices"}, {"create"}, {}},
+        {{"events.k8s.io"}, {"events"}, {"create"}, {}},
+        {{"coordination.k8s.io"}, {"leases"}, {"create"}, {}}});
+  // The scheduler binds pods, reports unschedulable pods, preempts (deletes) victims and
+  // writes events; it reads what its plugins need and nothing else.
+  role(kSchedulerUser, {{{""}, {"pods"}, {"get", "list", "watch", "delete"}, {}},
+                        {{""}, {"pods/binding", "bindings"}, {"create"}, {}},
+                        {{""}, {"pods/status"}, {"patch", "update"}, {}},
+                        {{""}, {"nodes", "namespaces", "services", "configmaps"}, kRead, {}},
+                        {{""}, {"events"}, {"create", "patch", "update"}, {}},
+                        {{"events.k8s.io"}, {"events"}, {"create", "patch", "update"}, {}},
+                        {{"scheduling.k8s.io"}, {"priorityclasses"}, kRead, {}},
+                        {{"apps"}, {"daemonsets"}, kRead, {}},
+                        {{"coordination.k8s.io"},
+                         {"leases"},
+                         {"create", "get", "list", "watch", "update", "patch"},
+                         {}}});
+  role(kDnsUser, {{{""}, {"services", "endpoints", "pods", "namespaces"}, kRead, {}},
+                  {{"discovery.k8s.io"}, {"endpointslices"}, kRead, {}}});
+  bind("cluster-admin", "cluster-admin", {"Group:system:masters"});
+  bind("system:discovery", "system:discovery", {"Group:system:authenticated"});
+  bind("system:public-info-viewer", "system:public-info-viewer",
+       {"Group:system:authenticated", "Group:system:unauthenticated"});
+  bind("system:basic-user", "system:basic-user", {"Group:system:authenticated"});
+  bind(kControllerManagerUser, kControllerManagerUser,
+       {std::string("User:") + kControllerManagerUser});
+  bind(kSchedulerUser, kSchedulerUser, {std::string("User:") + kSchedulerUser});
+  bind(kDnsUser, kDnsUser, {std::string("User:") + kDnsUser});
+  return out;
+}
+
+}  // namespace
+
+Status BootstrapPolicy(ObjectService& objects) {
+  for (const auto& [plural, json] : Policy()) {
+    const ResourceInfo* r =
+        objects.registry().FindByGroupResource("rbac.authorization.k8s.io", plural);
+    if (!r) return Status::Internal("bootstrap policy: " + plural + " are not registered");
+    TK_ASSIGN_OR_RETURN(rapidjson::Document doc, api::ParseJson(json));
+    std::string name = api::GetString(doc, {"metadata", "name"});
+    if (objects.Find(*r, "", name)) continue;
+    auto created = objects.Create(*r, "", std::move(doc), WriteOptions{});
+    if (!created.ok() && !created.status().IsAlreadyExists()) return created.status();
+  }
+  return Status::OK();
+}
+
+}  // namespace tinyk8s::apiserver::auth

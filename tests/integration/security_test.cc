@@ -1,0 +1,248 @@
+// End-to-end: secure by default. TLS with the generated cluster CA, client certificates and
+// bearer tokens, RBAC with the default roles, the node authorizer, kubectl auth can-i, and the
+// co-processes' own identities.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/integration/test_cluster.h"
+
+namespace tinyk8s::testing {
+namespace {
+
+constexpr char kKubectl[] = "/usr/lib/google-cloud-sdk/bin/kubectl.1.32";
+
+std::string BinaryPath() {
+  const char* b = std::getenv("TINYK8S_BINARY");
+  return b ? b : TINYK8S_BINARY_PATH;
+}
+
+int FileMode(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<int>(st.st_mode & 0777) : -1;
+}
+
+class SecurityTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!TestCluster::KubectlAvailable("1.32")) GTEST_SKIP() << "kubectl 1.32 is not installed";
+  }
+  void Start(std::vector<std::string> args) {
+    cluster_ = std::make_unique<TestCluster>(std::move(args));
+    ASSERT_TRUE(cluster_->ok());
+    ASSERT_TRUE(WaitFor([&] { return cluster_->Http("GET", "/readyz").status == 200; }));
+  }
+  // KubeconfigFor runs `tinyk8s kubeconfig` and stores the result in the test dir.
+  std::string KubeconfigFor(const std::string& user, const std::vector<std::string>& groups = {}) {
+    std::vector<std::string> argv = {
+        BinaryPath(), "kubeconfig", "--data-dir", cluster_->dir() + "/data", "--user", user};
+    for (const auto& g : groups) argv.insert(argv.end(), {"--group", g});
+    CommandResult r = RunCommand(argv);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    std::string path = cluster_->dir() + "/" + user + ".kubeconfig";
+    std::replace(path.begin() + cluster_->dir().size() + 1, path.end(), ':', '_');
+    std::ofstream(path) << r.out;
+    return path;
+  }
+  CommandResult As(const std::string& kubeconfig, std::vector<std::string> args) {
+    std::vector<std::string> argv = {kKubectl, "--kubeconfig=" + kubeconfig,
+                                     "--cache-dir=" + kubeconfig + ".cache"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunCommand(argv);
+  }
+  CommandResult K(const std::vector<std::string>& args, const std::string& in = "") {
+    return cluster_->Kubectl(args, in);
+  }
+  std::unique_ptr<TestCluster> cluster_;
+};
+
+TEST_F(SecurityTest, AdminKubeconfigWorksAndAnonymousGets401) {
+  Start({"apiserver"});
+  auto ns = K({"get", "namespaces", "-o", "name"});
+  ASSERT_EQ(ns.exit_code, 0) << ns.err;
+  EXPECT_NE(ns.out.find("namespace/default"), std::string::npos);
+  // The kubeconfig and every private key are private to the owner.
+  EXPECT_EQ(FileMode(cluster_->kubeconfig()), 0600);
+  for (const char* key : {"ca.key", "apiserver.key", "admin.key"}) {
+    EXPECT_EQ(FileMode(cluster_->dir() + "/data/pki/" + key), 0600) << key;
+  }
+  std::ifstream in(cluster_->kubeconfig());
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("server: https://127.0.0.1:"), std::string::npos) << text;
+  EXPECT_NE(text.find("certificate-authority-data: "), std::string::npos);
+  EXPECT_NE(text.find("client-key-data: "), std::string::npos);
+
+  HttpCredentials anonymous;
+  auto denied = cluster_->HttpAs(anonymous, "GET", "/api/v1/namespaces");
+  EXPECT_EQ(denied.status, 401) << denied.body;
+  EXPECT_NE(denied.body.find(R"("reason":"Unauthorized")"), std::string::npos) << denied.body;
+  EXPECT_EQ(cluster_->HttpAs(anonymous, "GET", "/readyz").status, 200);
+  EXPECT_EQ(cluster_->HttpAs(anonymous, "GET", "/version").status, 200);
+  EXPECT_EQ(cluster_->HttpAs(anonymous, "GET", "/api").status, 401);
+  // A token that is not in a token file is refused, too.
+  auto bad = cluster_->HttpAs({"", "", "nope"}, "GET", "/api/v1/namespaces");
+  EXPECT_EQ(bad.status, 401) << bad.body;
+}
+
+TEST_F(SecurityTest, ViewerCanGetButNotDelete) {
+  Start({"apiserver"});
+  std::string jane = KubeconfigFor("jane");
+  auto before = As(jane, {"get", "pods", "-n", "default"});
+  EXPECT_NE(before.exit_code, 0);
+  EXPECT_NE(
+      before.err.find(
+          R"(pods is forbidden: User "jane" cannot list resource "pods" in API group "" in the namespace "default")"),
+      std::string::npos)
+      << before.err;
+
+  ASSERT_EQ(K({"create", "clusterrolebinding", "jane-view", "--clusterrole=view", "--user=jane"})
+                .exit_code,
+            0);
+  ASSERT_EQ(K({"run", "web", "--image=nginx", "-n", "default"}).exit_code, 0);
+  ASSERT_TRUE(WaitFor([&] {
+    return As(jane, {"get", "pod", "web", "-n", "default"}).exit_code == 0;
+  })) << As(jane, {"get", "pod", "web"}).err;
+  auto del = As(jane, {"delete", "pod", "web", "-n", "default"});
+  EXPECT_NE(del.exit_code, 0);
+  EXPECT_NE(
+      del.err.find(
+          R"(pods "web" is forbidden: User "jane" cannot delete resource "pods" in API group "" in the namespace "default")"),
+      std::string::npos)
+      << del.err;
+  auto nodes = As(jane, {"get", "nodes"});
+  EXPECT_NE(
+      nodes.err.find(
+          R"(nodes is forbidden: User "jane" cannot list resource "nodes" in API group "" at the cluster scope)"),
+      std::string::npos)
+      << nodes.err;
+
+  auto yes = As(jane, {"auth", "can-i", "get", "pods"});
+  EXPECT_EQ(yes.exit_code, 0) << yes.err;
+  EXPECT_EQ(yes.out, "yes\n");
+  auto no = As(jane, {"auth", "can-i", "delete", "pods"});
+  EXPECT_EQ(no.exit_code, 1) << no.err;
+  EXPECT_EQ(no.out, "no\n");
+  EXPECT_EQ(As(jane, {"auth", "can-i", "create", "daemonsets.apps", "-n", "kube-system"}).out,
+            "no\n");
+  EXPECT_EQ(K({"auth", "can-i", "delete", "nodes"}).out, "yes\n");
+
+  // A namespaced grant: edit in "team" only.
+  ASSERT_EQ(K({"create", "namespace", "team"}).exit_code, 0);
+  ASSERT_EQ(
+      K({"create", "rolebinding", "jane-edit", "-n", "team", "--clusterrole=edit", "--user=jane"})
+          .exit_code,
+      0);
+  EXPECT_TRUE(WaitFor([&] {
+    return As(jane, {"auth", "can-i", "delete", "pods", "-n", "team"}).out == "yes\n";
+  }));
+  EXPECT_EQ(As(jane, {"auth", "can-i", "delete", "pods", "-n", "default"}).out, "no\n");
+  // Revoking takes effect without a restart.
+  ASSERT_EQ(K({"delete", "clusterrolebinding", "jane-view"}).exit_code, 0);
+  EXPECT_TRUE(WaitFor([&] {
+    return As(jane, {"auth", "can-i", "get", "pods", "-n", "default"}).out == "no\n";
+  }));
+}
+
+TEST_F(SecurityTest, NodeIdentitiesOnlyChangeTheirOwnNodes) {
+  Start({"--nodes", "2", "--disable", "scheduler,controllers,dns"});
+  ASSERT_TRUE(WaitFor([&] {
+    std::string out = K({"get", "nodes", "--no-headers"}).out;
+    return out.find("node01   Ready") != std::string::npos &&
+           out.find("node02   Ready") != std::string::npos;
+  }));
+  // A kubelet-style identity for node01.
+  std::string kubelet = KubeconfigFor("system:node:node01", {"system:nodes"});
+  EXPECT_EQ(As(kubelet, {"label", "node", "node01", "owner=me"}).exit_code, 0);
+  auto other = As(kubelet, {"label", "node", "node02", "owner=me"});
+  EXPECT_NE(other.exit_code, 0);
+  EXPECT_NE(
+      other.err.find(
+          R"(nodes "node02" is forbidden: User "system:node:node01" cannot patch resource "nodes")"),
+      std::string::npos)
+      << other.err;
+  EXPECT_NE(As(kubelet, {"delete", "namespace", "default"}).exit_code, 0);
+  EXPECT_EQ(As(kubelet, {"get", "nodes"}).exit_code, 0);
+
+  // The node agent's own credentials: its nodes, not others.
+  std::string agent = cluster_->dir() + "/data/coprocesses/nodes.kubeconfig";
+  EXPECT_EQ(FileMode(agent), 0600);
+  EXPECT_EQ(As(agent, {"label", "node", "node02", "agent=yes"}).exit_code, 0);
+  ASSERT_EQ(
+      K({"create", "-f", "-"}, R"({"apiVersion":"v1","kind":"Node","metadata":{"name":"edge-1"}})")
+          .exit_code,
+      0);
+  auto foreign = As(agent, {"label", "node", "edge-1", "agent=yes"});
+  EXPECT_NE(foreign.exit_code, 0);
+  EXPECT_NE(foreign.err.find("is forbidden"), std::string::npos) << foreign.err;
+  EXPECT_NE(As(agent, {"delete", "node", "edge-1"}).exit_code, 0);
+  auto lease = As(agent, {"delete", "lease", "node01", "-n", "default"});
+  EXPECT_NE(lease.exit_code, 0);
+}
+
+TEST_F(SecurityTest, CertificatesFromAnotherCaAreRefused) {
+  Start({"apiserver"});
+  TestCluster other({"apiserver"});
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE(WaitFor([&] { return other.Http("GET", "/readyz").status == 200; }));
+  HttpCredentials foreign = other.AdminCredentials();
+  auto r = cluster_->HttpAs(foreign, "GET", "/api/v1/namespaces");
+  EXPECT_TRUE(r.status == -1 || r.status == 401) << r.status << " " << r.body;
+  // kubectl with this cluster's CA but the other cluster's admin certificate.
+  std::string dir = cluster_->dir();
+  std::ofstream(dir + "/foreign.crt") << foreign.cert_pem;
+  std::ofstream(dir + "/foreign.key") << foreign.key_pem;
+  auto k = K({"--client-certificate=" + dir + "/foreign.crt",
+              "--client-key=" + dir + "/foreign.key", "get", "namespaces"});
+  EXPECT_NE(k.exit_code, 0);
+  EXPECT_EQ(k.out, "");
+  // And the other way round: this cluster's serving certificate is not trusted by a client that
+  // only knows the other CA.
+  EXPECT_EQ(other.Http("GET", "/api/v1/namespaces").status, 200);
+}
+
+TEST_F(SecurityTest, TokenFileAndCoprocessRoles) {
+  std::string tokens = "/tmp/tinyk8s-security-tokens-" + std::to_string(::getpid()) + ".csv";
+  std::ofstream(tokens) << "s3cret,ops,1001,\"system:masters\"\nr3ad,bob,1002\n";
+  Start({"--token-auth-file", tokens, "--disable", "dns"});
+  std::filesystem::remove(tokens);
+  auto ops = cluster_->HttpAs({"", "", "s3cret"}, "GET", "/api/v1/namespaces");
+  EXPECT_EQ(ops.status, 200) << ops.body;
+  auto bob = cluster_->HttpAs({"", "", "r3ad"}, "DELETE", "/api/v1/namespaces/default");
+  EXPECT_EQ(bob.status, 403) << bob.body;
+  EXPECT_NE(
+      bob.body.find(
+          R"(namespaces \"default\" is forbidden: User \"bob\" cannot delete resource \"namespaces\" in API group \"\" at the cluster scope)"),
+      std::string::npos)
+      << bob.body;
+
+  // The scheduler may bind pods and write events, but not delete namespaces.
+  std::string sched = cluster_->dir() + "/data/coprocesses/scheduler.kubeconfig";
+  EXPECT_EQ(As(sched, {"auth", "can-i", "create", "pods", "--subresource=binding"}).out, "yes\n");
+  EXPECT_EQ(As(sched, {"auth", "can-i", "create", "events"}).out, "yes\n");
+  EXPECT_EQ(As(sched, {"auth", "can-i", "delete", "namespaces"}).out, "no\n");
+  EXPECT_EQ(As(sched, {"auth", "can-i", "create", "clusterrolebindings"}).out, "no\n");
+  auto del = As(sched, {"delete", "namespace", "kube-public"});
+  EXPECT_NE(del.err.find(R"(User "system:kube-scheduler" cannot delete resource "namespaces")"),
+            std::string::npos)
+      << del.err;
+  std::string cm = cluster_->dir() + "/data/coprocesses/controller-manager.kubeconfig";
+  EXPECT_EQ(As(cm, {"auth", "can-i", "create", "pods"}).out, "yes\n");
+  EXPECT_EQ(As(cm, {"auth", "can-i", "create", "clusterrolebindings"}).out, "no\n");
+}
+
+TEST_F(SecurityTest, PlainHttpOnlyOnLoopbackAndOnlyWhenAsked) {
+  auto refused = RunCommand(
+      {BinaryPath(), "apiserver", "--insecure-http", "--listen", "0.0.0.0:0", "--ephemeral"}, "",
+      20);
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("loopback"), std::string::npos) << refused.err;
+  Start({"apiserver", "--insecure-http"});
+  auto plain = cluster_->Http("GET", "/api/v1/namespaces");
+  EXPECT_EQ(plain.status, 200) << plain.body;
+  EXPECT_EQ(K({"get", "ns", "default", "-o", "name"}).out, "namespace/default\n");
+}
+
+}  // namespace
+}  // namespace tinyk8s::testing
