@@ -136,6 +136,52 @@ rapidjson::Document CloneDocument(const rapidjson::Value& v) {
   return doc;
 }
 
+namespace {
+// Bytes a deep copy of `v` takes from a MemoryPoolAllocator (RapidJSON 1.1 layout: exact-size
+// member and element arrays, strings longer than the inline short-string limit copied with a
+// terminator, every allocation rounded up by RAPIDJSON_ALIGN). Constant strings are counted
+// too, which can only overestimate.
+size_t PoolBytes(const rapidjson::Value& v) {
+  constexpr size_t kInlineChars = 13;  // ShortString::MaxSize with 48-bit pointers
+  auto str = [](const rapidjson::Value& s) -> size_t {
+    return s.GetStringLength() > kInlineChars ? RAPIDJSON_ALIGN(s.GetStringLength() + 1) : 0;
+  };
+  switch (v.GetType()) {
+    case rapidjson::kStringType:
+      return str(v);
+    case rapidjson::kObjectType: {
+      size_t n = RAPIDJSON_ALIGN(v.MemberCount() * sizeof(rapidjson::Value::Member));
+      for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+        n += str(it->name) + PoolBytes(it->value);
+      }
+      return n;
+    }
+    case rapidjson::kArrayType: {
+      size_t n = RAPIDJSON_ALIGN(v.Size() * sizeof(rapidjson::Value));
+      for (const auto& e : v.GetArray()) n += PoolBytes(e);
+      return n;
+    }
+    default:
+      return 0;
+  }
+}
+
+// One allocation holds the pool and the document that uses it.
+struct PooledDocument {
+  explicit PooledDocument(size_t chunk) : pool(chunk), doc(&pool) {}
+  rapidjson::MemoryPoolAllocator<> pool;
+  rapidjson::Document doc;
+};
+}  // namespace
+
+std::shared_ptr<rapidjson::Document> CompactDocument(const rapidjson::Value& v,
+                                                     size_t extra_bytes) {
+  // The pool never allocates a chunk smaller than this; a miss only costs a second chunk.
+  auto holder = std::make_shared<PooledDocument>(std::max<size_t>(64, PoolBytes(v) + extra_bytes));
+  holder->doc.CopyFrom(v, holder->doc.GetAllocator());
+  return std::shared_ptr<rapidjson::Document>(holder, &holder->doc);
+}
+
 const rapidjson::Value* FindMember(const rapidjson::Value& obj, std::string_view key) {
   if (!obj.IsObject()) return nullptr;
   for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {

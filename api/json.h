@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,13 @@ std::string ToJsonPretty(const rapidjson::Value& v);
 
 // Deep copy of `v` into a fresh document.
 rapidjson::Document CloneDocument(const rapidjson::Value& v);
+
+// Deep copy of `v` into an immutable shared document whose allocator holds exactly what the
+// copy needs, plus `extra_bytes` for later additions. RapidJSON's default pool chunk is 64 KiB
+// per document, so long-lived caches of many small objects (watch cache, informers) would
+// otherwise spend most of their memory on empty chunk space.
+std::shared_ptr<rapidjson::Document> CompactDocument(const rapidjson::Value& v,
+                                                     size_t extra_bytes = 0);
 
 // Follows object members by name. nullptr when any step is missing or a non-object is crossed.
 // An empty path returns &v.

@@ -26,23 +26,6 @@ Result<CachedPtr> MakeCachedObject(const std::string& key, const std::string& va
   return MakeCachedObject(key, std::move(doc), revision);
 }
 
-namespace {
-// CompactCopy copies a document into one with a small allocator chunk. RapidJSON's default pool
-// chunk is 64 KiB per document, which for tens of thousands of cached ~2 KiB objects is most of
-// the server's memory.
-std::shared_ptr<const rapidjson::Document> CompactCopy(const rapidjson::Document& doc,
-                                                       size_t json_size) {
-  using Pool = rapidjson::MemoryPoolAllocator<>;
-  auto* pool = new Pool(std::max<size_t>(1024, json_size * 2));
-  auto* copy = new rapidjson::Document(pool);
-  copy->CopyFrom(doc, copy->GetAllocator());
-  return std::shared_ptr<const rapidjson::Document>(copy, [pool](const rapidjson::Document* d) {
-    delete d;
-    delete pool;
-  });
-}
-}  // namespace
-
 CachedPtr MakeCachedObject(const std::string& key, rapidjson::Document doc,
                            storage::Revision revision) {
   StampResourceVersion(doc, revision);
@@ -50,7 +33,8 @@ CachedPtr MakeCachedObject(const std::string& key, rapidjson::Document doc,
   obj->key = key;
   obj->revision = revision;
   obj->json = api::ToJson(doc);
-  obj->doc = CompactCopy(doc, obj->json.size());
+  // Compact: RapidJSON's 64 KiB default pool chunk per cached object would dominate memory.
+  obj->doc = api::CompactDocument(doc);
   return obj;
 }
 

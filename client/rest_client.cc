@@ -75,7 +75,8 @@ const char* PatchContentType(PatchType t) {
 Result<ObjectPtr> ParseObject(const std::string& body) {
   auto doc = api::ParseJson(body);
   if (!doc.ok()) return Status::Internal("undecodable response: " + doc.status().message());
-  return ObjectPtr(std::make_shared<const rapidjson::Document>(std::move(*doc)));
+  // Callers may keep the object (caches): copy it out of the parser's 64 KiB pool chunk.
+  return ObjectPtr(api::CompactDocument(*doc));
 }
 
 }  // namespace
@@ -277,8 +278,10 @@ Result<ObjectList> RestClient::List(const Resource& r, std::string_view ns,
       std::string api_version = r.ApiVersion();
       out.items.reserve(out.items.size() + items->Size());
       for (auto& item : items->GetArray()) {
-        auto obj = std::make_shared<rapidjson::Document>();
-        obj->CopyFrom(item, obj->GetAllocator());
+        // Room for kind and apiVersion: the member array grows by half when they are added.
+        auto obj = api::CompactDocument(
+            item, (item.IsObject() ? item.MemberCount() : 0) * sizeof(rapidjson::Value::Member) +
+                      kind.size() + api_version.size() + 64);
         // List items omit kind/apiVersion on the wire; restore them so objects are
         // self-describing (upstream decoders set them too).
         if (!api::FindMember(*obj, "kind")) api::SetString(*obj, "kind", kind, obj->GetAllocator());

@@ -25,8 +25,8 @@ Result<WatchEvent> ParseWatchEvent(std::string_view line) {
   }
   rapidjson::Value* obj = api::FindMemberMutable(*doc, "object");
   if (obj == nullptr || !obj->IsObject()) return Status::Internal("watch: event without object");
-  auto out = std::make_shared<rapidjson::Document>();
-  out->CopyFrom(*obj, out->GetAllocator());
+  // Informers keep event objects in their caches: copy out of the parser's 64 KiB pool chunk.
+  auto out = api::CompactDocument(*obj);
   if (ev.type == WatchEventType::kError) {
     ev.error = StatusFromObject(*out, 500);
     if (ev.error.ok()) ev.error = Status::Internal("watch: ERROR event with a Success status");

@@ -44,7 +44,10 @@ struct NodeAgentOptions {
   std::chrono::seconds lease_duration{40};
   std::chrono::milliseconds lease_renew_interval{10000};
   std::chrono::milliseconds status_interval{60000};
-  int workers = 8;
+  // Concurrent status/lease writes. Each is one synchronous round trip, so with 8 the agent
+  // capped pod starts at ~800/s and was the slowest stage of a 5,000-node DaemonSet rollout
+  // (creates and binds ran at ~2,000/s with the controller's 32).
+  int workers = 32;
 };
 
 inline constexpr const char* kHeartbeatAnnotation = "tinyk8s.io/heartbeat";
