@@ -6,6 +6,7 @@
 #include "api/names.h"
 #include "apiserver/api_errors.h"
 #include "apiserver/field_errors.h"
+#include "apiserver/managed_fields.h"
 
 namespace tinyk8s::apiserver {
 
@@ -231,6 +232,7 @@ Result<CachedPtr> ObjectService::Create(const ResourceInfo& r, const std::string
       errs.insert(errs.end(), more.begin(), more.end());
       if (!errs.empty())
         return InvalidError(r, final_name.empty() ? generate_name : final_name, errs);
+      if (!options.managed_fields_done) TrackUpdate(r, nullptr, obj, "", options, clock_);
     }
     std::string key = r.Key(ns, final_name);
     if (options.dry_run) return MakeCachedObject(key, std::move(obj), store_.CurrentRevision());
@@ -337,7 +339,16 @@ Result<CachedPtr> ObjectService::UpdateFrom(const ResourceInfo& r, const CachedP
   StrategyContext ctx{clock_, this};
   std::vector<FieldError> errs;
   if (subresource == "status") {
+    // A status apply computed the managedFields already; the status strategy would reset them.
+    Value applied_fields;
+    if (Value* mf = api::FindPathMutable(obj, {"metadata", "managedFields"});
+        mf && options.managed_fields_done) {
+      applied_fields = std::move(*mf);
+    }
     strategy.PrepareForStatusUpdate(obj, o);
+    if (!applied_fields.IsNull()) {
+      api::SetValue(api::EnsureObject(obj, {"metadata"}, a), "managedFields", applied_fields, a);
+    }
   } else if (subresource == "binding") {
     // Internal write by the binding subresource: it edits spec.nodeName and status itself.
   } else if (subresource == "finalize") {
@@ -363,6 +374,9 @@ Result<CachedPtr> ObjectService::UpdateFrom(const ResourceInfo& r, const CachedP
     errs.insert(errs.end(), more.begin(), more.end());
   }
   if (!errs.empty()) return InvalidError(r, name, errs);
+  if (!options.managed_fields_done && (subresource.empty() || subresource == "status")) {
+    TrackUpdate(r, &o, obj, subresource, options, clock_);
+  }
   return Commit(r, old, std::move(obj), options);
 }
 

@@ -22,7 +22,18 @@ namespace tinyk8s::apiserver {
 
 struct WriteOptions {
   bool dry_run = false;
+  // The manager recorded in metadata.managedFields; empty for internal writes (not tracked).
   std::string field_manager;
+  // field_manager came from the User-Agent (no ?fieldManager=): such writes are tracked only on
+  // objects that already have managedFields (see TrackUpdate).
+  bool manager_from_user_agent = false;
+  // Set by Apply, whose result already carries its managedFields.
+  bool managed_fields_done = false;
+};
+
+struct ApplyResult {
+  CachedPtr object;
+  bool created = false;
 };
 
 struct DeleteOptions {
@@ -68,6 +79,14 @@ class ObjectService final : public ObjectLookup {
   Result<CachedPtr> Mutate(const ResourceInfo& r, const std::string& ns, const std::string& name,
                            const std::string& subresource, const Mutation& mutation,
                            const WriteOptions& options);
+
+  // Apply is server-side apply of `config` (a validated object) by options.field_manager to
+  // the main resource or a subresource, creating the object when absent (main resource only).
+  // Errors: kConflict listing field manager conflicts unless `force`, and those of Create and
+  // Update. Defined in object_service_apply.cc.
+  Result<ApplyResult> Apply(const ResourceInfo& r, const std::string& ns, const std::string& name,
+                            const std::string& subresource, const rapidjson::Value& config,
+                            bool force, const WriteOptions& options);
 
   Result<DeleteResult> Delete(const ResourceInfo& r, const std::string& ns, const std::string& name,
                               const DeleteOptions& options);

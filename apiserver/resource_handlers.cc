@@ -92,6 +92,56 @@ std::optional<int64_t> ParseInt(const std::string& s) {
   return v;
 }
 
+// Upstream validates PatchOptions before anything else: 422 on kind meta.k8s.io/PatchOptions.
+Status PatchOptionsInvalid(FieldError error) {
+  std::string message =
+      "PatchOptions.meta.k8s.io \"\" is invalid: " + error.field + ": " + error.message;
+  return Status(StatusCode::kInvalid, message)
+      .WithDetails({"", "meta.k8s.io", "PatchOptions"})
+      .WithFieldErrors({std::move(error)});
+}
+
+// Requests without ?fieldManager= are recorded under their User-Agent's product name, as
+// upstream does ("kubectl/v1.32.4 (linux/amd64)" -> "kubectl").
+WriteOptions WriteOptionsWithManager(const HttpRequest& req) {
+  WriteOptions o = WriteOptionsFrom(req);
+  if (o.field_manager.empty()) {
+    const std::string& ua = req.Header("user-agent");
+    o.field_manager = ua.substr(0, std::min<size_t>(ua.find('/'), 128));
+    o.manager_from_user_agent = true;
+  }
+  return o;
+}
+
+// application/apply-patch+yaml: validates the applied configuration and hands it to the store.
+HttpResponse ServerSideApply(ObjectService& objects, const ResourceInfo& r, const RequestInfo& info,
+                             const HttpRequest& req, const Value& patch, FieldValidation mode,
+                             const WriteOptions& options) {
+  if (options.field_manager.empty()) {
+    return ErrorResponse(PatchOptionsInvalid(
+        {"FieldValueRequired", "fieldManager", "Required value: is required for apply patch"}));
+  }
+  Document config;
+  config.CopyFrom(patch, config.GetAllocator());
+  auto& a = config.GetAllocator();
+  std::string body_name = api::GetString(config, {"metadata", "name"});
+  if (!body_name.empty() && body_name != info.name) {
+    return ErrorResponse(Status::BadRequest("the name of the object (" + body_name +
+                                            ") does not match the name on the URL (" + info.name +
+                                            ")"));
+  }
+  api::SetString(api::EnsureObject(config, {"metadata"}, a), "name", info.name, a);
+  std::vector<std::string> warnings;
+  Status checked = CheckFields(r, config, a, mode, BodyOrigin::kApply, &warnings);
+  if (!checked.ok()) return ErrorResponse(checked);
+  auto result = objects.Apply(r, info.ns, info.name, info.subresource, config,
+                              req.Query("force") == "true", options);
+  if (!result.ok()) return ErrorResponse(result.status());
+  HttpResponse resp = ObjectResponse(result->created ? 201 : 200, result->object);
+  AddWarningHeaders(resp, warnings);
+  return resp;
+}
+
 }  // namespace
 
 HttpResponse ApiHandler::GetObject(const Call& c) {
@@ -206,8 +256,8 @@ HttpResponse ApiHandler::CreateObject(const Call& c) {
   Status checked =
       CheckFields(c.resource, *body, body->GetAllocator(), *mode, BodyOrigin::kObject, &warnings);
   if (!checked.ok()) return ErrorResponse(checked);
-  auto obj =
-      objects_.Create(c.resource, c.info.ns, std::move(body).value(), WriteOptionsFrom(c.req));
+  auto obj = objects_.Create(c.resource, c.info.ns, std::move(body).value(),
+                             WriteOptionsWithManager(c.req));
   if (!obj.ok()) return ErrorResponse(obj.status());
   HttpResponse resp = ObjectResponse(201, *obj);
   AddWarningHeaders(resp, warnings);
@@ -229,7 +279,7 @@ HttpResponse ApiHandler::UpdateObject(const Call& c) {
   if (!checked.ok()) return ErrorResponse(checked);
   bool created = false;
   auto obj = objects_.Update(c.resource, c.info.ns, c.info.name, c.info.subresource,
-                             std::move(body).value(), WriteOptionsFrom(c.req), &created);
+                             std::move(body).value(), WriteOptionsWithManager(c.req), &created);
   if (!obj.ok()) return ErrorResponse(obj.status());
   HttpResponse resp = ObjectResponse(created ? 201 : 200, *obj);
   AddWarningHeaders(resp, warnings);
@@ -242,7 +292,8 @@ HttpResponse ApiHandler::PatchObject(const Call& c) {
   }
   std::string ct = c.req.Header("content-type");
   std::string media = ct.substr(0, ct.find(';'));
-  WriteOptions options = WriteOptionsFrom(c.req);
+  WriteOptions options = media == "application/apply-patch+yaml" ? WriteOptionsFrom(c.req)
+                                                                 : WriteOptionsWithManager(c.req);
   auto mode = FieldValidationFrom(c.req);
   if (!mode.ok()) return ErrorResponse(mode.status());
   std::vector<std::string> warnings;
@@ -270,29 +321,11 @@ HttpResponse ApiHandler::PatchObject(const Call& c) {
     return ErrorResponse(Status::BadRequest("the body of the request must be a JSON object"));
   }
   if (media == "application/apply-patch+yaml") {
-    // Server-side apply (minimal until managed fields land): create when absent, otherwise merge
-    // the applied configuration into the live object with strategic-merge semantics.
-    auto existing = objects_.Get(c.resource, c.info.ns, c.info.name);
-    if (!existing.ok() && existing.status().IsNotFound() && c.info.subresource.empty()) {
-      Document doc;
-      doc.CopyFrom(p, doc.GetAllocator());
-      std::string body_name = api::GetString(doc, {"metadata", "name"});
-      if (!body_name.empty() && body_name != c.info.name) {
-        return ErrorResponse(Status::BadRequest("the name of the object (" + body_name +
-                                                ") does not match the name on the URL (" +
-                                                c.info.name + ")"));
-      }
-      api::SetString(api::EnsureObject(doc, {"metadata"}, doc.GetAllocator()), "name", c.info.name,
-                     doc.GetAllocator());
-      Status checked =
-          CheckFields(c.resource, doc, doc.GetAllocator(), *mode, BodyOrigin::kApply, &warnings);
-      if (!checked.ok()) return ErrorResponse(checked);
-      auto obj = objects_.Create(c.resource, c.info.ns, std::move(doc), options);
-      if (!obj.ok()) return ErrorResponse(obj.status());
-      HttpResponse resp = ObjectResponse(201, *obj);
-      AddWarningHeaders(resp, warnings);
-      return resp;
-    }
+    return ServerSideApply(objects_, c.resource, c.info, c.req, p, *mode, options);
+  }
+  if (c.req.HasQuery("force")) {
+    return ErrorResponse(PatchOptionsInvalid(
+        {"FieldValueForbidden", "force", "Forbidden: may not be specified for non-apply patch"}));
   }
   // Strategic merge metadata comes from the kind's schema; the suffix rules remain for kinds
   // without one.
@@ -300,8 +333,7 @@ HttpResponse ApiHandler::PatchObject(const Call& c) {
       api::schema::BuiltinSchemas().ForKind(c.resource.group, c.resource.version, c.resource.kind);
   api::PatchMetaLookup meta =
       schema ? api::schema::SchemaPatchMeta(*schema) : api::DefaultPatchMeta();
-  BodyOrigin origin =
-      media == "application/apply-patch+yaml" ? BodyOrigin::kApply : BodyOrigin::kPatch;
+  BodyOrigin origin = BodyOrigin::kPatch;
   Mutation mutation = [&](Document& doc) -> Status {
     warnings.clear();  // the mutation re-runs on write conflicts
     Status applied = Status::OK();

@@ -107,27 +107,87 @@ TEST_F(KubectlApplyTest, DefaultValidationAcrossVersions) {
                      "{.spec.template.spec.containers[0].ports[0].containerPort}"});
     EXPECT_EQ(fields.out, "prom/node-exporter:v1.8.0 A 9100");
 
+    // `set image` took the image over (manager kubectl-set): applying v2's image conflicts;
+    // the rest of v2 still matches what client-side apply last applied.
     auto ssa = K({"apply", "--server-side", "-f", v2});
-    EXPECT_EQ(ssa.exit_code, 0) << ssa.err;
-    EXPECT_EQ(ssa.out, "daemonset.apps/node-exporter serverside-applied\n");
+    EXPECT_NE(ssa.exit_code, 0);
+    EXPECT_NE(ssa.err.find("Apply failed with 1 conflict: conflict with \"kubectl-set\" using "
+                           "apps/v1: .spec.template.spec.containers[name=\"node-exporter\"].image"),
+              std::string::npos)
+        << ssa.err;
+    auto forced = K({"apply", "--server-side", "--force-conflicts", "-f", v2});
+    EXPECT_EQ(forced.exit_code, 0) << forced.err;
+    EXPECT_EQ(forced.out, "daemonset.apps/node-exporter serverside-applied\n");
   }
 }
 
-// Server-side apply ownership is not implemented yet (managedFields, conflicts): this is the
-// acceptance test for it.
-TEST_F(KubectlApplyTest, DISABLED_ServerSideApplyConflicts) {
-  auto K = [&](const std::vector<std::string>& args) { return cluster_->Kubectl(args); };
-  ASSERT_EQ(K({"create", "namespace", "ssa"}).exit_code, 0);
-  ASSERT_EQ(K({"apply", "--server-side", "-f", Manifest("node-exporter-ds.yaml", "ssa")}).exit_code,
-            0);
-  std::string other = Manifest("node-exporter-ds-v2.yaml", "ssa");
-  auto conflict = K({"apply", "--server-side", "--field-manager=other", "-f", other});
-  EXPECT_NE(conflict.exit_code, 0);
-  EXPECT_NE(conflict.err.find("Apply failed with"), std::string::npos) << conflict.err;
-  EXPECT_NE(conflict.err.find("conflict with \"kubectl\""), std::string::npos) << conflict.err;
-  auto forced =
-      K({"apply", "--server-side", "--field-manager=other", "--force-conflicts", "-f", other});
-  EXPECT_EQ(forced.exit_code, 0) << forced.err;
+// Server-side apply with field ownership: managedFields, a conflict with another applier and
+// with a client-side-applied field, --force-conflicts, and kubectl's CSA-to-SSA migration
+// (1.33 also sends a kubectl-last-applied apply).
+TEST_F(KubectlApplyTest, ServerSideApplyConflicts) {
+  const std::string image_path = ".spec.template.spec.containers[name=\"node-exporter\"].image";
+  for (std::string v : {"1.27", "1.32", "1.33"}) {
+    if (!TestCluster::KubectlAvailable(v)) continue;
+    SCOPED_TRACE("kubectl " + v);
+    std::string ns = "ssa" + std::regex_replace(v, std::regex("\\."), "");
+    auto K = [&](const std::vector<std::string>& args) { return cluster_->Kubectl(v, args); };
+    auto get = [&](const std::string& n, const std::string& jsonpath) {
+      return K({"get", "ds", "node-exporter", "-n", n, "-o", "jsonpath=" + jsonpath}).out;
+    };
+    ASSERT_EQ(K({"create", "namespace", ns}).exit_code, 0);
+    auto created = K({"apply", "--server-side", "-f", Manifest("node-exporter-ds.yaml", ns)});
+    ASSERT_EQ(created.exit_code, 0) << created.err;
+    EXPECT_EQ(created.out, "daemonset.apps/node-exporter serverside-applied\n");
+    EXPECT_EQ(
+        get(ns, "{.metadata.managedFields[0].manager}/{.metadata.managedFields[0].operation}"),
+        "kubectl/Apply");
+
+    std::string other = Manifest("node-exporter-ds-v2.yaml", ns);
+    auto conflict = K({"apply", "--server-side", "--field-manager=other", "-f", other});
+    EXPECT_NE(conflict.exit_code, 0);
+    EXPECT_NE(
+        conflict.err.find("Apply failed with 1 conflict: conflict with \"kubectl\": " + image_path),
+        std::string::npos)
+        << conflict.err;
+    EXPECT_EQ(get(ns, "{.spec.template.spec.containers[0].image}"), "prom/node-exporter:v1.6.0");
+    auto forced =
+        K({"apply", "--server-side", "--field-manager=other", "--force-conflicts", "-f", other});
+    EXPECT_EQ(forced.exit_code, 0) << forced.err;
+    EXPECT_EQ(get(ns, "{.spec.template.spec.containers[0].image}"), "prom/node-exporter:v1.7.0");
+
+    // Client-side apply first: another applier conflicts with kubectl-client-side-apply, while
+    // kubectl's own server-side apply takes over what it last applied.
+    std::string csa_ns = ns + "-csa";
+    ASSERT_EQ(K({"create", "namespace", csa_ns}).exit_code, 0);
+    auto csa = K({"apply", "-f", Manifest("node-exporter-ds.yaml", csa_ns)});
+    ASSERT_EQ(csa.exit_code, 0) << csa.err;
+    std::string v2 = Manifest("node-exporter-ds-v2.yaml", csa_ns);
+    auto csa_conflict = K({"apply", "--server-side", "--field-manager=other", "-f", v2});
+    EXPECT_NE(csa_conflict.exit_code, 0);
+    EXPECT_NE(csa_conflict.err.find("Apply failed with 1 conflict: conflict with "
+                                    "\"kubectl-client-side-apply\" using apps/v1: " +
+                                    image_path),
+              std::string::npos)
+        << csa_conflict.err;
+    auto migrated = K({"apply", "--server-side", "-f", v2});
+    EXPECT_EQ(migrated.exit_code, 0) << migrated.err;
+    EXPECT_EQ(migrated.out, "daemonset.apps/node-exporter serverside-applied\n");
+    EXPECT_EQ(migrated.err, "");
+    EXPECT_EQ(get(csa_ns, "{.spec.template.spec.containers[0].image}"),
+              "prom/node-exporter:v1.7.0");
+    EXPECT_NE(get(csa_ns, "{.metadata.annotations}").find("v1.7.0"), std::string::npos);
+    // kubectl moved client-side apply's fields to its apply manager (a JSON patch of
+    // managedFields) and kept the annotation under kubectl-last-applied.
+    std::string managers = " " + get(csa_ns, "{.metadata.managedFields[*].manager}") + " ";
+    EXPECT_NE(managers.find(" kubectl "), std::string::npos) << managers;
+    EXPECT_NE(managers.find(" kubectl-last-applied "), std::string::npos) << managers;
+    EXPECT_EQ(managers.find("kubectl-client-side-apply"), std::string::npos) << managers;
+    // Client-side apply still works on top (it diffs against the annotation kept current).
+    auto back = K({"apply", "-f", Manifest("node-exporter-ds.yaml", csa_ns)});
+    EXPECT_EQ(back.exit_code, 0) << back.err;
+    EXPECT_EQ(get(csa_ns, "{.spec.template.spec.containers[0].image}"),
+              "prom/node-exporter:v1.6.0");
+  }
 }
 
 TEST_F(KubectlApplyTest, OpenApiDocumentsAndCaching) {

@@ -1,0 +1,173 @@
+// Field sets, comparisons, apply merge and removal driven by the schema table (api/ssa/typed.h),
+// checked against the FieldsV1 upstream writes for the same objects.
+#include <gtest/gtest.h>
+
+#include "api/ssa/typed.h"
+#include "tests/unit/api/test_util.h"
+
+namespace tinyk8s::api::ssa {
+namespace {
+
+using testing::Canon;
+using testing::J;
+
+const schema::Type* DaemonSet() { return schema::BuiltinSchemas().Find("apps.v1.DaemonSet"); }
+
+std::string Fields(const std::string& obj) {
+  return ToJsonSorted(J(ToFieldSet(DaemonSet(), J(obj)).ToJsonString()));
+}
+
+TEST(FieldSetTest, ToFieldSetTable) {
+  struct Case {
+    const char* name;
+    const char* obj;
+    const char* want;
+  };
+  const std::vector<Case> cases = {
+      {"granular maps and atomic selector",
+       "{'metadata':{'labels':{'app':'a'}},'spec':{'selector':{'matchLabels':{'app':'a'}}}}",
+       "{'f:metadata':{'f:labels':{'f:app':{}}},'f:spec':{'f:selector':{}}}"},
+      {"associative list items are members, keyed by merge key",
+       "{'spec':{'template':{'spec':{'containers':[{'name':'c','image':'i'}]}}}}",
+       "{'f:spec':{'f:template':{'f:spec':{'f:containers':{'k:{\\'name\\':\\'c\\'}':{'.':{},"
+       "'f:image':{},'f:name':{}}}}}}}"},
+      {"multi-key list with the protocol default",
+       "{'spec':{'template':{'spec':{'containers':[{'name':'c','ports':[{'containerPort':80}]}]}}}"
+       "}",
+       "{'f:spec':{'f:template':{'f:spec':{'f:containers':{'k:{\\'name\\':\\'c\\'}':{'.':{},"
+       "'f:name':{},'f:ports':{'k:{\\'containerPort\\':80,\\'protocol\\':\\'TCP\\'}':{'.':{},"
+       "'f:containerPort':{}}}}}}}}}"},
+      {"atomic list and empty struct are leaves",
+       "{'spec':{'template':{'spec':{'tolerations':[{'operator':'Exists'}],'containers':[{'name':"
+       "'c','resources':{}}]}}}}",
+       "{'f:spec':{'f:template':{'f:spec':{'f:containers':{'k:{\\'name\\':\\'c\\'}':{'.':{},"
+       "'f:name':{},'f:resources':{}}},'f:tolerations':{}}}}}"},
+      {"set list values", "{'metadata':{'finalizers':['a','b']}}",
+       "{'f:metadata':{'f:finalizers':{'v:\\'a\\'':{},'v:\\'b\\'':{}}}}"},
+      {"managedFields never counts", "{'metadata':{'managedFields':[{'manager':'x'}],'name':'n'}}",
+       "{'f:metadata':{'f:name':{}}}"},
+      {"unknown fields are deduced: maps granular, lists atomic",
+       "{'spec':{'x':{'y':1,'z':[1,2]}}}", "{'f:spec':{'f:x':{'f:y':{},'f:z':{}}}}"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(Fields(c.obj), Canon(c.want)) << c.name;
+  }
+}
+
+TEST(FieldSetTest, SetOperationsAndPaths) {
+  FieldSet a;
+  a.Insert({"f:spec", "f:a"});
+  a.Insert({"f:spec", "f:b", "f:c"});
+  FieldSet b;
+  b.Insert({"f:spec", "f:b"});
+  FieldSet diff = a;
+  diff.Subtract(b);
+  EXPECT_EQ(diff.MemberCount(), 2u);  // b is not a member of a: nothing removed
+  diff.SubtractRecursive(b);
+  EXPECT_EQ(diff.ToJsonString(), R"({"f:spec":{"f:a":{}}})");
+  EXPECT_TRUE(a.Intersection(b).Empty());
+  EXPECT_EQ(PathString({"f:spec", "f:containers", "k:{\"name\":\"x\"}", "f:image"}),
+            ".spec.containers[name=\"x\"].image");
+  EXPECT_EQ(PathString({"f:ports", "k:{\"containerPort\":80,\"protocol\":\"TCP\"}"}),
+            ".ports[containerPort=80,protocol=\"TCP\"]");
+  EXPECT_EQ(PathString({"f:finalizers", "v:\"a\""}), ".finalizers[=\"a\"]");
+  auto parsed = FieldSet::FromJson(J("{'f:a':{'.':{},'f:b':{}},'f:c':{}}"));
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_TRUE(parsed->Has({"f:a"}));
+  EXPECT_TRUE(parsed->Has({"f:a", "f:b"}));
+  EXPECT_FALSE(FieldSet::FromJson(J("{'x:a':{}}")).ok());
+  EXPECT_FALSE(FieldSet::FromJson(J("{'f:a':1}")).ok());
+}
+
+TEST(CompareTest, Table) {
+  struct Case {
+    const char* name;
+    const char* old;
+    const char* now;
+    const char* added;
+    const char* modified;
+    const char* removed;
+  };
+  const char* base =
+      "{'spec':{'template':{'spec':{'containers':[{'name':'c','image':'i:1','resources':{"
+      "'requests':{'cpu':'150m'}}}]}}}}";
+  const std::vector<Case> cases = {
+      {"image change is a modified leaf", base,
+       "{'spec':{'template':{'spec':{'containers':[{'name':'c','image':'i:2','resources':{"
+       "'requests':{'cpu':'150m'}}}]}}}}",
+       "{}",
+       "{'f:spec':{'f:template':{'f:spec':{'f:containers':{'k:{\\'name\\':\\'c\\'}':{"
+       "'f:image':{}}}}}}}",
+       "{}"},
+      {"quantities compare by value", base,
+       "{'spec':{'template':{'spec':{'containers':[{'name':'c','image':'i:1','resources':{"
+       "'requests':{'cpu':0.15}}}]}}}}",
+       "{}", "{}", "{}"},
+      {"a new map records itself", "{'metadata':{'name':'n'}}",
+       "{'metadata':{'name':'n','labels':{'a':'1'}}}",
+       "{'f:metadata':{'f:labels':{'.':{},'f:a':{}}}}", "{}", "{}"},
+      {"a removed item goes with its subtree; the emptied struct is a leaf", base,
+       "{'spec':{'template':{'spec':{}}}}", "{'f:spec':{'f:template':{'f:spec':{}}}}", "{}",
+       "{'f:spec':{'f:template':{'f:spec':{'f:containers':{'k:{\\'name\\':\\'c\\'}':{'.':{},"
+       "'f:image':{},'f:name':{},'f:resources':{'f:requests':{'f:cpu':{}}}}}}}}}"},
+  };
+  for (const auto& c : cases) {
+    auto old = J(c.old);
+    Comparison cmp = Compare(DaemonSet(), &old, J(c.now));
+    EXPECT_EQ(ToJsonSorted(J(cmp.added.ToJsonString())), Canon(c.added)) << c.name;
+    EXPECT_EQ(ToJsonSorted(J(cmp.modified.ToJsonString())), Canon(c.modified)) << c.name;
+    EXPECT_EQ(ToJsonSorted(J(cmp.removed.ToJsonString())), Canon(c.removed)) << c.name;
+  }
+}
+
+TEST(MergeTest, Table) {
+  struct Case {
+    const char* name;
+    const char* live;
+    const char* config;
+    const char* want;
+  };
+  const std::vector<Case> cases = {
+      {"items merge by key, new ones appended",
+       "{'spec':{'template':{'spec':{'containers':[{'name':'a','image':'a:1','args':['x']}]}}}}",
+       "{'spec':{'template':{'spec':{'containers':[{'name':'b','image':'b:1'},{'name':'a',"
+       "'image':'a:2'}]}}}}",
+       "{'spec':{'template':{'spec':{'containers':[{'name':'a','image':'a:2','args':['x']},{"
+       "'name':'b','image':'b:1'}]}}}}"},
+      {"atomic lists are replaced, null removes",
+       "{'spec':{'template':{'spec':{'tolerations':[{'key':'a'}],'nodeName':'n'}}}}",
+       "{'spec':{'template':{'spec':{'tolerations':[{'key':'b'}],'nodeName':null}}}}",
+       "{'spec':{'template':{'spec':{'tolerations':[{'key':'b'}]}}}}"},
+      {"equal quantities keep the live spelling",
+       "{'spec':{'template':{'spec':{'containers':[{'name':'a','resources':{'requests':{'cpu':"
+       "'150m'}}}]}}}}",
+       "{'spec':{'template':{'spec':{'containers':[{'name':'a','resources':{'requests':{'cpu':"
+       "0.15}}}]}}}}",
+       "{'spec':{'template':{'spec':{'containers':[{'name':'a','resources':{'requests':{'cpu':"
+       "'150m'}}}]}}}}"},
+      {"set lists union", "{'metadata':{'finalizers':['a']}}",
+       "{'metadata':{'finalizers':['b','a']}}", "{'metadata':{'finalizers':['a','b']}}"},
+  };
+  for (const auto& c : cases) {
+    auto live = J(c.live);
+    Merge(DaemonSet(), live, J(c.config), live.GetAllocator());
+    EXPECT_EQ(ToJson(live), ToJson(J(c.want))) << c.name;
+  }
+}
+
+TEST(RemoveItemsTest, RemovesFieldsItemsAndEmptiedMaps) {
+  auto obj =
+      J("{'metadata':{'labels':{'a':'1'},'finalizers':['x','y']},'spec':{'template':{'spec':{"
+        "'containers':[{'name':'a','image':'i'},{'name':'b','image':'j'}]}}}}");
+  FieldSet drop;
+  drop.Insert({"f:metadata", "f:labels", "f:a"});
+  drop.Insert({"f:metadata", "f:finalizers", "v:\"x\""});
+  drop.Insert({"f:spec", "f:template", "f:spec", "f:containers", "k:{\"name\":\"a\"}"});
+  drop.Insert({"f:spec", "f:template", "f:spec", "f:containers", "k:{\"name\":\"b\"}", "f:image"});
+  RemoveItems(DaemonSet(), obj, drop);
+  EXPECT_EQ(ToJson(obj), ToJson(J("{'metadata':{'finalizers':['y']},'spec':{'template':{'spec':{"
+                                  "'containers':[{'name':'b'}]}}}}")));
+}
+
+}  // namespace
+}  // namespace tinyk8s::api::ssa
