@@ -94,4 +94,12 @@ Status EnsureKubernetesService(ObjectService& objects, const std::string& cluste
       {"endpoints", "ports"});
 }
 
+Status EnsureKubeDnsService(ObjectService& objects, const std::string& cluster_ip) {
+  return EnsureObject(
+      objects, "", "services", "kube-system",
+      R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"kube-dns","labels":{"k8s-app":"kube-dns","kubernetes.io/cluster-service":"true","kubernetes.io/name":"KubeDNS"}},"spec":{"type":"ClusterIP","clusterIP":")" +
+          cluster_ip +
+          R"(","ports":[{"name":"dns","port":53,"protocol":"UDP","targetPort":53},{"name":"dns-tcp","port":53,"protocol":"TCP","targetPort":53},{"name":"metrics","port":9153,"protocol":"TCP","targetPort":9153}],"sessionAffinity":"None"}})");
+}
+
 }  // namespace tinyk8s::apiserver

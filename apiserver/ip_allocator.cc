@@ -43,6 +43,10 @@ std::string FormatIpv4(uint32_t ip) {
          std::to_string((ip >> 8) & 255) + "." + std::to_string(ip & 255);
 }
 
+std::string ClusterDnsIp(const Ipv4Cidr& cidr) {
+  return FormatIpv4(cidr.network + static_cast<uint32_t>(std::min<uint64_t>(10, cidr.Size() - 2)));
+}
+
 Result<Ipv4Cidr> Ipv4Cidr::Parse(std::string_view text) {
   size_t slash = text.find('/');
   if (slash == std::string_view::npos) {

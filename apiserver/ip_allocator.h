@@ -49,6 +49,10 @@ struct Ipv4Cidr {
   std::string ToString() const;
 };
 
+// ClusterDnsIp is the cluster DNS Service's ClusterIP: the range's 10th address, as kubeadm and
+// k3s choose it (10.43.0.10 in 10.43.0.0/16), or the last usable one of a range too small.
+std::string ClusterDnsIp(const Ipv4Cidr& cidr);
+
 // RangeAllocator hands out integers of [first, last] to owners (object keys). Values are
 // committed (held by stored objects; several owners are tolerated so that bad data never frees a
 // value still in use) or reserved (an admission in flight). Not thread-safe: ServiceAllocator

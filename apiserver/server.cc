@@ -202,6 +202,12 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
     TK_LOG_WARN << "cannot publish the kubernetes Service endpoints: "
                 << kubernetes_service.message();
   }
+  if (Status dns =
+          EnsureKubeDnsService(*impl->objects, ClusterDnsIp(impl->service_allocator->cidr()));
+      !dns.ok()) {
+    // Someone else holds the address: pods still get it as their nameserver; say why.
+    TK_LOG_WARN << "cannot create the kube-dns Service: " << dns.message();
+  }
   impl->handler->SetReady(true);
   TK_LOG_INFO << "serving the Kubernetes API on " << (tls ? "https://" : "http://") << options.host
               << ":" << *port << " (data in " << options.data_dir << ")";

@@ -116,6 +116,12 @@ void RegisterComponentCommands(CLI::App& app, int* exit_code) {
                     "containers become ready this long after they start")
       ->check(CLI::Range(0, 3600000))
       ->capture_default_str();
+  nodes->add_option("--cluster-dns", nf->cluster_dns, "DNS server IPs of ClusterFirst pods")
+      ->delimiter(',');
+  nodes->add_option("--cluster-domain", nf->cluster_domain, "cluster DNS zone for pod searches")
+      ->capture_default_str();
+  nodes->add_option("--resolv-conf", nf->resolv_conf, "nodes' resolver (\"\" for none)")
+      ->capture_default_str();
   nodes->callback([nf, exit_code] { *exit_code = node::RunNodeAgent(*nf); });
 }
 

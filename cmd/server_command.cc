@@ -10,6 +10,7 @@
 #include "apiserver/auth/bootstrap_policy.h"
 #include "apiserver/auth/node_authorizer.h"
 #include "apiserver/auth/pki.h"
+#include "apiserver/ip_allocator.h"
 #include "apiserver/server.h"
 #include "cmd/commands.h"
 #include "common/logging.h"
@@ -92,6 +93,11 @@ std::vector<std::string> CoprocessArgs(const Coprocess& c, const ServerFlags& f,
     args.insert(args.end(),
                 {"--count", std::to_string(f.nodes), "--prefix", "node", "--cpu", f.node_cpu,
                  "--memory", f.node_memory, "--pods", std::to_string(f.node_pods)});
+    // Pods resolve with the kube-dns Service's ClusterIP, as on a kubeadm or k3s cluster.
+    if (auto cidr = apiserver::Ipv4Cidr::Parse(f.service_cidr); cidr.ok()) {
+      args.insert(args.end(), {"--cluster-dns", apiserver::ClusterDnsIp(*cidr), "--cluster-domain",
+                               "cluster.local"});
+    }
   }
   return args;
 }

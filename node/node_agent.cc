@@ -71,20 +71,19 @@ Status NodeAgent::RegisterNode(SimNode& node) {
   } else {
     return created.status();
   }
-  Document lease = LeaseObject(node.id.name, node.uid, options_.lease_duration, clock_.Now());
-  auto lease_created = client_.Create(client::resources::Leases(), "kube-node-lease", lease);
-  if (!lease_created.ok() && !lease_created.status().IsAlreadyExists())
-    return lease_created.status();
   return Status::OK();
 }
 
 Status NodeAgent::Start() {
-  // Register all nodes with a few parallel threads (one request each).
+  // Register all nodes with parallel threads, one request each. Leases come right after, from
+  // the workers (the kubelet's lease controller also starts once the node is registered), so
+  // that nodes are Ready after N requests rather than 2N.
   std::atomic<size_t> next{0};
   std::mutex err_mu;
   Status first_error;
   std::vector<std::thread> registrars;
-  int threads = std::min<int>(16, std::max<int>(1, options_.count));
+  int threads =
+      std::min<int>(std::max(1, options_.registration_threads), std::max<int>(1, options_.count));
   for (int t = 0; t < threads; ++t) {
     registrars.emplace_back([&] {
       for (size_t i = next++; i < nodes_.size(); i = next++) {
@@ -100,12 +99,13 @@ Status NodeAgent::Start() {
   if (!first_error.ok()) return first_error;
   TK_LOG_INFO << "registered " << nodes_.size() << " nodes";
 
-  // Spread heartbeats over the interval so that thousands of nodes do not renew at once.
+  // Spread heartbeats over the interval so that thousands of nodes do not renew at once. The
+  // first one (creating the Lease) is queued below, at once.
   auto now = clock_.Monotonic();
   for (size_t i = 0; i < nodes_.size(); ++i) {
     auto offset = options_.lease_renew_interval * static_cast<int64_t>(i) /
                   static_cast<int64_t>(nodes_.size());
-    nodes_[i]->next_lease = now + offset;
+    nodes_[i]->next_lease = now + options_.lease_renew_interval + offset;
     nodes_[i]->next_status = now + options_.status_interval * static_cast<int64_t>(i) /
                                        static_cast<int64_t>(nodes_.size());
   }
@@ -134,6 +134,7 @@ Status NodeAgent::Start() {
   }
   ticker_ = std::thread([this] { TickLoop(); });
   if (!options_.static_pod_dir.empty()) static_pods_ = std::thread([this] { StaticPodLoop(); });
+  for (const auto& n : nodes_) queue_.Add(kLeasePrefix + n->id.name);
   for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { WorkLoop(); });
   return Status::OK();
 }
@@ -226,10 +227,28 @@ Status NodeAgent::Process(const std::string& item) {
 }
 
 Status NodeAgent::RenewLease(const std::string& name) {
+  bool exists;
+  std::string uid;
   {
     std::lock_guard lock(mu_);
     SimNode* node = FindLocked(name);
     if (!node || node->heartbeats_stopped) return Status::OK();
+    exists = node->lease_exists;
+    uid = node->uid;
+  }
+  auto mark_exists = [&](bool value) {
+    std::lock_guard lock(mu_);
+    FindLocked(name)->lease_exists = value;
+  };
+  if (!exists) {
+    Document lease = LeaseObject(name, uid, options_.lease_duration, clock_.Now());
+    auto created = client_.Create(client::resources::Leases(), "kube-node-lease", lease);
+    if (created.ok()) {
+      mark_exists(true);
+      return Status::OK();
+    }
+    if (!created.status().IsAlreadyExists()) return created.status();
+    mark_exists(true);  // left by a previous run of the agent: renew it below
   }
   std::string patch = R"({"spec":{"holderIdentity":")" + name + R"(","renewTime":")" +
                       FormatRfc3339Micro(clock_.Now()) + "\"}}";
@@ -237,14 +256,9 @@ Status NodeAgent::RenewLease(const std::string& name) {
                          client::PatchType::kMerge, patch);
   if (r.ok()) return Status::OK();
   if (!r.status().IsNotFound()) return r.status();
-  std::string uid;
-  {
-    std::lock_guard lock(mu_);
-    uid = FindLocked(name)->uid;
-  }
-  Document lease = LeaseObject(name, uid, options_.lease_duration, clock_.Now());
-  auto created = client_.Create(client::resources::Leases(), "kube-node-lease", lease);
-  return created.ok() || created.status().IsAlreadyExists() ? Status::OK() : created.status();
+  // Someone deleted it: create it again on the retry.
+  mark_exists(false);
+  return r.status();
 }
 
 Status NodeAgent::ReportStatus(const std::string& name) {
@@ -274,17 +288,15 @@ Status NodeAgent::ReportStatus(const std::string& name) {
 
 std::string NodeAgent::AdmitLocked(SimNode& node, const Value& pod, std::string* message) {
   PodDemand demand = DemandOf(pod);
-  int64_t cpu = 0, mem = 0;
-  for (const auto& [uid, a] : node.admitted) {
-    cpu += a.demand.cpu_milli;
-    mem += a.demand.memory_bytes;
-    for (const auto& port : a.demand.host_ports) {
-      for (const auto& want : demand.host_ports) {
+  const int64_t cpu = node.used_cpu_milli, mem = node.used_memory_bytes;
+  // Host ports: only pods that ask for one pay for the scan of the node's pods.
+  for (const auto& want : demand.host_ports) {
+    for (const auto& [uid, a] : node.admitted) {
+      for (const auto& port : a.demand.host_ports) {
         if (port == want) {
           *message =
               "Pod was rejected: Predicate NodePorts failed: node(s) didn't have free ports for "
-              "the "
-              "requested pod ports";
+              "the requested pod ports";
           return "NodePorts";
         }
       }
@@ -338,7 +350,9 @@ std::string NodeAgent::AdmitLocked(SimNode& node, const Value& pod, std::string*
     adm.ip = node.id.pod_ip_prefix + std::to_string(index);
     adm.ip_index = index;
   }
-  uid_by_key_[adm.key] = api::Uid(pod);
+  node.used_cpu_milli += adm.demand.cpu_milli;
+  node.used_memory_bytes += adm.demand.memory_bytes;
+  admitted_by_key_[adm.key] = {api::Uid(pod), &node};
   node.admitted[api::Uid(pod)] = std::move(adm);
   return "";
 }
@@ -347,22 +361,22 @@ void NodeAgent::ReleaseLocked(SimNode& node, const std::string& uid) {
   auto it = node.admitted.find(uid);
   if (it == node.admitted.end()) return;
   if (it->second.ip_index) node.used_ips.erase(it->second.ip_index);
-  uid_by_key_.erase(it->second.key);
+  node.used_cpu_milli -= it->second.demand.cpu_milli;
+  node.used_memory_bytes -= it->second.demand.memory_bytes;
+  if (auto ref = admitted_by_key_.find(it->second.key);
+      ref != admitted_by_key_.end() && ref->second.uid == uid) {
+    admitted_by_key_.erase(ref);
+  }
   node.admitted.erase(it);
 }
 
-void NodeAgent::ReleaseByKey(const std::string& key) {
+void NodeAgent::ReleaseByKey(const std::string& key, const std::string& unless_uid) {
   std::lock_guard lock(mu_);
-  auto it = uid_by_key_.find(key);
-  if (it == uid_by_key_.end()) return;
-  std::string uid = it->second;
-  for (auto& n : nodes_) {
-    if (n->admitted.count(uid)) {
-      ReleaseLocked(*n, uid);
-      return;
-    }
-  }
-  uid_by_key_.erase(key);
+  auto it = admitted_by_key_.find(key);
+  if (it == admitted_by_key_.end() || it->second.uid == unless_uid) return;
+  AdmittedRef ref = it->second;
+  admitted_by_key_.erase(it);
+  ReleaseLocked(*ref.node, ref.uid);
 }
 
 Status NodeAgent::SyncPod(const std::string& ns, const std::string& name) {
@@ -376,14 +390,7 @@ Status NodeAgent::SyncPod(const std::string& ns, const std::string& name) {
   std::string node_name = api::GetString(p, {"spec", "nodeName"});
   std::string uid = api::Uid(p);
   // A pod recreated under the same name: forget the old one first.
-  {
-    std::lock_guard lock(mu_);
-    auto it = uid_by_key_.find(key);
-    if (it != uid_by_key_.end() && it->second != uid) {
-      std::string old = it->second;
-      for (auto& n : nodes_) ReleaseLocked(*n, old);
-    }
-  }
+  ReleaseByKey(key, uid);
   if (api::HasDeletionTimestamp(p)) {
     // "Stop the containers" at once, then confirm the deletion like the kubelet does.
     client::DeleteOptions opts;
@@ -431,8 +438,19 @@ Status NodeAgent::SyncPod(const std::string& ns, const std::string& name) {
       queue_.AddAfter(kPodPrefix + key, ready_at - now + std::chrono::milliseconds(5));
     }
     patch = RunningStatusPatch(p, state, now);
+    // What the containers resolve with, in the same request (pods/status keeps annotations).
+    std::string resolv = FormatResolvConf(PodResolvConf(p, options_.dns));
+    if (api::GetString(p, {"metadata", "annotations", kResolvConfAnnotation}) != resolv) {
+      auto& a = patch.GetAllocator();
+      Value annotations(rapidjson::kObjectType);
+      annotations.AddMember(rapidjson::StringRef(kResolvConfAnnotation), api::MakeString(resolv, a),
+                            a);
+      Value metadata(rapidjson::kObjectType);
+      metadata.AddMember("annotations", annotations, a);
+      patch.AddMember("metadata", metadata, a);
+    }
   }
-  if (!StatusChanged(p, patch)) return Status::OK();
+  if (!api::FindMember(patch, "metadata") && !StatusChanged(p, patch)) return Status::OK();
   auto r = client_.Patch(client::resources::Pods(), ns, name, client::PatchType::kMerge,
                          api::ToJson(patch), "status");
   if (!r.ok() && !r.status().IsNotFound()) return r.status();

@@ -1,8 +1,11 @@
 #include "node/node_main.h"
 
+#include <arpa/inet.h>
 #include <signal.h>
 
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "api/labels.h"
 #include "api/quantity.h"
@@ -12,6 +15,34 @@
 #include "node/node_agent.h"
 
 namespace tinyk8s::node {
+
+namespace {
+// ConfigureDns validates the DNS flags and reads the node's resolver. A resolv.conf that cannot
+// be read is reported and treated as none (pods with dnsPolicy Default get 127.0.0.1).
+bool ConfigureDns(const NodeAgentFlags& flags, NodeDnsSettings* dns) {
+  for (const auto& ip : flags.cluster_dns) {
+    unsigned char buf[16];
+    if (inet_pton(AF_INET, ip.c_str(), buf) != 1 && inet_pton(AF_INET6, ip.c_str(), buf) != 1) {
+      std::cerr << "invalid --cluster-dns " << ip << ": expected an IP address\n";
+      return false;
+    }
+    dns->cluster_dns.push_back(ip);
+  }
+  dns->cluster_domain = flags.cluster_domain;
+  if (flags.resolv_conf.empty()) return true;
+  std::ifstream in(flags.resolv_conf);
+  if (!in) {
+    TK_LOG_WARN << "cannot read --resolv-conf " << flags.resolv_conf
+                << ": pods with dnsPolicy Default get nameserver 127.0.0.1";
+    return true;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  dns->has_host_resolver = true;
+  dns->host = ParseResolvConf(text.str());
+  return true;
+}
+}  // namespace
 
 int RunNodeAgent(const NodeAgentFlags& flags) {
   log::SetComponent("nodes");
@@ -41,6 +72,7 @@ int RunNodeAgent(const NodeAgentFlags& flags) {
   }
   options.static_pod_dir = flags.static_pod_dir;
   options.readiness_delay = std::chrono::milliseconds(flags.readiness_delay_ms);
+  if (!ConfigureDns(flags, &options.dns)) return 2;
 
   sigset_t set;
   sigemptyset(&set);

@@ -16,6 +16,10 @@ struct NodeAgentFlags {
   std::vector<std::string> labels;  // k=v
   std::string static_pod_dir;
   int readiness_delay_ms = 0;
+  // Like the kubelet's flags of the same names: what pods resolve with (node/pod_dns.h).
+  std::vector<std::string> cluster_dns;  // IPs; empty: ClusterFirst pods fall back to Default
+  std::string cluster_domain = "cluster.local";
+  std::string resolv_conf = "/etc/resolv.conf";  // the node's resolver; "" for none
 };
 
 // RunNodeAgent returns the process exit code (0 after a clean stop, 1 on failure, 2 on bad flags).

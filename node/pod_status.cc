@@ -47,7 +47,8 @@ void AddCondition(Value& list, const Value& pod, const char* type, bool status,
   Value c(rapidjson::kObjectType);
   c.AddMember("type", Str(type, a), a);
   c.AddMember("status", Str(want, a), a);
-  c.AddMember("lastProbeTime", Value(), a);
+  // No "lastProbeTime": null (upstream prints it): the API server prunes null members, so the
+  // stored status would never equal this one and every pod got a second, no-op status write.
   c.AddMember("lastTransitionTime", Str(since, a), a);
   if (!status && (std::string(type) == "Ready" || std::string(type) == "ContainersReady")) {
     c.AddMember("reason", "ContainersNotReady", a);
@@ -238,6 +239,24 @@ Document FailedStatusPatch(const Value& pod, const std::string& reason, const st
   return d;
 }
 
+namespace {
+// DropNulls removes null object members recursively, as the API server does when it stores.
+void DropNulls(Value& v) {
+  if (v.IsObject()) {
+    for (auto it = v.MemberBegin(); it != v.MemberEnd();) {
+      if (it->value.IsNull()) {
+        it = v.EraseMember(it);
+      } else {
+        DropNulls(it->value);
+        ++it;
+      }
+    }
+  } else if (v.IsArray()) {
+    for (auto& e : v.GetArray()) DropNulls(e);
+  }
+}
+}  // namespace
+
 bool StatusChanged(const Value& pod, const Value& patch) {
   Document current;
   current.SetObject();
@@ -248,6 +267,9 @@ bool StatusChanged(const Value& pod, const Value& patch) {
   Document merged;
   merged.CopyFrom(current, merged.GetAllocator());
   api::ApplyMergePatch(merged, patch, merged.GetAllocator());
+  // Compare with what the server would store: lists in a merge patch replace the old ones
+  // verbatim, nulls inside them included, and the server prunes those.
+  DropNulls(merged);
   return !api::JsonEqual(current, merged);
 }
 

@@ -38,7 +38,8 @@ rapidjson::Document RunningStatusPatch(const rapidjson::Value& pod, const Runnin
 rapidjson::Document FailedStatusPatch(const rapidjson::Value& pod, const std::string& reason,
                                       const std::string& message, Clock::TimePoint now);
 
-// StatusChanged reports whether applying `patch` would change the pod's status.
+// StatusChanged reports whether applying `patch` would change the pod's status as the API server
+// stores it (null members pruned), so that each transition is written once.
 bool StatusChanged(const rapidjson::Value& pod, const rapidjson::Value& patch);
 
 }  // namespace tinyk8s::node

@@ -123,6 +123,27 @@ class PodStrategy final : public Strategy {
     api::SetString(status, "qosClass", QosClass(obj), a);
   }
 
+  // pods/status writes may change labels and annotations too, like upstream's
+  // podStatusStrategy (which resets only spec, deletionTimestamp and ownerReferences): the node
+  // agent sets its resolv.conf annotation in the same request as the first Running status.
+  void PrepareForStatusUpdate(Document& obj, const Value& old) const override {
+    auto& a = obj.GetAllocator();
+    Value kept(rapidjson::kObjectType);
+    if (const Value* meta = api::FindMember(obj, "metadata")) {
+      for (const char* field : {"labels", "annotations"}) {
+        if (const Value* v = api::FindMember(*meta, field)) {
+          kept.AddMember(rapidjson::StringRef(field), Value(*v, a), a);
+        }
+      }
+    }
+    Strategy::PrepareForStatusUpdate(obj, old);
+    Value& meta = api::EnsureObject(obj, {"metadata"}, a);
+    for (const char* field : {"labels", "annotations"}) {
+      api::RemoveMember(meta, field);
+      if (Value* v = api::FindMemberMutable(kept, field)) api::SetValue(meta, field, *v, a);
+    }
+  }
+
   Status AdmitCreate(Document& obj, StrategyContext& ctx) const override {
     auto& a = obj.GetAllocator();
     Value& spec = api::EnsureObject(obj, {"spec"}, a);

@@ -129,5 +129,53 @@ TEST_F(NodeAgentTest, StaticPodsBecomeMirrorPods) {
   EXPECT_EQ(cluster_->StopSpawned(agent), 0) << "node agent must exit 0 on SIGTERM";
 }
 
+// Issue #8: pods show the resolv.conf the kubelet would give them, with the kube-dns Service's
+// ClusterIP as nameserver; `kubectl get svc -n kube-system` shows that Service like upstream.
+TEST_F(NodeAgentTest, PodsShowTheirDnsConfiguration) {
+  cluster_ = std::make_unique<TestCluster>(
+      std::vector<std::string>{"--nodes", "1", "--disable", "scheduler,controllers"});
+  ASSERT_TRUE(cluster_->ok());
+  auto svc = K({"get", "svc", "-n", "kube-system", "kube-dns", "--no-headers"});
+  ASSERT_EQ(svc.exit_code, 0) << svc.err;
+  EXPECT_NE(svc.out.find("ClusterIP   10.43.0.10"), std::string::npos) << svc.out;
+  EXPECT_NE(svc.out.find("53/UDP,53/TCP,9153/TCP"), std::string::npos) << svc.out;
+
+  const std::string pods = R"(apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: default}
+spec:
+  nodeName: node01
+  containers: [{name: web, image: nginx:1.25}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: custom, namespace: default}
+spec:
+  nodeName: node01
+  dnsPolicy: None
+  dnsConfig:
+    nameservers: [1.2.3.4]
+    searches: [my.dns.search]
+    options: [{name: ndots, value: "2"}, {name: edns0}]
+  containers: [{name: web, image: nginx:1.25}]
+)";
+  auto applied = cluster_->Kubectl({"apply", "-f", "-"}, pods);
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+  const std::string annotation = "jsonpath={.metadata.annotations.tinyk8s\\.io/resolv-conf}";
+  ASSERT_TRUE(WaitFor([&] {
+    return Get({"get", "pod", "web", "-o", "jsonpath={.status.phase}"}) == "Running" &&
+           Get({"get", "pod", "custom", "-o", "jsonpath={.status.phase}"}) == "Running";
+  })) << Get({"get", "pods"});
+  std::string web = Get({"get", "pod", "web", "-o", annotation});
+  EXPECT_EQ(web.rfind("nameserver 10.43.0.10\n"
+                      "search default.svc.cluster.local svc.cluster.local cluster.local",
+                      0),
+            0u)
+      << web;
+  EXPECT_NE(web.find("\noptions ndots:5\n"), std::string::npos) << web;
+  EXPECT_EQ(Get({"get", "pod", "custom", "-o", annotation}),
+            "nameserver 1.2.3.4\nsearch my.dns.search\noptions ndots:2 edns0\n");
+}
+
 }  // namespace
 }  // namespace tinyk8s::testing
