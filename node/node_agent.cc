@@ -286,8 +286,8 @@ Status NodeAgent::ReportStatus(const std::string& name) {
   return r.ok() ? Status::OK() : r.status();
 }
 
-std::string NodeAgent::AdmitLocked(SimNode& node, const Value& pod, std::string* message) {
-  PodDemand demand = DemandOf(pod);
+std::string NodeAgent::FitLocked(const SimNode& node, const PodDemand& demand,
+                                 std::string* message) const {
   const int64_t cpu = node.used_cpu_milli, mem = node.used_memory_bytes;
   // Host ports: only pods that ask for one pay for the scan of the node's pods.
   for (const auto& want : demand.host_ports) {
@@ -320,6 +320,29 @@ std::string NodeAgent::AdmitLocked(SimNode& node, const Value& pod, std::string*
                ", capacity: " + std::to_string(node.memory_bytes);
     return "OutOfmemory";
   }
+  return "";
+}
+
+size_t NodeAgent::ReleaseGoneLocked(SimNode& node) {
+  std::vector<std::string> gone;
+  for (const auto& [uid, a] : node.admitted) {
+    size_t slash = a.key.find('/');
+    client::ObjectPtr pod = pods_->lister().Get(a.key.substr(0, slash), a.key.substr(slash + 1));
+    std::string phase = pod ? api::GetString(*pod, {"status", "phase"}) : "";
+    if (!pod || api::Uid(*pod) != uid || phase == "Succeeded" || phase == "Failed")
+      gone.push_back(uid);
+  }
+  for (const auto& uid : gone) ReleaseLocked(node, uid);
+  return gone.size();
+}
+
+std::string NodeAgent::AdmitLocked(SimNode& node, const Value& pod, std::string* message) {
+  PodDemand demand = DemandOf(pod);
+  std::string reason = FitLocked(node, demand, message);
+  // Pods that went away may not have been synced yet (workers run keys in parallel): release
+  // them before turning this one away, as the kubelet's single sync loop would have.
+  if (!reason.empty() && ReleaseGoneLocked(node) > 0) reason = FitLocked(node, demand, message);
+  if (!reason.empty()) return reason;
   Admitted adm;
   adm.key = api::Namespace(pod) + "/" + api::Name(pod);
   adm.demand = std::move(demand);

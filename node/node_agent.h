@@ -118,6 +118,11 @@ class NodeAgent {
   // Admit runs the kubelet-side admission check and allocates the pod IP. REQUIRES: mu_ held.
   // Returns an empty reason on success.
   std::string AdmitLocked(SimNode& node, const rapidjson::Value& pod, std::string* message);
+  // FitLocked checks pods, cpu, memory and host ports; returns the rejection reason or "".
+  std::string FitLocked(const SimNode& node, const PodDemand& demand, std::string* message) const;
+  // ReleaseGoneLocked releases the node's pods that are gone, replaced or finished according to
+  // the pod cache; returns how many. O(pods on the node): only on the rejection path.
+  size_t ReleaseGoneLocked(SimNode& node);
   void ReleaseLocked(SimNode& node, const std::string& uid);
   // ReleaseByKey frees what the pod `key` (ns/name) holds on its node; with `unless_uid`, only
   // when the admitted pod is another one (a pod recreated under the same name).
