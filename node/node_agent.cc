@@ -75,9 +75,9 @@ Status NodeAgent::RegisterNode(SimNode& node) {
 }
 
 Status NodeAgent::Start() {
-  // Register all nodes with parallel threads, one request each. Leases come right after, from
-  // the workers (the kubelet's lease controller also starts once the node is registered), so
-  // that nodes are Ready after N requests rather than 2N.
+  // Register all nodes with parallel threads, one request each. Each Lease is created by the
+  // node's first renewal (the kubelet's lease controller also starts once the node is
+  // registered), so that nodes are Ready after N requests rather than 2N.
   std::atomic<size_t> next{0};
   std::mutex err_mu;
   Status first_error;
@@ -100,12 +100,13 @@ Status NodeAgent::Start() {
   TK_LOG_INFO << "registered " << nodes_.size() << " nodes";
 
   // Spread heartbeats over the interval so that thousands of nodes do not renew at once. The
-  // first one (creating the Lease) is queued below, at once.
+  // first renewals, which create the Leases, are spread the same way: no burst of N creations
+  // right after registration, when the first workloads arrive.
   auto now = clock_.Monotonic();
   for (size_t i = 0; i < nodes_.size(); ++i) {
     auto offset = options_.lease_renew_interval * static_cast<int64_t>(i) /
                   static_cast<int64_t>(nodes_.size());
-    nodes_[i]->next_lease = now + options_.lease_renew_interval + offset;
+    nodes_[i]->next_lease = now + offset;
     nodes_[i]->next_status = now + options_.status_interval * static_cast<int64_t>(i) /
                                        static_cast<int64_t>(nodes_.size());
   }
@@ -134,7 +135,6 @@ Status NodeAgent::Start() {
   }
   ticker_ = std::thread([this] { TickLoop(); });
   if (!options_.static_pod_dir.empty()) static_pods_ = std::thread([this] { StaticPodLoop(); });
-  for (const auto& n : nodes_) queue_.Add(kLeasePrefix + n->id.name);
   for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { WorkLoop(); });
   return Status::OK();
 }
