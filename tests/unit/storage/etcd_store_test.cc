@@ -1,0 +1,91 @@
+// EtcdStore cases beyond the shared suite: several stores (API servers) on one cluster see each
+// other's writes through their watches, and a store keeps serving reads, writes and watches
+// when the etcd member it talks to is killed.
+
+#include "storage/etcd_store.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/support/etcd_cluster.h"
+#include "tests/unit/storage/test_util.h"
+
+namespace tinyk8s::storage {
+namespace {
+
+using testing::NextEvents;
+using ::tinyk8s::testing::EtcdCluster;
+
+class EtcdStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(EtcdCluster::Available()) << "run scripts/install-deps.sh";
+    cluster_ = std::make_unique<EtcdCluster>(3);
+    ASSERT_TRUE(cluster_->ok()) << cluster_->error();
+  }
+  std::unique_ptr<EtcdStore> MustOpen(const std::string& prefix) {
+    EtcdStoreOptions options;
+    for (int i = 0; i < cluster_->size(); ++i) {
+      options.client.endpoints.push_back(cluster_->ClientUrl(i));
+    }
+    options.prefix = prefix;
+    options.compaction_interval = std::chrono::milliseconds(0);
+    auto store = EtcdStore::Open(options);
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+
+  std::unique_ptr<EtcdCluster> cluster_;
+};
+
+TEST_F(EtcdStoreTest, TwoStoresOnOnePrefixSeeEachOthersWrites) {
+  auto one = MustOpen("/shared");
+  auto two = MustOpen("/shared");
+  auto other = MustOpen("/elsewhere");
+  ASSERT_TRUE(one && two && other);
+  auto watch = two->WatchPrefix("/k/", two->CurrentRevision());
+  ASSERT_TRUE(watch.ok());
+  auto created = one->Create("/k/a", "1");
+  ASSERT_TRUE(created.ok());
+  ASSERT_TRUE(other->Create("/k/a", "not mine").ok());
+  auto updated = two->Update("/k/a", "2", created->mod_revision);
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  // A stale compare-and-swap from the first store fails: both share one revision history.
+  EXPECT_EQ(one->Update("/k/a", "3", created->mod_revision).status().code(), StatusCode::kConflict);
+  auto events = NextEvents(**watch, 2);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].kv.mod_revision, created->mod_revision);
+  EXPECT_EQ(events[1].kv.value, "2");
+  ASSERT_TRUE(events[1].prev.has_value());
+  EXPECT_EQ(events[1].prev->value, "1");
+  EXPECT_EQ(one->Get("/k/a")->value, "2");
+  EXPECT_EQ(other->Get("/k/a")->value, "not mine");
+}
+
+TEST_F(EtcdStoreTest, KeepsServingWhenAMemberDies) {
+  auto store = MustOpen("/failover");
+  ASSERT_TRUE(store);
+  auto watch = store->WatchPrefix("/f/", store->CurrentRevision());
+  ASSERT_TRUE(watch.ok());
+  ASSERT_TRUE(store->Create("/f/before", "v").ok());
+  // The store prefers the first endpoint: kill it (its watch stream and pooled connections
+  // break), then read, write and watch through the others.
+  cluster_->Kill(0);
+  for (int i = 0; i < 20; ++i) {
+    auto created = store->Create("/f/after" + std::to_string(i), "v");
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+  }
+  auto list = store->List("/f/", {});
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  EXPECT_EQ(list->items.size(), 21u);
+  auto events = NextEvents(**watch, 21);
+  for (size_t i = 1; i < events.size(); ++i) {
+    EXPECT_EQ(events[i].kv.mod_revision, events[i - 1].kv.mod_revision + 1);
+  }
+  // The member comes back and catches up.
+  ASSERT_TRUE(cluster_->Restart(0));
+  ASSERT_TRUE(store->Update("/f/before", "again", 0).ok());
+  EXPECT_EQ(NextEvents(**watch, 1).at(0).kv.value, "again");
+}
+
+}  // namespace
+}  // namespace tinyk8s::storage
