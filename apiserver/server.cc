@@ -176,6 +176,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
   TK_ASSIGN_OR_RETURN(impl->store, OpenStore(options));
   ServiceAllocatorOptions sao;
   sao.service_cidr = options.service_cidr;
+  // Other API servers may share an etcd store: claim addresses there too.
+  if (options.storage == "etcd") sao.shared_store = impl->store.get();
   TK_ASSIGN_OR_RETURN(impl->service_allocator, ServiceAllocator::Create(sao, impl->clock));
   TK_ASSIGN_OR_RETURN(impl->cache, WatchCache::Start(*impl->store, WatchCache::Options{}));
   RegisterBuiltinResources(impl->registry, impl->service_allocator.get());

@@ -9,7 +9,9 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <set>
 #include <sstream>
+#include <thread>
 
 #include "tests/integration/test_cluster.h"
 #include "tests/support/etcd_cluster.h"
@@ -126,6 +128,36 @@ TEST_F(EtcdE2eTest, TwoServersShareOneEtcdAndHandOverLeadership) {
         return pods.running_with_image == 3 && pods.live_per_node.size() == 3;
       },
       90));
+
+  // Services created through both servers at once get distinct ClusterIPs and NodePorts.
+  auto create_services = [](const TestCluster* server, const std::string& prefix) {
+    for (int i = 0; i < 4; ++i) {
+      server->Kubectl({"create", "service", "nodeport", prefix + std::to_string(i), "--tcp=80"});
+    }
+  };
+  std::thread through_first(create_services, &first, "one");
+  std::thread through_second(create_services, &second, "two");
+  through_first.join();
+  through_second.join();
+  auto services = second.Kubectl(
+      {"get", "services", "-o",
+       "jsonpath={range .items[*]}{.spec.clusterIP} {.spec.ports[0].nodePort}{\"\\n\"}{end}"});
+  ASSERT_EQ(services.exit_code, 0) << services.err;
+  std::set<std::string> cluster_ips, node_ports;
+  int with_node_port = 0;
+  for (const std::string& row : Lines(services.out)) {
+    std::istringstream in(row);
+    std::string ip, port;
+    in >> ip >> port;
+    cluster_ips.insert(ip);
+    if (!port.empty()) {
+      node_ports.insert(port);
+      ++with_node_port;
+    }
+  }
+  EXPECT_EQ(cluster_ips.size(), 9u) << services.out;  // eight and the kubernetes Service
+  EXPECT_EQ(with_node_port, 8) << services.out;
+  EXPECT_EQ(node_ports.size(), 8u) << services.out;
 
   // Killing the etcd member both servers talk to first: both keep serving, and a write through
   // one is read through the other.
