@@ -83,12 +83,12 @@ void Sleep(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 
 bool EtcdCluster::Available() { return access(kEtcdBinary, X_OK) == 0; }
 
-EtcdCluster::EtcdCluster(int members) {
+EtcdCluster::EtcdCluster(int members, const std::string& base_dir) {
   if (!Available()) {
     error_ = std::string(kEtcdBinary) + " is not installed (run scripts/install-deps.sh)";
     return;
   }
-  std::string tmpl = TempBase() + "/tinyk8s-etcd-XXXXXX";
+  std::string tmpl = (base_dir.empty() ? TempBase() : base_dir) + "/tinyk8s-etcd-XXXXXX";
   if (mkdtemp(tmpl.data()) == nullptr) {
     error_ = "mkdtemp failed";
     return;

@@ -16,8 +16,9 @@ namespace tinyk8s::testing {
 
 class EtcdCluster {
  public:
-  // Starts `members` members and waits until the cluster answers /health.
-  explicit EtcdCluster(int members = 3);
+  // Starts `members` members and waits until the cluster answers /health. `base_dir` overrides
+  // where the temporary directory is made (benchmarks put it on disk).
+  explicit EtcdCluster(int members = 3, const std::string& base_dir = "");
   ~EtcdCluster();
   EtcdCluster(const EtcdCluster&) = delete;
   EtcdCluster& operator=(const EtcdCluster&) = delete;
