@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -83,7 +85,7 @@ void Sleep(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 
 bool EtcdCluster::Available() { return access(kEtcdBinary, X_OK) == 0; }
 
-EtcdCluster::EtcdCluster(int members, const std::string& base_dir) {
+EtcdCluster::EtcdCluster(int members, const std::string& base_dir, bool tls) : tls_(tls) {
   if (!Available()) {
     error_ = std::string(kEtcdBinary) + " is not installed (run scripts/install-deps.sh)";
     return;
@@ -94,6 +96,10 @@ EtcdCluster::EtcdCluster(int members, const std::string& base_dir) {
     return;
   }
   dir_ = tmpl;
+  if (tls_ && !MakePki()) {
+    error_ = "cannot make test certificates with openssl (see " + dir_ + "/pki/openssl.log)";
+    return;
+  }
   std::vector<int> ports = FreePorts(2 * members);
   if (static_cast<int>(ports.size()) != 2 * members) {
     error_ = "no free loopback ports";
@@ -134,7 +140,7 @@ EtcdCluster::~EtcdCluster() {
 
 bool EtcdCluster::StartMember(int member, bool initial) {
   Member& m = members_[member];
-  const std::string client = "http://127.0.0.1:" + std::to_string(m.client_port);
+  const std::string client = ClientUrl(member);
   const std::string peer = "http://127.0.0.1:" + std::to_string(m.peer_port);
   std::vector<std::string> argv = {
       kEtcdBinary,
@@ -151,6 +157,12 @@ bool EtcdCluster::StartMember(int member, bool initial) {
       "--log-outputs=stderr",
       "--log-level=warn",
   };
+  if (tls_) {
+    const std::string pki = dir_ + "/pki/";
+    argv.insert(argv.end(),
+                {"--cert-file=" + pki + "member.crt", "--key-file=" + pki + "member.key",
+                 "--trusted-ca-file=" + pki + "ca.crt", "--client-cert-auth"});
+  }
   std::string log_path = dir_ + "/" + m.name + ".log";
   pid_t pid = ::fork();
   if (pid < 0) return false;
@@ -175,7 +187,30 @@ bool EtcdCluster::StartMember(int member, bool initial) {
 }
 
 std::string EtcdCluster::ClientUrl(int member) const {
-  return "http://127.0.0.1:" + std::to_string(members_[member].client_port);
+  return std::string(tls_ ? "https" : "http") +
+         "://127.0.0.1:" + std::to_string(members_[member].client_port);
+}
+
+// MakePki creates a CA, a member certificate for 127.0.0.1 and a client certificate with the
+// openssl command line tool.
+bool EtcdCluster::MakePki() {
+  const std::string pki = dir_ + "/pki";
+  std::filesystem::create_directories(pki);
+  const std::string script =
+      "cd '" + pki + "' && { " +
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=etcd-test-ca "
+      "-keyout ca.key -out ca.crt && "
+      "openssl req -newkey rsa:2048 -nodes -subj /CN=etcd-member -keyout member.key "
+      "-out member.csr && "
+      "printf 'subjectAltName=IP:127.0.0.1\\nextendedKeyUsage=serverAuth,clientAuth\\n' > "
+      "member.ext && "
+      "openssl x509 -req -in member.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 "
+      "-extfile member.ext -out member.crt && "
+      "openssl req -newkey rsa:2048 -nodes -subj /CN=tinyk8s -keyout client.key -out client.csr "
+      "&& printf 'extendedKeyUsage=clientAuth\\n' > client.ext && "
+      "openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 "
+      "-extfile client.ext -out client.crt; } > openssl.log 2>&1";
+  return std::system(script.c_str()) == 0;
 }
 
 std::string EtcdCluster::Endpoints() const {
@@ -207,7 +242,22 @@ bool EtcdCluster::Running(int member) const { return members_[member].pid > 0; }
 
 bool EtcdCluster::Healthy(int member) const {
   if (!Running(member)) return false;
-  std::string response = HttpGet(members_[member].client_port, "/health");
+  std::string response;
+  if (tls_) {
+    // curl speaks TLS with the client certificate; plain HTTP needs nothing but a socket.
+    const std::string pki = dir_ + "/pki/";
+    const std::string command = "curl -s -m 2 --cacert '" + pki + "ca.crt' --cert '" + pki +
+                                "client.crt' --key '" + pki + "client.key' " + ClientUrl(member) +
+                                "/health";
+    if (FILE* out = ::popen(command.c_str(), "r")) {
+      char buf[512];
+      size_t n;
+      while ((n = std::fread(buf, 1, sizeof buf, out)) > 0) response.append(buf, n);
+      ::pclose(out);
+    }
+  } else {
+    response = HttpGet(members_[member].client_port, "/health");
+  }
   return response.find("\"health\":\"true\"") != std::string::npos;
 }
 

@@ -18,7 +18,9 @@ class EtcdCluster {
  public:
   // Starts `members` members and waits until the cluster answers /health. `base_dir` overrides
   // where the temporary directory is made (benchmarks put it on disk).
-  explicit EtcdCluster(int members = 3, const std::string& base_dir = "");
+  // With `tls`, members serve clients over https with certificates from a CA made in the
+  // directory (IP SAN 127.0.0.1) and require client certificates from that CA.
+  explicit EtcdCluster(int members = 3, const std::string& base_dir = "", bool tls = false);
   ~EtcdCluster();
   EtcdCluster(const EtcdCluster&) = delete;
   EtcdCluster& operator=(const EtcdCluster&) = delete;
@@ -31,6 +33,11 @@ class EtcdCluster {
   const std::string& error() const { return error_; }
   int size() const { return static_cast<int>(members_.size()); }
   const std::string& dir() const { return dir_; }
+
+  // With tls: the CA, and a client certificate and key it signed (PEM files).
+  std::string ca_file() const { return dir_ + "/pki/ca.crt"; }
+  std::string client_cert_file() const { return dir_ + "/pki/client.crt"; }
+  std::string client_key_file() const { return dir_ + "/pki/client.key"; }
 
   // Client URLs ("http://127.0.0.1:PORT"), one per member, and all of them comma-joined.
   std::string ClientUrl(int member) const;
@@ -52,6 +59,7 @@ class EtcdCluster {
     int pid = -1;
   };
   bool StartMember(int member, bool initial);
+  bool MakePki();
   bool WaitHealthy(int member, double seconds);
   std::string LogTail(int member) const;
 
@@ -59,6 +67,7 @@ class EtcdCluster {
   std::string initial_cluster_;
   std::vector<Member> members_;
   std::string error_;
+  bool tls_ = false;
 };
 
 }  // namespace tinyk8s::testing

@@ -89,3 +89,37 @@ TEST_F(EtcdStoreTest, KeepsServingWhenAMemberDies) {
 
 }  // namespace
 }  // namespace tinyk8s::storage
+
+namespace tinyk8s::storage {
+namespace {
+
+TEST(EtcdTlsTest, ServesOverTlsWithAClientCertificate) {
+  ASSERT_TRUE(EtcdCluster::Available()) << "run scripts/install-deps.sh";
+  EtcdCluster cluster(1, "", /*tls=*/true);
+  ASSERT_TRUE(cluster.ok()) << cluster.error();
+  EtcdStoreOptions options;
+  options.client.endpoints = {cluster.ClientUrl(0)};
+  options.client.tls = {cluster.ca_file(), cluster.client_cert_file(), cluster.client_key_file()};
+  options.client.retry_window = std::chrono::milliseconds(500);
+  options.compaction_interval = std::chrono::milliseconds(0);
+  auto store = EtcdStore::Open(options);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto watch = (*store)->WatchPrefix("/tls/", (*store)->CurrentRevision());
+  ASSERT_TRUE(watch.ok()) << watch.status().ToString();
+  ASSERT_TRUE((*store)->Create("/tls/a", "secret").ok());
+  EXPECT_EQ((*store)->Get("/tls/a")->value, "secret");
+  EXPECT_EQ(NextEvents(**watch, 1).at(0).kv.value, "secret");
+
+  // Without a client certificate the member refuses the connection.
+  EtcdStoreOptions anonymous = options;
+  anonymous.client.tls.cert_file.clear();
+  anonymous.client.tls.key_file.clear();
+  EXPECT_FALSE(EtcdStore::Open(anonymous).ok());
+  // A client that does not trust the member's CA refuses the member.
+  EtcdStoreOptions untrusting = options;
+  untrusting.client.tls.ca_file = cluster.client_cert_file();  // not a CA of the member's cert
+  EXPECT_FALSE(EtcdStore::Open(untrusting).ok());
+}
+
+}  // namespace
+}  // namespace tinyk8s::storage
