@@ -12,6 +12,10 @@
 //   history → Compact calls /v3/kv/compaction; a background policy compacts like SqliteStore
 //
 // etcd starts at revision 1 with no event: a fresh store's first write gets revision 2.
+// CurrentRevision is etcd's (cluster-wide) revision: the API server's watch cache waits for it
+// before serving a read, so the etcd cluster must only be written under this store's prefix
+// (by tinyk8s servers sharing it). A write elsewhere in the same etcd moves the revision
+// without an event the cache can see, and reads then wait for their freshness timeout.
 // CompactedRevision is what this process knows (its own compactions, and those that etcd
 // reported); reads and watches below another server's compaction still fail with kGone.
 //
