@@ -123,3 +123,56 @@ TEST(EtcdTlsTest, ServesOverTlsWithAClientCertificate) {
 
 }  // namespace
 }  // namespace tinyk8s::storage
+
+namespace tinyk8s::storage {
+namespace {
+
+TEST(EtcdClientTest, ParsesEndpoints) {
+  auto plain = ParseEtcdEndpoint("http://127.0.0.1:2379");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->tls);
+  EXPECT_EQ(plain->host, "127.0.0.1");
+  EXPECT_EQ(plain->port, "2379");
+  auto tls = ParseEtcdEndpoint("https://[::1]:4001/");
+  ASSERT_TRUE(tls.ok());
+  EXPECT_TRUE(tls->tls);
+  EXPECT_EQ(tls->host, "::1");
+  EXPECT_EQ(tls->port, "4001");
+  EXPECT_EQ(ParseEtcdEndpoint("localhost")->port, "2379");
+  EXPECT_FALSE(ParseEtcdEndpoint("http://127.0.0.1:2379/v3").ok());
+  EXPECT_FALSE(ParseEtcdEndpoint("http://127.0.0.1:port").ok());
+  EXPECT_FALSE(ParseEtcdEndpoint("").ok());
+}
+
+TEST(EtcdClientTest, MapsGatewayErrorsToStatus) {
+  EXPECT_EQ(EtcdError(400, R"({"error":"etcdserver: mvcc: required revision has been compacted",)"
+                           R"("message":"etcdserver: mvcc: required revision has been compacted",)"
+                           R"("code":11})")
+                .code(),
+            StatusCode::kGone);
+  EXPECT_EQ(EtcdError(400, R"({"message":"etcdserver: mvcc: required revision is a future )"
+                           R"(revision","code":11})")
+                .code(),
+            StatusCode::kInvalid);
+  EXPECT_EQ(EtcdError(503, R"({"message":"etcdserver: no leader","code":14})").code(),
+            StatusCode::kUnavailable);
+  EXPECT_EQ(EtcdError(413, R"({"message":"etcdserver: request is too large","code":8})").code(),
+            StatusCode::kRequestEntityTooLarge);
+  // Stream errors nest the same fields under "error".
+  EXPECT_EQ(EtcdError(200, R"({"error":{"grpc_code":14,"message":"leader changed"}})").code(),
+            StatusCode::kUnavailable);
+  EXPECT_EQ(EtcdError(502, "not json").code(), StatusCode::kInternal);
+}
+
+TEST(EtcdClientTest, OpenFailsWhenNoMemberAnswers) {
+  EtcdStoreOptions options;
+  // Port 1 on loopback: nothing listens there, connections are refused at once.
+  options.client.endpoints = {"http://127.0.0.1:1", "http://127.0.0.1:1"};
+  options.client.retry_window = std::chrono::milliseconds(300);
+  auto store = EtcdStore::Open(options);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kUnavailable) << store.status().ToString();
+}
+
+}  // namespace
+}  // namespace tinyk8s::storage
