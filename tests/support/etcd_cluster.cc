@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -168,6 +169,8 @@ bool EtcdCluster::StartMember(int member, bool initial) {
   if (pid < 0) return false;
   if (pid == 0) {
     ::setpgid(0, 0);
+    // A test that crashes (or exits without destructors) must not leave members running.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (log >= 0) {
       ::dup2(log, 1);

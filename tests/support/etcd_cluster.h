@@ -7,6 +7,9 @@
 // Data directories live under /dev/shm when it exists (fsync is free there, so a loaded test
 // machine is not bottlenecked on three members' disk syncs), otherwise under $TMPDIR or /tmp.
 //
+// Members get SIGKILL when the thread that started them exits (PR_SET_PDEATHSIG), so a crashed
+// test leaves nothing running: start the cluster from a thread that outlives it.
+//
 // Not thread-safe: one test thread drives it.
 
 #include <string>
