@@ -78,8 +78,8 @@ void AddApiServerFlags(CLI::App* cmd, ServerFlags& f) {
                   "etcd client URLs, comma-separated (http://127.0.0.1:2379,...)")
       ->delimiter(',');
   cmd->add_option("--etcd-prefix", f.etcd_prefix,
-                  "prefix of every key in etcd (servers of one cluster share it; the etcd "
-                  "cluster should hold nothing else: reads wait for its revision)");
+                  "prefix of every key in etcd (servers of one cluster share it; other clusters "
+                  "may use other prefixes in the same etcd)");
   cmd->add_option("--etcd-cafile", f.etcd_cafile, "CA (PEM) of the etcd members' certificates");
   cmd->add_option("--etcd-certfile", f.etcd_certfile, "client certificate (PEM) for etcd");
   cmd->add_option("--etcd-keyfile", f.etcd_keyfile, "key (PEM) of --etcd-certfile");

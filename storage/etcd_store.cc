@@ -61,6 +61,7 @@ Result<std::unique_ptr<EtcdStore>> EtcdStore::Open(const EtcdStoreOptions& optio
   WatchHubOptions hub_options;
   hub_options.buffer_events = options.watch_buffer_events;
   store->hub_ = std::make_unique<WatchHub>(hub_options, store->history_);
+  store->feed_seen_ = store->prefix_revision_ = current;
   store->feed_thread_ = std::thread([s = store.get(), current] { s->FeedLoop(current); });
   if (options.compaction_interval.count() > 0) {
     store->compaction_thread_ = std::thread([s = store.get()] { s->CompactionLoop(); });
@@ -79,6 +80,7 @@ EtcdStore::~EtcdStore() {
     if (feed_stream_) feed_stream_->Cancel();
   }
   cv_.notify_all();
+  progress_cv_.notify_all();
   if (feed_thread_.joinable()) feed_thread_.join();
   if (compaction_thread_.joinable()) compaction_thread_.join();
   hub_.reset();  // delivers what the feed published, then closes the watches
@@ -265,24 +267,33 @@ Status EtcdStore::Compact(Revision revision) {
   return Status::OK();
 }
 
+// CurrentRevision reads etcd's revision R (a linearizable read), waits until the feed has seen
+// R, and returns the newest revision that wrote under the prefix by then: every write of this
+// store's keys up to R is at or below it, and only such revisions ever reach watchers.
 Revision EtcdStore::CurrentRevision() {
   auto current = history_->ReadCurrent();
-  return current.ok() ? *current : history_->current();
+  std::unique_lock<std::mutex> lock(mu_);
+  if (!current.ok()) return prefix_revision_;
+  bool caught_up = progress_cv_.wait_for(lock, std::chrono::seconds(5),
+                                         [&] { return stopping_ || feed_seen_ >= *current; });
+  return caught_up ? prefix_revision_ : *current;
 }
 
 Revision EtcdStore::CompactedRevision() { return history_->compacted(); }
 
-// FeedLoop follows the store's prefix with one etcd watch and publishes every event to the
-// hub. When the stream breaks it resumes after the last event on the next member; if history
-// was compacted past that point meanwhile, events are lost: every watch is closed with kGone so
-// that its consumer re-lists, and the feed restarts at the current revision.
+// FeedLoop follows etcd with one watch and publishes every event under the prefix to the hub.
+// It watches the whole key space, not only the prefix, so that it sees every revision and
+// CurrentRevision can tell when it has caught up with etcd (writes of others elsewhere in the
+// cluster move etcd's revision without an event here). When the stream breaks it resumes after
+// the last revision on the next member; if history was compacted past that point meanwhile,
+// events are lost: every watch is closed with kGone so that its consumer re-lists, and the feed
+// restarts at the current revision.
 void EtcdStore::FeedLoop(Revision start_after) {
   const std::string& prefix = options_.prefix;
-  const std::string key = KeyOrStart(prefix);
-  const std::string end = RangeEnd(prefix);
+  const std::string all(1, '\0');
   Revision last = start_after;
   while (!Stopping()) {
-    auto opened = client_->Watch(WatchCreateRequest(key, end, last + 1));
+    auto opened = client_->Watch(WatchCreateRequest(all, all, last + 1));
     if (!opened.ok()) {
       TK_LOG_WARN << "storage: etcd watch: " << opened.status().ToString();
       std::unique_lock<std::mutex> lock(mu_);
@@ -311,17 +322,28 @@ void EtcdStore::FeedLoop(Revision start_after) {
       std::vector<WatchEvent> batch;
       if (const rapidjson::Value* events = json::Member(result, "events")) {
         for (const rapidjson::Value& event : events->GetArray()) {
-          auto converted = ToWatchEvent(event, prefix.size());
+          auto converted = ToWatchEvent(event, 0);
           if (!converted.ok()) {
             TK_LOG_WARN << "storage: etcd watch event: " << converted.status().ToString();
             continue;
           }
           last = std::max(last, converted->kv.mod_revision);
+          if (!HasPrefix(converted->kv.key, prefix)) continue;
+          converted->kv.key.erase(0, prefix.size());
+          if (converted->prev) converted->prev->key.erase(0, prefix.size());
           batch.push_back(std::move(converted).value());
         }
       }
       history_->NoteCurrent(last);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        feed_seen_ = std::max(feed_seen_, last);
+        if (!batch.empty()) prefix_revision_ = std::max(prefix_revision_, last);
+      }
+      // Published before waking CurrentRevision callers: a reader that then waits for the
+      // revision finds its events already on their way to the watchers.
       hub_->Publish(std::move(batch));
+      progress_cv_.notify_all();
     }
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -334,6 +356,12 @@ void EtcdStore::FeedLoop(Revision start_after) {
       TK_LOG_WARN << "storage: etcd compacted past revision " << last
                   << " before the watch resumed; closing watches (clients re-list)";
       last = *current;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        feed_seen_ = std::max(feed_seen_, last);
+        prefix_revision_ = std::max(prefix_revision_, last);
+      }
+      progress_cv_.notify_all();
       hub_->CloseAll(Status::Gone("storage: events after revision " + std::to_string(last) +
                                   " were compacted before they could be delivered; re-list"));
     }

@@ -6,16 +6,15 @@
 //   reads   → /v3/kv/range (linearizable), at a revision with limit for pagination
 //   writes  → /v3/kv/txn: create = compare create_revision == 0; update/delete compare
 //             mod_revision (or only existence when unconditional)
-//   watches → one etcd watch on the whole prefix (with previous values) feeds a WatchHub,
+//   watches → one etcd watch (with previous values) feeds the prefix's events to a WatchHub,
 //             exactly as the SQLite writer does; a watch from an older revision replays
 //             history through a short-lived etcd watch that starts at that revision
 //   history → Compact calls /v3/kv/compaction; a background policy compacts like SqliteStore
 //
 // etcd starts at revision 1 with no event: a fresh store's first write gets revision 2.
-// CurrentRevision is etcd's (cluster-wide) revision: the API server's watch cache waits for it
-// before serving a read, so the etcd cluster must only be written under this store's prefix
-// (by tinyk8s servers sharing it). A write elsewhere in the same etcd moves the revision
-// without an event the cache can see, and reads then wait for their freshness timeout.
+// CurrentRevision is the newest revision that wrote under the prefix as of etcd's current
+// revision (so the API server's watch cache, which waits for it before serving a read, is not
+// held up by writes elsewhere in a shared etcd cluster).
 // CompactedRevision is what this process knows (its own compactions, and those that etcd
 // reported); reads and watches below another server's compaction still fail with kGone.
 //
@@ -92,6 +91,11 @@ class EtcdStore final : public Store {
   std::condition_variable cv_;
   bool stopping_ = false;                         // GUARDED_BY(mu_)
   std::shared_ptr<EtcdWatchStream> feed_stream_;  // GUARDED_BY(mu_); cancelled on shutdown
+  // The feed's progress: the newest etcd revision it has seen (anywhere in etcd), and the newest
+  // that wrote under the prefix. GUARDED_BY(mu_); progress_cv_ signals changes.
+  Revision feed_seen_ = 0;
+  Revision prefix_revision_ = 0;
+  std::condition_variable progress_cv_;
   std::thread feed_thread_;
   std::thread compaction_thread_;
 };

@@ -61,6 +61,23 @@ TEST_F(EtcdStoreTest, TwoStoresOnOnePrefixSeeEachOthersWrites) {
   EXPECT_EQ(other->Get("/k/a")->value, "not mine");
 }
 
+TEST_F(EtcdStoreTest, WritesUnderAnotherPrefixDoNotMoveTheRevision) {
+  auto mine = MustOpen("/mine");
+  auto other = MustOpen("/other");
+  ASSERT_TRUE(mine && other);
+  auto created = mine->Create("/k", "v");
+  ASSERT_TRUE(created.ok());
+  Revision foreign = 0;
+  for (int i = 0; i < 5; ++i) foreign = other->Create("/k" + std::to_string(i), "v")->mod_revision;
+  // Only revisions that wrote under a store's prefix count: a reader waiting for "mine" to be
+  // current must not wait for events it will never see.
+  EXPECT_EQ(mine->CurrentRevision(), created->mod_revision);
+  EXPECT_EQ(other->CurrentRevision(), foreign);
+  auto again = mine->Update("/k", "w", created->mod_revision);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(mine->CurrentRevision(), again->mod_revision);
+}
+
 TEST_F(EtcdStoreTest, KeepsServingWhenAMemberDies) {
   auto store = MustOpen("/failover");
   ASSERT_TRUE(store);
