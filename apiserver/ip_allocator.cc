@@ -356,7 +356,13 @@ ServiceAllocator::ServiceAllocator(const Ipv4Cidr& cidr, const ServiceAllocatorO
     : cidr_(cidr),
       options_(options),
       clock_(clock),
-      state_(std::make_shared<State>(cidr, options)) {}
+      state_(std::make_shared<State>(cidr, options)) {
+  if (options.shared_store != nullptr) {
+    claims_ = std::make_unique<AllocationClaims>(
+        *options.shared_store,
+        std::chrono::duration_cast<std::chrono::seconds>(options.reservation_ttl));
+  }
+}
 
 ServiceAllocator::~ServiceAllocator() = default;
 
@@ -385,6 +391,39 @@ Status ServiceAllocator::AdmitUpdate(Document& svc, const Value& old,
                                      const ResourceInfo& services) {
   PatchAllocatedValues(svc, old);
   return AllocateAddresses(svc, services, &old);
+}
+
+namespace {
+constexpr const char* kClusterIps = "clusterips";
+constexpr const char* kNodePorts = "nodeports";
+// Owner of values another API server claimed: they stay out of this server's offers for the
+// reservation TTL, by when that server's Service is in the cache (or its claim went stale).
+constexpr const char* kClaimedElsewhere = "(claimed by another API server)";
+}  // namespace
+
+Result<bool> ServiceAllocator::ClaimShared(const char* kind, uint32_t value,
+                                           const std::string& owner) {
+  if (!claims_) return true;
+  return claims_->Claim(
+      kind, std::string_view(kind) == kClusterIps ? FormatIpv4(value) : std::to_string(value),
+      owner);
+}
+
+Result<uint32_t> ServiceAllocator::AllocateClaimed(RangeAllocator& range, const char* kind,
+                                                   const std::string& owner,
+                                                   std::chrono::steady_clock::time_point now) {
+  for (int attempt = 0; attempt < 32; ++attempt) {
+    auto v = range.AllocateNext(owner, now, RandomSeed());
+    if (!v) break;
+    auto claimed = ClaimShared(kind, *v, owner);
+    if (claimed.ok() && *claimed) return *v;
+    range.Unreserve(*v, owner);
+    if (!claimed.ok()) return claimed.status();
+    range.Reserve(*v, kClaimedElsewhere, now);
+  }
+  return Status::Internal(std::string("failed to allocate a ") +
+                          (std::string_view(kind) == kClusterIps ? "serviceIP" : "nodePort") +
+                          ": range is full");
 }
 
 Status ServiceAllocator::AllocateAddresses(Document& svc, const ResourceInfo& services,
@@ -419,8 +458,8 @@ Status ServiceAllocator::AllocateAddresses(Document& svc, const ResourceInfo& se
       }
       SetClusterIps(spec, ip, a);
     } else if (ip.empty()) {
-      auto v = state_->ips.AllocateNext(key, now, RandomSeed());
-      if (!v) return Status::Internal("failed to allocate a serviceIP: range is full");
+      auto v = AllocateClaimed(state_->ips, kClusterIps, key, now);
+      if (!v.ok()) return v.status();
       new_ips.push_back(*v);
       SetClusterIps(spec, FormatIpv4(*v), a);
     } else if (auto parsed = ParseIpv4(ip); !parsed) {
@@ -430,9 +469,21 @@ Status ServiceAllocator::AllocateAddresses(Document& svc, const ResourceInfo& se
       std::string prefix = "failed to allocate IP " + ip + ": ";
       bool was_free = state_->ips.IsFree(*parsed, now);
       switch (state_->ips.Reserve(*parsed, key, now)) {
-        case RangeAllocator::Outcome::kOk:
-          if (was_free) new_ips.push_back(*parsed);
+        case RangeAllocator::Outcome::kOk: {
+          if (!was_free) break;
+          new_ips.push_back(*parsed);
+          auto claimed = ClaimShared(kClusterIps, *parsed, key);
+          if (!claimed.ok()) {
+            undo();
+            return claimed.status();
+          }
+          if (!*claimed) {
+            errs.push_back({"FieldValueInvalid", "spec.clusterIPs",
+                            "Invalid value: " + GoStrings(ips, ip) + ": " + prefix +
+                                "provided IP is already allocated"});
+          }
           break;
+        }
         case RangeAllocator::Outcome::kOutOfRange:
           errs.push_back({"FieldValueInvalid", "spec.clusterIPs",
                           "Invalid value: " + GoStrings(ips, ip) + ": " + prefix +
@@ -467,10 +518,10 @@ Status ServiceAllocator::AllocateAddresses(Document& svc, const ResourceInfo& se
         continue;
       }
       if (np == 0) {
-        auto v = state_->ports.AllocateNext(key, now, RandomSeed());
-        if (!v) {
+        auto v = AllocateClaimed(state_->ports, kNodePorts, key, now);
+        if (!v.ok()) {
           undo();
-          return Status::Internal("failed to allocate a nodePort: range is full");
+          return v.status();
         }
         new_ports.push_back(*v);
         api::SetInt(p, "nodePort", *v, a);
@@ -482,9 +533,19 @@ Status ServiceAllocator::AllocateAddresses(Document& svc, const ResourceInfo& se
         auto v = static_cast<uint32_t>(np);
         bool was_free = state_->ports.IsFree(v, now);
         switch (state_->ports.Reserve(v, key, now)) {
-          case RangeAllocator::Outcome::kOk:
-            if (was_free) new_ports.push_back(v);
+          case RangeAllocator::Outcome::kOk: {
+            if (!was_free) break;
+            new_ports.push_back(v);
+            auto claimed = ClaimShared(kNodePorts, v, key);
+            if (!claimed.ok()) {
+              undo();
+              return claimed.status();
+            }
+            if (!*claimed) {
+              errs.push_back(FieldInvalidInt(field, np, "provided port is already allocated"));
+            }
             break;
+          }
           case RangeAllocator::Outcome::kOutOfRange:
             errs.push_back(FieldInvalidInt(
                 field, np,

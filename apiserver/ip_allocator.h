@@ -12,8 +12,9 @@
 // A reservation is owned by the object key, so a client retrying a failed create of the same
 // Service with the same address is not refused by its own earlier attempt.
 //
-// Limitation: several API servers on one store do not share reservations (each would need the
-// upstream IPAddress objects); tinyk8s runs one API server per store.
+// Several API servers on one store (etcd): with `shared_store` set, every newly allocated value
+// is also claimed in the store with a compare-and-swap (allocation_claims.h), so two servers
+// admitting Services at once never hand out the same address.
 
 #include <rapidjson/document.h>
 
@@ -27,6 +28,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "apiserver/allocation_claims.h"
 #include "apiserver/resource.h"
 #include "apiserver/watch_cache.h"
 #include "common/clock.h"
@@ -103,6 +105,8 @@ struct ServiceAllocatorOptions {
   uint32_t node_port_first = 30000;
   uint32_t node_port_last = 32767;
   std::chrono::steady_clock::duration reservation_ttl = std::chrono::minutes(2);
+  // The store other API servers share (nullptr: this server is the only one).
+  storage::Store* shared_store = nullptr;
 };
 
 // ServiceAllocator allocates ClusterIPs and NodePorts for Services. Thread-safe.
@@ -143,11 +147,19 @@ class ServiceAllocator {
                    const Clock& clock);
   Status AllocateAddresses(rapidjson::Document& svc, const ResourceInfo& services,
                            const rapidjson::Value* old);
+  // AllocateClaimed picks a free value and claims it across servers (skipping values another
+  // server claimed). REQUIRES: state_->mu held.
+  Result<uint32_t> AllocateClaimed(RangeAllocator& range, const char* kind,
+                                   const std::string& owner,
+                                   std::chrono::steady_clock::time_point now);
+  // ClaimShared claims a requested value across servers (true without a shared store).
+  Result<bool> ClaimShared(const char* kind, uint32_t value, const std::string& owner);
 
   Ipv4Cidr cidr_;
   ServiceAllocatorOptions options_;
   const Clock& clock_;
   std::shared_ptr<State> state_;
+  std::unique_ptr<AllocationClaims> claims_;  // with a shared store only
 };
 
 }  // namespace tinyk8s::apiserver

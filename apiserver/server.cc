@@ -23,6 +23,7 @@
 #include "apiserver/registry.h"
 #include "apiserver/watch_cache.h"
 #include "common/logging.h"
+#include "storage/etcd_store.h"
 #include "storage/sqlite_store.h"
 
 namespace tinyk8s::apiserver {
@@ -98,6 +99,26 @@ Result<std::map<std::string, auth::UserInfo>> LoadTokens(const std::string& path
   return auth::ParseTokenFile(text);
 }
 
+Result<std::unique_ptr<storage::Store>> OpenStore(const ApiServerOptions& o) {
+  if (o.storage == "etcd") {
+    if (o.etcd_endpoints.empty()) return Status::Invalid("--storage etcd needs --etcd-endpoints");
+    storage::EtcdStoreOptions eo;
+    eo.client.endpoints = o.etcd_endpoints;
+    eo.client.tls = {o.etcd_ca_file, o.etcd_cert_file, o.etcd_key_file};
+    eo.prefix = o.etcd_prefix;
+    TK_ASSIGN_OR_RETURN(auto store, storage::EtcdStore::Open(eo));
+    return std::unique_ptr<storage::Store>(std::move(store));
+  }
+  if (o.storage != "sqlite") {
+    return Status::Invalid("unknown storage \"" + o.storage + "\" (sqlite or etcd)");
+  }
+  storage::SqliteStoreOptions so;
+  so.path = o.data_dir + "/state.db";
+  so.durable = o.durable;
+  TK_ASSIGN_OR_RETURN(auto store, storage::SqliteStore::Open(so));
+  return std::unique_ptr<storage::Store>(std::move(store));
+}
+
 }  // namespace
 
 struct ApiServer::Impl {
@@ -105,7 +126,7 @@ struct ApiServer::Impl {
   RealClock clock;
   Registry registry;
   Metrics metrics;
-  std::unique_ptr<storage::SqliteStore> store;
+  std::unique_ptr<storage::Store> store;
   std::unique_ptr<WatchCache> cache;
   std::unique_ptr<ServiceAllocator> service_allocator;
   std::unique_ptr<ObjectService> objects;
@@ -152,12 +173,11 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
     return Status::Unavailable("cannot create data directory " + options.data_dir + ": " +
                                ec.message());
   ::chmod(options.data_dir.c_str(), 0700);
-  storage::SqliteStoreOptions so;
-  so.path = options.data_dir + "/state.db";
-  so.durable = options.durable;
-  TK_ASSIGN_OR_RETURN(impl->store, storage::SqliteStore::Open(so));
+  TK_ASSIGN_OR_RETURN(impl->store, OpenStore(options));
   ServiceAllocatorOptions sao;
   sao.service_cidr = options.service_cidr;
+  // Other API servers may share an etcd store: claim addresses there too.
+  if (options.storage == "etcd") sao.shared_store = impl->store.get();
   TK_ASSIGN_OR_RETURN(impl->service_allocator, ServiceAllocator::Create(sao, impl->clock));
   TK_ASSIGN_OR_RETURN(impl->cache, WatchCache::Start(*impl->store, WatchCache::Options{}));
   RegisterBuiltinResources(impl->registry, impl->service_allocator.get());

@@ -1,8 +1,8 @@
 #pragma once
 // ApiServer: the Kubernetes API server on a revisioned store. Owns the store (SQLite in the data
-// directory), the watch cache, the registry, the object service and the HTTP server. Start()
-// returns once it serves (readyz is 200). Used by `tinyk8s apiserver|server` and by in-process
-// integration tests.
+// directory, or an etcd cluster shared with other API servers), the watch cache, the registry, the
+// object service and the HTTP server. Start() returns once it serves (readyz is 200). Used by
+// `tinyk8s apiserver|server` and by in-process integration tests.
 
 #include <memory>
 #include <string>
@@ -21,6 +21,15 @@ struct ApiServerOptions {
   uint16_t port = 6443;  // 0 = any free port
   int worker_threads = 64;
   std::string service_cidr = "10.43.0.0/16";  // ClusterIPs are allocated from here
+
+  // Storage: "sqlite" (DATA_DIR/state.db) or "etcd" (etcd_endpoints, every key under
+  // etcd_prefix; several API servers may share one cluster and prefix).
+  std::string storage = "sqlite";
+  std::vector<std::string> etcd_endpoints;
+  std::string etcd_prefix;
+  std::string etcd_ca_file;    // TLS to etcd (https:// endpoints): CA of the members...
+  std::string etcd_cert_file;  // ...and this server's client certificate and key
+  std::string etcd_key_file;
 
   // Security. By default the server speaks TLS with a certificate from the cluster CA in
   // DATA_DIR/pki (created on first start) and accepts client certificates from that CA.

@@ -38,6 +38,12 @@ struct ServerFlags {
   std::string tls_private_key_file;
   std::string client_ca_file;
   std::string token_auth_file;
+  std::string storage = "sqlite";
+  std::vector<std::string> etcd_endpoints;
+  std::string etcd_prefix;
+  std::string etcd_cafile;
+  std::string etcd_certfile;
+  std::string etcd_keyfile;
 };
 
 void AddApiServerFlags(CLI::App* cmd, ServerFlags& f) {
@@ -64,6 +70,20 @@ void AddApiServerFlags(CLI::App* cmd, ServerFlags& f) {
                   "trust client certificates signed by this CA (PEM) instead of the cluster CA");
   cmd->add_option("--token-auth-file", f.token_auth_file,
                   "static bearer tokens, CSV lines token,user,uid,\"group1,group2\"");
+  cmd->add_option("--storage", f.storage,
+                  "where objects are kept: sqlite (DATA_DIR/state.db) or etcd (--etcd-endpoints; "
+                  "several servers may share one etcd)")
+      ->check(CLI::IsMember({"sqlite", "etcd"}))
+      ->capture_default_str();
+  cmd->add_option("--etcd-endpoints", f.etcd_endpoints,
+                  "etcd client URLs, comma-separated (http://127.0.0.1:2379,...)")
+      ->delimiter(',');
+  cmd->add_option("--etcd-prefix", f.etcd_prefix,
+                  "prefix of every key in etcd (servers of one cluster share it; other clusters "
+                  "may use other prefixes in the same etcd)");
+  cmd->add_option("--etcd-cafile", f.etcd_cafile, "CA (PEM) of the etcd members' certificates");
+  cmd->add_option("--etcd-certfile", f.etcd_certfile, "client certificate (PEM) for etcd");
+  cmd->add_option("--etcd-keyfile", f.etcd_keyfile, "key (PEM) of --etcd-certfile");
 }
 
 // A co-process `tinyk8s server` supervises. `built` is false until its component exists; such a
@@ -166,6 +186,12 @@ int RunApiServer(const ServerFlags& f, const char* component, bool supervise) {
   o.tls_private_key_file = f.tls_private_key_file;
   o.client_ca_file = f.client_ca_file;
   o.token_auth_file = f.token_auth_file;
+  o.storage = f.storage;
+  o.etcd_endpoints = f.etcd_endpoints;
+  o.etcd_prefix = f.etcd_prefix;
+  o.etcd_ca_file = f.etcd_cafile;
+  o.etcd_cert_file = f.etcd_certfile;
+  o.etcd_key_file = f.etcd_keyfile;
   if (f.ephemeral) {
     char tmpl[] = "/tmp/tinyk8s-ephemeral-XXXXXX";
     if (!::mkdtemp(tmpl)) {

@@ -212,6 +212,23 @@ void WatchHub::Publish(std::vector<WatchEvent> events) {
   cv_.notify_one();
 }
 
+void WatchHub::CloseAll(const Status& status) {
+  std::vector<std::shared_ptr<Subscriber>> subscribers;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    subscribers = subscribers_;
+  }
+  for (auto& sub : subscribers) {
+    std::shared_ptr<std::function<void()>> notify;
+    {
+      std::lock_guard<std::mutex> lock(sub->mu);
+      if (sub->closed) continue;
+      notify = sub->CloseLocked(status);
+    }
+    CallNotify(notify);
+  }
+}
+
 size_t WatchHub::WatchCount() {
   std::lock_guard<std::mutex> lock(mu_);
   return subscribers_.size();

@@ -75,6 +75,10 @@ class WatchHub {
   // Never blocks on watchers.
   void Publish(std::vector<WatchEvent> events);
 
+  // CloseAll closes every registered watch with `status` (used when the source of published
+  // events lost some, so that every watcher re-lists).
+  void CloseAll(const Status& status);
+
   // Number of registered watches (for tests and metrics).
   size_t WatchCount();
 

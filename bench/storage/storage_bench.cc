@@ -5,6 +5,8 @@
 //     in one transaction (the ceiling), both WAL + synchronous=FULL;
 //   - time to list 100k keys (current revision, an older revision, and in pages of 500);
 //   - watch delivery latency p50/p99 with 1,000 watchers (write start -> event delivered).
+//   - with `etcd` as the mode: creates/s through EtcdStore on a 3-member etcd (Debian's etcd,
+//     data on the disk holding DIR), 1 and 32 writers, for comparison with SqliteStore.
 // Figures only; nothing here passes or fails.
 
 #include <sqlite3.h>
@@ -22,7 +24,9 @@
 #include <thread>
 #include <vector>
 
+#include "storage/etcd_store.h"
 #include "storage/sqlite_store.h"
+#include "tests/support/etcd_cluster.h"
 
 namespace {
 
@@ -51,8 +55,8 @@ std::unique_ptr<SqliteStore> OpenStore(const std::string& path, bool durable) {
 }
 
 // Creates keys from `writers` threads for `duration`; returns creates per second.
-double StoreCreates(const std::string& path, int writers, Clock::duration duration) {
-  auto store = OpenStore(path, /*durable=*/true);
+double Creates(tinyk8s::storage::Store* store, int writers, Clock::duration duration,
+               const std::string& prefix = "/bench/create/") {
   std::atomic<int64_t> total{0};
   auto deadline = Clock::now() + duration;
   auto start = Clock::now();
@@ -61,8 +65,7 @@ double StoreCreates(const std::string& path, int writers, Clock::duration durati
     threads.emplace_back([&, t] {
       std::string value(kValueSize, 'v');
       for (int i = 0; Clock::now() < deadline; ++i) {
-        auto kv =
-            store->Create("/bench/create/" + std::to_string(t) + "/" + std::to_string(i), value);
+        auto kv = store->Create(prefix + std::to_string(t) + "/" + std::to_string(i), value);
         if (!kv.ok()) {
           std::fprintf(stderr, "create: %s\n", kv.status().ToString().c_str());
           std::exit(1);
@@ -72,7 +75,12 @@ double StoreCreates(const std::string& path, int writers, Clock::duration durati
     });
   }
   for (auto& thread : threads) thread.join();
-  double rate = static_cast<double>(total.load()) / Seconds(Clock::now() - start);
+  return static_cast<double>(total.load()) / Seconds(Clock::now() - start);
+}
+
+double StoreCreates(const std::string& path, int writers, Clock::duration duration) {
+  auto store = OpenStore(path, /*durable=*/true);
+  double rate = Creates(store.get(), writers, duration);
   auto stats = store->WriterStats();
   std::printf("  (%d writers: %lld transactions, %.1f writes per transaction)\n", writers,
               static_cast<long long>(stats.batches),
@@ -266,6 +274,29 @@ int main(int argc, char** argv) {
 
   const std::string only = argc > 2 ? argv[2] : "";
   const auto run = std::chrono::seconds(3);
+  if (only == "etcd") {
+    tinyk8s::testing::EtcdCluster etcd(3, dir);
+    if (!etcd.ok()) {
+      std::fprintf(stderr, "etcd: %s\n", etcd.error().c_str());
+      return 1;
+    }
+    tinyk8s::storage::EtcdStoreOptions options;
+    for (int i = 0; i < etcd.size(); ++i) options.client.endpoints.push_back(etcd.ClientUrl(i));
+    options.compaction_interval = std::chrono::milliseconds(0);
+    auto store = tinyk8s::storage::EtcdStore::Open(options);
+    if (!store.ok()) {
+      std::fprintf(stderr, "etcd store: %s\n", store.status().ToString().c_str());
+      return 1;
+    }
+    double one = Creates(store->get(), 1, run, "/bench/one/");
+    double many = Creates(store->get(), 32, run, "/bench/many/");
+    std::printf("EtcdStore creates (1 KiB values, 3 members on loopback):\n");
+    std::printf("  1 writer %10.0f /s   32 writers %10.0f /s\n", one, many);
+    store->reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+    return 0;
+  }
   if (only.empty() || only == "creates") {
     double floor_rate = PlainSqliteInserts(dir + "/floor.db", false, 1000000, run);
     double ceiling_rate =

@@ -227,6 +227,14 @@ int TestCluster::Stop() {
   return -1;
 }
 
+void TestCluster::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
 bool TestCluster::KubectlAvailable(const std::string& version) {
   return access(("/usr/lib/google-cloud-sdk/bin/kubectl." + version).c_str(), X_OK) == 0;
 }

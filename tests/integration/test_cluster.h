@@ -68,6 +68,9 @@ class TestCluster {
 
   // Stop sends SIGTERM and returns the exit status (0 expected). Also stops spawned processes.
   int Stop();
+  // Kill sends SIGKILL to the server (a crash; its co-processes get SIGTERM from the kernel as
+  // their parent dies) and reaps it. Spawned processes are left running.
+  void Kill();
 
   // Spawn starts another `tinyk8s` process (e.g. {"nodes", "--kubeconfig", ...}) whose output
   // goes to <dir>/<log_name>.log; it is stopped with the cluster. Returns its pid.

@@ -34,10 +34,20 @@ class TempDir {
   std::string path_;
 };
 
+// RevisionBase is the store's revision when the current test began (0 on a fresh SQLite file,
+// etcd's revision on a shared etcd cluster). Dump prints revisions relative to it, so that the
+// expectations read the same on every backend.
+inline Revision& RevisionBase() {
+  static Revision base = 0;
+  return base;
+}
+inline std::string Rel(Revision revision) {
+  return std::to_string(revision == 0 ? 0 : revision - RevisionBase());
+}
+
 // "key=value@mod(create)"
 inline std::string Dump(const KeyValue& kv) {
-  return kv.key + "=" + kv.value + "@" + std::to_string(kv.mod_revision) + "(" +
-         std::to_string(kv.create_revision) + ")";
+  return kv.key + "=" + kv.value + "@" + Rel(kv.mod_revision) + "(" + Rel(kv.create_revision) + ")";
 }
 
 inline std::string Dump(const std::vector<KeyValue>& kvs) {
@@ -55,7 +65,7 @@ inline std::string Dump(const WatchEvent& event) {
   if (event.type == EventType::kPut) {
     out = "PUT " + Dump(event.kv);
   } else {
-    out = "DEL " + event.kv.key + "@" + std::to_string(event.kv.mod_revision);
+    out = "DEL " + event.kv.key + "@" + Rel(event.kv.mod_revision);
     if (!event.kv.value.empty() || event.kv.create_revision != 0) out += "!bad-delete-kv";
   }
   if (event.prev) out += " prev[" + Dump(*event.prev) + "]";

@@ -1,5 +1,6 @@
-// Verifies watches on SqliteStore: replay from any retained revision followed by live events
-// without gap or duplicate, kGone on compacted starts and slow consumers, Cancel, SetNotify.
+// Verifies watches on every backend (store_backend.h): replay from any retained revision followed
+// by live events without gap or duplicate, kGone on compacted starts and slow consumers, Cancel,
+// SetNotify.
 
 #include <gtest/gtest.h>
 
@@ -8,7 +9,7 @@
 #include <mutex>
 #include <thread>
 
-#include "storage/sqlite_store.h"
+#include "tests/unit/storage/store_backend.h"
 #include "tests/unit/storage/test_util.h"
 
 namespace tinyk8s::storage {
@@ -16,40 +17,52 @@ namespace {
 
 using testing::Dumps;
 using testing::NextEvents;
-using testing::TempDir;
 
-class WatchTest : public ::testing::Test {
+class WatchTest : public ::testing::TestWithParam<std::string> {
  protected:
   void Open(size_t buffer_events = 10000) {
     store_.reset();
-    SqliteStoreOptions options;
-    options.path = dir_.File("state.db");
-    options.durable = false;
-    options.compaction_interval = std::chrono::milliseconds(0);
+    testing::StoreTestOptions options;
     options.watch_buffer_events = buffer_events;
-    auto store = SqliteStore::Open(options);
+    auto store = backend_->Open(options);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     store_ = std::move(store).value();
   }
-  void SetUp() override { Open(); }
+  void SetUp() override {
+    backend_ = testing::MakeBackend(GetParam());
+    ASSERT_NE(backend_, nullptr);
+    Open();
+    ASSERT_NE(store_, nullptr);
+    base_ = store_->CurrentRevision();
+    testing::RevisionBase() = base_;
+  }
+  void TearDown() override { testing::RevisionBase() = 0; }
+  // R maps a revision relative to the test's start to the store's.
+  Revision R(Revision relative) const { return base_ + relative; }
+  Revision Current() { return store_->CurrentRevision() - base_; }
+  // MustWatch watches from a relative revision.
   std::unique_ptr<Watch> MustWatch(const std::string& prefix, Revision after) {
-    auto watch = store_->WatchPrefix(prefix, after);
+    auto watch = store_->WatchPrefix(prefix, R(after));
     EXPECT_TRUE(watch.ok()) << watch.status().ToString();
     return watch.ok() ? std::move(watch).value() : nullptr;
   }
   // A history touching every kind of event on two keys under /w/ plus one outside.
   void WriteHistory() {
-    ASSERT_TRUE(store_->Create("/w/a", "a1").ok());     // 1
-    ASSERT_TRUE(store_->Create("/other", "o").ok());    // 2
-    ASSERT_TRUE(store_->Update("/w/a", "a2", 1).ok());  // 3
-    ASSERT_TRUE(store_->Create("/w/b", "b1").ok());     // 4
-    ASSERT_TRUE(store_->Delete("/w/a", 3).ok());        // 5
-    ASSERT_TRUE(store_->Create("/w/a", "a3").ok());     // 6
+    ASSERT_TRUE(store_->Create("/w/a", "a1").ok());        // 1
+    ASSERT_TRUE(store_->Create("/other", "o").ok());       // 2
+    ASSERT_TRUE(store_->Update("/w/a", "a2", R(1)).ok());  // 3
+    ASSERT_TRUE(store_->Create("/w/b", "b1").ok());        // 4
+    ASSERT_TRUE(store_->Delete("/w/a", R(3)).ok());        // 5
+    ASSERT_TRUE(store_->Create("/w/a", "a3").ok());        // 6
   }
 
-  TempDir dir_;
-  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<testing::StoreBackend> backend_;
+  std::unique_ptr<Store> store_;
+  Revision base_ = 0;
 };
+
+INSTANTIATE_TEST_SUITE_P(Backends, WatchTest, ::testing::ValuesIn(testing::TestBackends()),
+                         [](const auto& info) { return info.param; });
 
 const std::vector<std::string> kHistory = {
     "PUT /w/a=a1@1(1)", "PUT /w/a=a2@3(1) prev[/w/a=a1@1(1)]",
@@ -57,13 +70,13 @@ const std::vector<std::string> kHistory = {
     "PUT /w/a=a3@6(6)",
 };
 
-TEST_F(WatchTest, LiveEventsCarryPrevious) {
+TEST_P(WatchTest, LiveEventsCarryPrevious) {
   auto watch = MustWatch("/w/", 0);
   WriteHistory();
   EXPECT_EQ(Dumps(NextEvents(*watch, 5)), kHistory);
 }
 
-TEST_F(WatchTest, ReplaysFromEveryRetainedRevisionThenGoesLive) {
+TEST_P(WatchTest, ReplaysFromEveryRetainedRevisionThenGoesLive) {
   WriteHistory();
   for (Revision after = 0; after <= 6; ++after) {
     SCOPED_TRACE("after " + std::to_string(after));
@@ -77,7 +90,7 @@ TEST_F(WatchTest, ReplaysFromEveryRetainedRevisionThenGoesLive) {
   }
   // Replay, then a live write: delivered once.
   auto watch = MustWatch("/w/", 4);
-  ASSERT_TRUE(store_->Update("/w/b", "b2", 4).ok());  // 7
+  ASSERT_TRUE(store_->Update("/w/b", "b2", R(4)).ok());  // 7
   auto events = NextEvents(*watch, 3);
   EXPECT_EQ(Dumps(events).back(), "PUT /w/b=b2@7(4) prev[/w/b=b1@4(4)]");
   std::vector<WatchEvent> more;
@@ -85,53 +98,53 @@ TEST_F(WatchTest, ReplaysFromEveryRetainedRevisionThenGoesLive) {
   EXPECT_TRUE(more.empty());
 }
 
-TEST_F(WatchTest, ReplayLargerThanOnePageAndBuffer) {
+TEST_P(WatchTest, ReplayLargerThanOnePageAndBuffer) {
   Open(/*buffer_events=*/100);
   for (int i = 0; i < 2500; ++i) ASSERT_TRUE(store_->Create("/big/" + std::to_string(i), "v").ok());
   auto watch = MustWatch("/big/", 0);
   auto events = NextEvents(*watch, 2500);
   for (size_t i = 0; i < events.size(); ++i) {
-    ASSERT_EQ(events[i].kv.mod_revision, static_cast<Revision>(i + 1));
+    ASSERT_EQ(events[i].kv.mod_revision, R(static_cast<Revision>(i + 1)));
   }
 }
 
-TEST_F(WatchTest, StartFromCompactedRevisionIsGone) {
+TEST_P(WatchTest, StartFromCompactedRevisionIsGone) {
   WriteHistory();
-  ASSERT_TRUE(store_->Compact(3).ok());
-  auto gone = store_->WatchPrefix("/w/", 2);
+  ASSERT_TRUE(store_->Compact(R(3)).ok());
+  auto gone = store_->WatchPrefix("/w/", R(2));
   EXPECT_EQ(gone.status().code(), StatusCode::kGone);
   auto watch = MustWatch("/w/", 3);
   EXPECT_EQ(Dumps(NextEvents(*watch, 3)),
             std::vector<std::string>(kHistory.begin() + 2, kHistory.end()));
 }
 
-TEST_F(WatchTest, ReplayAndLiveHaveNoGapNoDuplicateUnderConcurrentWrites) {
+TEST_P(WatchTest, ReplayAndLiveHaveNoGapNoDuplicateUnderConcurrentWrites) {
   std::atomic<bool> stop{false};
   std::thread writer([&] {
     for (int i = 0; !stop.load(); ++i) {
       ASSERT_TRUE(store_->Create("/cc/" + std::to_string(i), "v").ok());
     }
   });
-  while (store_->CurrentRevision() < 50) std::this_thread::yield();
+  while (Current() < 50) std::this_thread::yield();
   std::vector<std::pair<Revision, std::unique_ptr<Watch>>> watches;
   for (int i = 0; i < 10; ++i) {
-    Revision after = store_->CurrentRevision() - 40 + i;
+    Revision after = Current() - 40 + i;
     watches.emplace_back(after, MustWatch("/cc/", after));
   }
-  Revision target = store_->CurrentRevision() + 100;
-  while (store_->CurrentRevision() < target) std::this_thread::yield();
+  Revision target = Current() + 100;
+  while (Current() < target) std::this_thread::yield();
   stop = true;
   writer.join();
   for (auto& [after, watch] : watches) {
     // Every write is under /cc/, so the watch must see after+1, after+2, ... exactly.
-    auto events = NextEvents(*watch, static_cast<size_t>(store_->CurrentRevision() - after));
+    auto events = NextEvents(*watch, static_cast<size_t>(Current() - after));
     for (size_t i = 0; i < events.size(); ++i) {
-      ASSERT_EQ(events[i].kv.mod_revision, after + 1 + static_cast<Revision>(i));
+      ASSERT_EQ(events[i].kv.mod_revision, R(after + 1 + static_cast<Revision>(i)));
     }
   }
 }
 
-TEST_F(WatchTest, SlowWatcherIsClosedWithGone) {
+TEST_P(WatchTest, SlowWatcherIsClosedWithGone) {
   Open(/*buffer_events=*/10);
   auto slow = MustWatch("/slow/", 0);
   auto sentinel = MustWatch("/sentinel", 0);
@@ -147,7 +160,7 @@ TEST_F(WatchTest, SlowWatcherIsClosedWithGone) {
   EXPECT_TRUE(store_->Create("/sentinel2", "v").ok());
 }
 
-TEST_F(WatchTest, CancelWakesBlockedNext) {
+TEST_P(WatchTest, CancelWakesBlockedNext) {
   auto watch = MustWatch("/x/", 0);
   std::atomic<bool> entered{false};
   Status result;
@@ -162,8 +175,8 @@ TEST_F(WatchTest, CancelWakesBlockedNext) {
   EXPECT_EQ(result.code(), StatusCode::kCancelled);
 }
 
-TEST_F(WatchTest, SetNotifyFiresOnNewEvents) {
-  auto watch = MustWatch("/n/", store_->CurrentRevision());
+TEST_P(WatchTest, SetNotifyFiresOnNewEvents) {
+  auto watch = MustWatch("/n/", Current());
   std::mutex mu;
   std::condition_variable cv;
   int notified = 0;
@@ -182,7 +195,7 @@ TEST_F(WatchTest, SetNotifyFiresOnNewEvents) {
   EXPECT_EQ(Dumps(events), std::vector<std::string>{"PUT /n/a=v@1(1)"});
 }
 
-TEST_F(WatchTest, StoreShutdownClosesWatches) {
+TEST_P(WatchTest, StoreShutdownClosesWatches) {
   auto watch = MustWatch("/s/", 0);
   ASSERT_TRUE(store_->Create("/s/a", "v").ok());
   store_.reset();

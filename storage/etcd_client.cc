@@ -1,0 +1,232 @@
+#include "storage/etcd_client.h"
+
+#include <rapidjson/error/en.h>
+
+#include <thread>
+
+#include "common/logging.h"
+
+namespace tinyk8s::storage {
+
+namespace net = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+// gRPC status codes that the gateway reports in "code".
+constexpr int kGrpcInvalidArgument = 3;
+constexpr int kGrpcResourceExhausted = 8;
+constexpr int kGrpcPermissionDenied = 7;
+constexpr int kGrpcUnavailable = 14;
+constexpr int kGrpcUnauthenticated = 16;
+
+Result<rapidjson::Document> ParseJson(const std::string& text, const std::string& where) {
+  rapidjson::Document doc;
+  doc.Parse(text.data(), text.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    return Status::Internal(
+        "etcd " + where + ": bad JSON response: " +
+        (doc.HasParseError() ? rapidjson::GetParseError_En(doc.GetParseError()) : "not an object"));
+  }
+  return doc;
+}
+
+}  // namespace
+
+Status EtcdError(int http_status, const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  std::string message = body;
+  int code = -1;
+  if (!doc.HasParseError() && doc.IsObject()) {
+    // Unary errors are flat; stream errors nest them under "error".
+    const rapidjson::Value* err = &doc;
+    if (doc.HasMember("error") && doc["error"].IsObject()) err = &doc["error"];
+    if (err->HasMember("message") && (*err)["message"].IsString()) {
+      message = (*err)["message"].GetString();
+    } else if (err->HasMember("error") && (*err)["error"].IsString()) {
+      message = (*err)["error"].GetString();
+    }
+    for (const char* name : {"code", "grpc_code"}) {
+      if (err->HasMember(name) && (*err)[name].IsInt()) code = (*err)[name].GetInt();
+    }
+  }
+  message = "etcd: " + message;
+  if (message.find("required revision has been compacted") != std::string::npos) {
+    return Status::Gone(message);
+  }
+  if (message.find("required revision is a future revision") != std::string::npos) {
+    return Status::Invalid(message);
+  }
+  switch (code) {
+    case kGrpcUnavailable:
+      return Status::Unavailable(message);
+    case kGrpcInvalidArgument:
+      return Status::Invalid(message);
+    case kGrpcResourceExhausted:
+      return Status(StatusCode::kRequestEntityTooLarge, message);
+    case kGrpcPermissionDenied:
+      return Status(StatusCode::kForbidden, message);
+    case kGrpcUnauthenticated:
+      return Status(StatusCode::kUnauthorized, message);
+    default:
+      return Status::Internal(message + " (HTTP " + std::to_string(http_status) + ")");
+  }
+}
+
+Result<rapidjson::Document> EtcdWatchStream::Next() {
+  TK_ASSIGN_OR_RETURN(std::string line, connection_->NextLine());
+  TK_ASSIGN_OR_RETURN(rapidjson::Document doc, ParseJson(line, connection_->endpoint().url));
+  if (!doc.HasMember("result") || !doc["result"].IsObject()) {
+    Status error = EtcdError(200, line);
+    // A broken stream is for the caller to resume elsewhere, whatever the member said.
+    return error.code() == StatusCode::kGone ? error : Status::Unavailable(error.message());
+  }
+  return doc;
+}
+
+Result<std::shared_ptr<EtcdClient>> EtcdClient::Create(const EtcdClientOptions& options) {
+  if (options.endpoints.empty()) return Status::Invalid("etcd: no endpoints");
+  std::shared_ptr<EtcdClient> client(new EtcdClient(options));
+  bool any_tls = false;
+  for (const std::string& url : options.endpoints) {
+    TK_ASSIGN_OR_RETURN(EtcdEndpoint ep, ParseEtcdEndpoint(url));
+    any_tls = any_tls || ep.tls;
+    client->endpoints_.push_back(std::move(ep));
+  }
+  client->idle_.resize(client->endpoints_.size());
+  if (any_tls || !options.tls.ca_file.empty()) {
+    client->ssl_ = std::make_unique<net::ssl::context>(net::ssl::context::tls_client);
+    auto& ssl = *client->ssl_;
+    boost::system::error_code ec;
+    ssl.set_verify_mode(net::ssl::verify_peer, ec);
+    if (!options.tls.ca_file.empty()) {
+      ssl.load_verify_file(options.tls.ca_file, ec);
+    } else {
+      ssl.set_default_verify_paths(ec);
+    }
+    if (ec) return Status::Invalid("etcd CA file " + options.tls.ca_file + ": " + ec.message());
+    if (!options.tls.cert_file.empty()) {
+      ssl.use_certificate_chain_file(options.tls.cert_file, ec);
+      if (ec) return Status::Invalid("etcd cert " + options.tls.cert_file + ": " + ec.message());
+      ssl.use_private_key_file(options.tls.key_file, net::ssl::context::pem, ec);
+      if (ec) return Status::Invalid("etcd key " + options.tls.key_file + ": " + ec.message());
+    }
+  }
+  return client;
+}
+
+EtcdClient::~EtcdClient() = default;
+
+size_t EtcdClient::Preferred() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return preferred_;
+}
+
+void EtcdClient::MarkFailed(size_t endpoint) {
+  std::lock_guard<std::mutex> lock(mu_);
+  idle_[endpoint].clear();  // a member that failed once likely broke all its connections
+  if (preferred_ == endpoint) preferred_ = (endpoint + 1) % endpoints_.size();
+}
+
+Result<std::unique_ptr<EtcdConnection>> EtcdClient::Acquire(size_t endpoint, bool* reused) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& idle = idle_[endpoint];
+    if (!idle.empty()) {
+      auto connection = std::move(idle.back());
+      idle.pop_back();
+      *reused = true;
+      return connection;
+    }
+  }
+  *reused = false;
+  return EtcdConnection::Connect(endpoints_[endpoint], ssl_.get(),
+                                 Clock::now() + options_.dial_timeout);
+}
+
+void EtcdClient::Release(size_t endpoint, std::unique_ptr<EtcdConnection> connection) {
+  if (!connection->reusable()) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (idle_[endpoint].size() < options_.max_idle_per_endpoint) {
+    idle_[endpoint].push_back(std::move(connection));
+  }
+}
+
+Result<rapidjson::Document> EtcdClient::Call(const std::string& path, const std::string& body) {
+  const auto give_up = Clock::now() + options_.retry_window;
+  const size_t n = endpoints_.size();
+  size_t endpoint = Preferred();
+  Status last;
+  for (int attempt = 0;; ++attempt) {
+    bool reused = false;
+    auto connection = Acquire(endpoint, &reused);
+    if (connection.ok()) {
+      auto response = (*connection)->Post(path, body, Clock::now() + options_.request_timeout);
+      if (response.ok()) {
+        Release(endpoint, std::move(connection).value());
+        if (response->first == 200) return ParseJson(response->second, endpoints_[endpoint].url);
+        Status error = EtcdError(response->first, response->second);
+        if (error.code() != StatusCode::kUnavailable) return error;
+        last = error;
+      } else {
+        last = response.status();
+        // A kept-alive connection the member closed while idle: try a fresh one at once.
+        if (reused) {
+          std::lock_guard<std::mutex> lock(mu_);
+          idle_[endpoint].clear();
+          continue;
+        }
+      }
+    } else {
+      last = connection.status();
+    }
+    if (Clock::now() >= give_up) break;
+    MarkFailed(endpoint);
+    endpoint = (endpoint + 1) % n;
+    // Once every member has been tried, give the cluster a moment (leader election).
+    if ((attempt + 1) % static_cast<int>(n) == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  return Status::Unavailable(last.message());
+}
+
+Result<std::unique_ptr<EtcdWatchStream>> EtcdClient::Watch(const std::string& create_request) {
+  const std::string body = "{\"create_request\":" + create_request + "}";
+  const auto give_up = Clock::now() + options_.retry_window;
+  const size_t n = endpoints_.size();
+  size_t endpoint = Preferred();
+  Status last;
+  for (int attempt = 0;; ++attempt) {
+    auto connection = EtcdConnection::Connect(endpoints_[endpoint], ssl_.get(),
+                                              Clock::now() + options_.dial_timeout);
+    if (connection.ok()) {
+      auto http_status =
+          (*connection)->StartStream("/v3/watch", body, Clock::now() + options_.request_timeout);
+      if (http_status.ok() && *http_status == 200) {
+        auto stream = std::make_unique<EtcdWatchStream>(std::move(connection).value());
+        auto created = stream->Next();
+        if (created.ok()) return stream;
+        last = created.status();
+        if (last.code() == StatusCode::kGone) return last;
+      } else if (http_status.ok()) {
+        last = Status::Unavailable("etcd " + endpoints_[endpoint].url + ": watch answered HTTP " +
+                                   std::to_string(*http_status));
+      } else {
+        last = http_status.status();
+      }
+    } else {
+      last = connection.status();
+    }
+    if (Clock::now() >= give_up) break;
+    MarkFailed(endpoint);
+    endpoint = (endpoint + 1) % n;
+    if ((attempt + 1) % static_cast<int>(n) == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  return Status::Unavailable(last.message());
+}
+
+}  // namespace tinyk8s::storage
