@@ -41,6 +41,7 @@ int RunNodeAgent(const NodeAgentFlags& flags) {
   }
   options.static_pod_dir = flags.static_pod_dir;
   options.readiness_delay = std::chrono::milliseconds(flags.readiness_delay_ms);
+  options.lease_renew_interval = std::chrono::milliseconds(flags.lease_renew_interval_ms);
 
   sigset_t set;
   sigemptyset(&set);
