@@ -142,12 +142,13 @@ TEST_F(DaemonSetRolloutTest, RollbackWithoutUnnecessaryRestarts) {
 }
 
 // E2E-8 without probes: maxSurge 1 and maxUnavailable 0 keep a ready pod on every node and
-// at most two pods per node. AT-9c: revisionHistoryLimit 1. E2E-5: OnDelete keeps old hashes.
+// at most two pods per node, also when a surge pod is deleted mid-rollout. AT-9c:
+// revisionHistoryLimit 1. E2E-5: OnDelete keeps old hashes.
 TEST_F(DaemonSetRolloutTest, SurgeHistoryLimitAndOnDelete) {
   ASSERT_NO_FATAL_FAILURE(StartNodes(3));
   DsScenario& d = *ds_;
   RunDs(DaemonSetYaml("surge",
-                      "minReadySeconds: 1\nrevisionHistoryLimit: 1\nupdateStrategy:\n"
+                      "minReadySeconds: 2\nrevisionHistoryLimit: 1\nupdateStrategy:\n"
                       "  type: RollingUpdate\n  rollingUpdate: {maxSurge: 1, maxUnavailable: 0}",
                       "", "env: [{name: VERSION, value: \"1\"}]"),
         "surge");
@@ -165,8 +166,31 @@ TEST_F(DaemonSetRolloutTest, SurgeHistoryLimitAndOnDelete) {
       for (const auto& [node, n] : live) most_per_node = std::max(most_per_node.load(), n);
       least_ready = std::min(least_ready.load(), static_cast<int>(ready.size()));
     });
+    const std::string old_hash = CurrentHash("surge");
     auto env = d.K({"set", "env", "ds/surge", "VERSION=" + version});
     ASSERT_EQ(env.exit_code, 0) << env.err;
+    if (version == "3") {
+      // E2E-8's disruption: a surge pod is deleted while its node still runs the old pod; the
+      // controller makes another one and the rollout still finishes.
+      std::string deleted;
+      ASSERT_TRUE(Eventually([&] {
+        std::map<std::string, std::vector<DaemonPod>> live;
+        for (const DaemonPod& p : d.Pods("surge")) {
+          if (p.Live() && !p.node.empty()) live[p.node].push_back(p);
+        }
+        for (const auto& [node, pods] : live) {
+          if (pods.size() != 2) continue;
+          const DaemonPod& surge = pods[0].hash == old_hash ? pods[1] : pods[0];
+          if (surge.hash == old_hash) continue;
+          if (d.K({"delete", "pod", surge.name, "--wait=false"}).exit_code == 0) {
+            deleted = surge.name;
+            return true;
+          }
+        }
+        return false;
+      })) << d.Get({"get", "pods", "-o", "wide"});
+      EXPECT_TRUE(Eventually([&] { return d.K({"get", "pod", deleted}).exit_code != 0; }));
+    }
     auto st = d.K({"rollout", "status", "ds/surge", "--timeout=90s"}, "1.32", "", 100);
     EXPECT_EQ(st.exit_code, 0) << st.out << st.err;
     ASSERT_TRUE(Eventually(
@@ -197,7 +221,9 @@ TEST_F(DaemonSetRolloutTest, SurgeHistoryLimitAndOnDelete) {
   ASSERT_TRUE(Eventually([&] { return d.DsField("od", ".status.observedGeneration") == "2"; }));
   EXPECT_NE(CurrentHash("od"), first_hash);
   EXPECT_TRUE(d.RunningExactlyOn("od", all_, "registry.local/agent:1.0"));
-  for (const DaemonPod& p : d.Pods("od")) EXPECT_EQ(p.hash, first_hash) << p.name;
+  for (const DaemonPod& p : d.Pods("od")) {
+    EXPECT_EQ(p.hash, first_hash) << p.name;
+  }
 }
 
 // AT-7 on four nodes: maxUnavailable 2 and minReadySeconds 5; rollout status lines; never more

@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "tests/integration/test_cluster.h"
@@ -48,7 +49,8 @@ struct DaemonPod {
 
 class DsScenario {
  public:
-  explicit DsScenario(TestCluster& cluster, std::string ns = "t") : c_(cluster), ns_(ns) {}
+  explicit DsScenario(TestCluster& cluster, std::string ns = "t")
+      : c_(cluster), ns_(std::move(ns)) {}
 
   // K runs kubectl -n=<ns> with `version`.
   CommandResult K(std::vector<std::string> args, const std::string& version = "1.32",
