@@ -79,8 +79,7 @@ void RegisterComponentCommands(CLI::App& app, int* exit_code) {
   sched->add_option("--kubeconfig", sf->kubeconfig, "kubeconfig of the API server")->required();
   auto* name =
       sched->add_option("--scheduler-name", sf->scheduler_name, "profile (schedulerName) to serve");
-  sched->add_option("--config", sf->config, "KubeSchedulerConfiguration-style file")
-      ->excludes(name);
+  sched->add_option("--config", sf->config, "KubeSchedulerConfiguration-style file")->excludes(name);
   sched->add_flag("--leader-elect,!--no-leader-elect", sf->leader_elect,
                   "take a Lease named after the scheduler name before scheduling");
   sched->callback([sf, exit_code] { *exit_code = scheduler::RunScheduler(*sf); });
@@ -106,26 +105,21 @@ void RegisterComponentCommands(CLI::App& app, int* exit_code) {
   auto nf = std::make_shared<node::NodeAgentFlags>();
   CLI::App* nodes = app.add_subcommand("nodes", "run simulated nodes (a kwok-style node agent)");
   nodes->add_option("--kubeconfig", nf->kubeconfig, "kubeconfig of the API server")->required();
-  nodes->add_option("--count", nf->count, "number of nodes")
-      ->check(CLI::Range(1, 100000))
-      ->capture_default_str();
+  nodes->add_option("--count", nf->count, "number of nodes")->check(CLI::Range(1, 100000))->capture_default_str();
   nodes->add_option("--prefix", nf->prefix, "node name prefix")->capture_default_str();
   nodes->add_option("--cpu", nf->cpu, "cpu capacity per node")->capture_default_str();
   nodes->add_option("--memory", nf->memory, "memory capacity per node")->capture_default_str();
-  nodes->add_option("--pods", nf->pods, "pod capacity per node")
-      ->check(CLI::Range(1, 100000))
-      ->capture_default_str();
-  nodes->add_option("--labels", nf->labels, "extra node labels k=v,...")->delimiter(',');
-  nodes->add_option("--static-pod-dir", nf->static_pod_dir, "directory of static pod manifests");
-  nodes
-      ->add_option("--readiness-delay-ms", nf->readiness_delay_ms,
-                   "containers become ready this long after they start")
-      ->check(CLI::Range(0, 3600000))
-      ->capture_default_str();
+  nodes->add_option("--pods", nf->pods, "pod capacity per node")->check(CLI::Range(1, 100000))->capture_default_str();
   nodes
       ->add_option("--lease-renew-interval-ms", nf->lease_renew_interval_ms,
                    "how often each node renews its Lease")
       ->check(CLI::Range(50, 3600000))
+      ->capture_default_str();
+  nodes->add_option("--labels", nf->labels, "extra node labels k=v,...")->delimiter(',');
+  nodes->add_option("--static-pod-dir", nf->static_pod_dir, "directory of static pod manifests");
+  nodes->add_option("--readiness-delay-ms", nf->readiness_delay_ms,
+                    "containers become ready this long after they start")
+      ->check(CLI::Range(0, 3600000))
       ->capture_default_str();
   nodes->callback([nf, exit_code] { *exit_code = node::RunNodeAgent(*nf); });
 }

@@ -8,8 +8,7 @@
 //
 // Fault injection (annotations): Node `tinyk8s.io/heartbeat: stopped` stops its heartbeats,
 // Node `tinyk8s.io/ready: "false"` makes it report NotReady, Pod `tinyk8s.io/fail: "true"` makes
-// the pod fail, Pod `tinyk8s.io/unready: "true"` makes it unready. Images tagged `non-existent`
-// cannot be pulled: such pods stay Pending in ImagePullBackOff.
+// the pod fail, Pod `tinyk8s.io/unready: "true"` makes it unready.
 //
 // Thread-safe: Start/Stop from one thread; internal threads synchronise on mu_.
 

@@ -27,6 +27,7 @@ int RunNodeAgent(const NodeAgentFlags& flags) {
   options.resources.cpu = flags.cpu;
   options.resources.memory = flags.memory;
   options.resources.pods = flags.pods;
+  options.lease_renew_interval = std::chrono::milliseconds(flags.lease_renew_interval_ms);
   for (const auto& kv : flags.labels) {
     size_t eq = kv.find('=');
     std::string key = kv.substr(0, eq);
@@ -41,7 +42,6 @@ int RunNodeAgent(const NodeAgentFlags& flags) {
   }
   options.static_pod_dir = flags.static_pod_dir;
   options.readiness_delay = std::chrono::milliseconds(flags.readiness_delay_ms);
-  options.lease_renew_interval = std::chrono::milliseconds(flags.lease_renew_interval_ms);
 
   sigset_t set;
   sigemptyset(&set);

@@ -13,10 +13,10 @@ struct NodeAgentFlags {
   std::string cpu = "4";
   std::string memory = "8Gi";
   int pods = 110;
+  int lease_renew_interval_ms = 10000;  // kubelet: a quarter of the 40 s lease duration
   std::vector<std::string> labels;  // k=v
   std::string static_pod_dir;
   int readiness_delay_ms = 0;
-  int lease_renew_interval_ms = 10000;  // kubelet: a quarter of the 40 s lease duration
 };
 
 // RunNodeAgent returns the process exit code (0 after a clean stop, 1 on failure, 2 on bad flags).

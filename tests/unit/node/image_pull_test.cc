@@ -20,7 +20,7 @@ std::string Field(const rapidjson::Value& v, std::initializer_list<std::string_v
   return api::GetString(v, path);
 }
 
-TEST(PodStatusTest, PulledImagesRunAndBecomeReady) {
+TEST(ImagePullTest, PulledImagesRunAndBecomeReady) {
   auto pod = Pod("registry.local/agent:1.0");
   RunningState state{"172.16.0.1", "10.128.1.5", true};
   auto patch = RunningStatusPatch(pod, state, Clock::TimePoint{});
@@ -34,7 +34,7 @@ TEST(PodStatusTest, PulledImagesRunAndBecomeReady) {
 
 // SIM-2: foo:non-existent never starts; the pod stays Pending and unready even when the
 // readiness delay is over; the other containers run.
-TEST(PodStatusTest, ImageThatCannotBePulledKeepsThePodPending) {
+TEST(ImagePullTest, ImageThatCannotBePulledKeepsThePodPending) {
   auto pod = Pod("foo:non-existent");
   RunningState state{"172.16.0.1", "10.128.1.5", true};
   auto patch = RunningStatusPatch(pod, state, Clock::TimePoint{});
@@ -59,7 +59,7 @@ TEST(PodStatusTest, ImageThatCannotBePulledKeepsThePodPending) {
   EXPECT_FALSE(side["ready"].GetBool());
 }
 
-TEST(PodStatusTest, OnlyTheNonExistentTagCannotBePulled) {
+TEST(ImagePullTest, OnlyTheNonExistentTagCannotBePulled) {
   EXPECT_TRUE(ImageCannotBePulled("foo:non-existent"));
   EXPECT_TRUE(ImageCannotBePulled("registry.local:5000/foo:non-existent"));
   EXPECT_FALSE(ImageCannotBePulled("registry.local:5000/non-existent"));
