@@ -108,13 +108,13 @@ void RegisterComponentCommands(CLI::App& app, int* exit_code) {
   nodes->add_option("--count", nf->count, "number of nodes")->check(CLI::Range(1, 100000))->capture_default_str();
   nodes->add_option("--prefix", nf->prefix, "node name prefix")->capture_default_str();
   nodes->add_option("--cpu", nf->cpu, "cpu capacity per node")->capture_default_str();
-  nodes->add_option("--memory", nf->memory, "memory capacity per node")->capture_default_str();
-  nodes->add_option("--pods", nf->pods, "pod capacity per node")->check(CLI::Range(1, 100000))->capture_default_str();
   nodes
       ->add_option("--lease-renew-interval-ms", nf->lease_renew_interval_ms,
                    "how often each node renews its Lease")
       ->check(CLI::Range(50, 3600000))
       ->capture_default_str();
+  nodes->add_option("--memory", nf->memory, "memory capacity per node")->capture_default_str();
+  nodes->add_option("--pods", nf->pods, "pod capacity per node")->check(CLI::Range(1, 100000))->capture_default_str();
   nodes->add_option("--labels", nf->labels, "extra node labels k=v,...")->delimiter(',');
   nodes->add_option("--static-pod-dir", nf->static_pod_dir, "directory of static pod manifests");
   nodes->add_option("--readiness-delay-ms", nf->readiness_delay_ms,
