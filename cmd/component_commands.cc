@@ -108,6 +108,11 @@ void RegisterComponentCommands(CLI::App& app, int* exit_code) {
   nodes->add_option("--count", nf->count, "number of nodes")->check(CLI::Range(1, 100000))->capture_default_str();
   nodes->add_option("--prefix", nf->prefix, "node name prefix")->capture_default_str();
   nodes->add_option("--cpu", nf->cpu, "cpu capacity per node")->capture_default_str();
+  nodes
+      ->add_option("--lease-renew-interval-ms", nf->lease_renew_interval_ms,
+                   "how often each node renews its Lease")
+      ->check(CLI::Range(50, 3600000))
+      ->capture_default_str();
   nodes->add_option("--memory", nf->memory, "memory capacity per node")->capture_default_str();
   nodes->add_option("--pods", nf->pods, "pod capacity per node")->check(CLI::Range(1, 100000))->capture_default_str();
   nodes->add_option("--labels", nf->labels, "extra node labels k=v,...")->delimiter(',');

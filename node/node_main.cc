@@ -58,6 +58,7 @@ int RunNodeAgent(const NodeAgentFlags& flags) {
   options.resources.cpu = flags.cpu;
   options.resources.memory = flags.memory;
   options.resources.pods = flags.pods;
+  options.lease_renew_interval = std::chrono::milliseconds(flags.lease_renew_interval_ms);
   for (const auto& kv : flags.labels) {
     size_t eq = kv.find('=');
     std::string key = kv.substr(0, eq);

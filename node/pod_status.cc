@@ -79,6 +79,12 @@ std::string ImageId(const std::string& image) {
 
 }  // namespace
 
+bool ImageCannotBePulled(const std::string& image) {
+  size_t colon = image.rfind(':');
+  return colon != std::string::npos && image.find('/', colon) == std::string::npos &&
+         image.compare(colon + 1, std::string::npos, "non-existent") == 0;
+}
+
 PodDemand DemandOf(const Value& pod) {
   PodDemand d;
   if (const Value* cs = api::FindPath(pod, {"spec", "containers"}); cs && cs->IsArray()) {
@@ -109,13 +115,21 @@ Document RunningStatusPatch(const Value& pod, const RunningState& state, Clock::
   std::string now_text = FormatRfc3339(now);
   std::string start = api::GetString(pod, {"status", "startTime"});
   if (start.empty()) start = now_text;
+  // A container whose image cannot be pulled never starts: the pod stays Pending, never Ready.
+  bool pull_failed = false;
+  if (const Value* cs = api::FindPath(pod, {"spec", "containers"}); cs && cs->IsArray()) {
+    for (const auto& c : cs->GetArray()) {
+      if (ImageCannotBePulled(api::GetString(c, {"image"}))) pull_failed = true;
+    }
+  }
+  const bool ready = state.ready && !pull_failed;
   Value status(rapidjson::kObjectType);
-  status.AddMember("phase", "Running", a);
+  status.AddMember("phase", pull_failed ? "Pending" : "Running", a);
   Value conds(rapidjson::kArrayType);
   AddCondition(conds, pod, "PodReadyToStartContainers", true, now_text, a);
   AddCondition(conds, pod, "Initialized", true, now_text, a);
-  AddCondition(conds, pod, "Ready", state.ready, now_text, a);
-  AddCondition(conds, pod, "ContainersReady", state.ready, now_text, a);
+  AddCondition(conds, pod, "Ready", ready, now_text, a);
+  AddCondition(conds, pod, "ContainersReady", ready, now_text, a);
   AddCondition(conds, pod, "PodScheduled", true, now_text, a);
   status.AddMember("conditions", conds, a);
   status.AddMember("hostIP", Str(state.host_ip, a), a);
@@ -137,20 +151,30 @@ Document RunningStatusPatch(const Value& pod, const RunningState& state, Clock::
     for (const auto& c : cs->GetArray()) {
       std::string name = api::GetString(c, {"name"});
       std::string image = api::GetString(c, {"image"});
+      const bool pulled = !ImageCannotBePulled(image);
       Value s(rapidjson::kObjectType);
       s.AddMember("name", Str(name, a), a);
       Value st(rapidjson::kObjectType);
-      Value running(rapidjson::kObjectType);
-      running.AddMember("startedAt", Str(start, a), a);
-      st.AddMember("running", running, a);
+      if (pulled) {
+        Value running(rapidjson::kObjectType);
+        running.AddMember("startedAt", Str(start, a), a);
+        st.AddMember("running", running, a);
+      } else {
+        Value waiting(rapidjson::kObjectType);
+        waiting.AddMember("reason", "ImagePullBackOff", a);
+        waiting.AddMember("message", Str("Back-off pulling image \"" + image + "\"", a), a);
+        st.AddMember("waiting", waiting, a);
+      }
       s.AddMember("state", st, a);
       s.AddMember("lastState", Value(rapidjson::kObjectType), a);
-      s.AddMember("ready", state.ready, a);
+      s.AddMember("ready", pulled && ready, a);
       s.AddMember("restartCount", RestartCount(pod, name), a);
       s.AddMember("image", Str(image, a), a);
-      s.AddMember("imageID", Str(ImageId(image), a), a);
-      s.AddMember("containerID", Str("tinyk8s://" + uid.substr(0, 8) + "-" + name, a), a);
-      s.AddMember("started", true, a);
+      s.AddMember("imageID", Str(pulled ? ImageId(image) : "", a), a);
+      if (pulled) {
+        s.AddMember("containerID", Str("tinyk8s://" + uid.substr(0, 8) + "-" + name, a), a);
+      }
+      s.AddMember("started", pulled, a);
       statuses.PushBack(s, a);
     }
   }

@@ -29,8 +29,14 @@ struct RunningState {
   bool ready = false;  // containers ready (readiness delay over, no unready fault)
 };
 
+// ImageCannotBePulled: images tagged `non-existent` (upstream e2e uses foo:non-existent) stand
+// for images no registry has (SIM-2).
+bool ImageCannotBePulled(const std::string& image);
+
 // RunningStatusPatch returns a merge patch {"status":{...}} that makes `pod` Running, keeping the
-// times already recorded in its status (startTime, condition transitions, restart counts).
+// times already recorded in its status (startTime, condition transitions, restart counts). A
+// container whose image cannot be pulled is Waiting (ImagePullBackOff) and the pod stays Pending
+// and unready.
 rapidjson::Document RunningStatusPatch(const rapidjson::Value& pod, const RunningState& state,
                                        Clock::TimePoint now);
 

@@ -126,12 +126,18 @@ PreemptionResult Preempt(const Profile& profile, const PodInfo& pod,
   // Only nodes rejected as Unschedulable can be helped by evictions (SCH-31, SCH-36).
   std::vector<std::pair<const NodeInfo*, PluginStatus>> statuses;
   std::vector<const NodeInfo*> potential;
+  const PluginStatus not_helpful = PluginStatus::Unresolvable(std::string(kPreemptionNotHelpful));
   for (const auto& [node, status] : diag.rejected) {
     if (status.code() == Code::kUnschedulable) {
       potential.push_back(node);
     } else {
-      statuses.emplace_back(node, PluginStatus::Unresolvable(std::string(kPreemptionNotHelpful)));
+      statuses.emplace_back(node, not_helpful);
     }
+  }
+  // Nodes with no status of their own were rejected as a whole by a PreFilter (upstream's
+  // absent-nodes status): preemption cannot help there either.
+  for (size_t i = diag.rejected.size(); i < static_cast<size_t>(diag.num_all_nodes); ++i) {
+    statuses.emplace_back(nullptr, not_helpful);
   }
   // Upstream samples max(10% of nodes, 100) candidates; all of them in small clusters.
   const size_t want = std::max<size_t>(100, diag.num_all_nodes / 10);

@@ -87,8 +87,7 @@ void Scheduler::ScheduleOne(const QueuedPod& qp) {
     ScheduleAlgorithm::Result r = algorithm_.Schedule(profile, *pod, view, &diag);
     if (!r.node.empty()) {
       assumed = view.Assume(pod, r.node);
-    } else if (profile.config().preemption && diag.num_all_nodes > 0 &&
-               diag.pre_filter_msg.empty()) {
+    } else if (profile.config().preemption && diag.num_all_nodes > 0) {
       std::string nominated = pod->nominated_node_name;
       if (nominated.empty()) nominated = view.NominatedNodeOf(pod->uid);
       preemption = Preempt(profile, *pod, nominated, view, diag);

@@ -39,6 +39,10 @@ PreFilterResult NodeAffinity::PreFilter(const PodInfo& pod) const {
     if (!names) return result;  // one unrestricted term: any node may match
     all.insert(names->begin(), names->end());
   }
+  if (all.empty()) {
+    result.status = PluginStatus::Unresolvable(std::string(kNodeAffinityConflictReason));
+    return result;
+  }
   result.node_names = std::move(all);
   return result;
 }

@@ -10,6 +10,8 @@ namespace tinyk8s::scheduler::plugins {
 
 inline constexpr std::string_view kNodeAffinityReason =
     "node(s) didn't match Pod's node affinity/selector";
+// PreFilter: every required term names nodes by metadata.name, and together they name none.
+inline constexpr std::string_view kNodeAffinityConflictReason = "pod affinity terms conflict";
 
 class NodeAffinity final : public PreFilterPlugin, public FilterPlugin, public ScorePlugin {
  public:

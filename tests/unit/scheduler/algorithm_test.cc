@@ -79,6 +79,17 @@ TEST_F(AlgorithmTest, DaemonPodOnFullNode) {
   EXPECT_EQ(Schedule(daemon.Cpu("100m")), "n1");
 }
 
+// Upstream NodeAffinity PreFilter: matchFields naming no node at all reject the pod as a whole.
+TEST_F(AlgorithmTest, ConflictingNodeNameTermsFailThePreFilter) {
+  cache_.AddOrUpdateNode(Node("n1").Spec());
+  cache_.AddOrUpdateNode(Node("n2").Spec());
+  auto pod = Pod("d").SpecJson("affinity", R"({"nodeAffinity":{
+      "requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[
+        {"matchFields":[{"key":"metadata.name","operator":"In","values":["n1"]},
+                        {"key":"metadata.name","operator":"In","values":["n2"]}]}]}}})");
+  EXPECT_EQ(Schedule(pod), "none: 0/2 nodes are available: pod affinity terms conflict.");
+}
+
 TEST_F(AlgorithmTest, NominatedPodsHoldTheirRoomAgainstLowerPriority) {
   cache_.AddOrUpdateNode(Node("n1").Cpu("1").Spec());
   cache_.AddNominatedPod(Pod("vip").Cpu("800m").Priority(100).Nominated("n1"), "n1");

@@ -138,6 +138,38 @@ TEST_F(PreemptionTest, TaintsAndAffinityNeverPreempt) {
             "are available: 1 Preemption is not helpful for scheduling.");
 }
 
+// The preemption suffix follows every failure preemption was tried for, PreFilter rejections
+// and nodes outside a daemon pod's named node included (upstream absent-node statuses).
+TEST_F(PreemptionTest, NotHelpfulForNodesRejectedAsAWhole) {
+  cache_.AddOrUpdateNode(Node("n1").Spec());
+  cache_.AddOrUpdatePod(Pod("low").Node("n1").Priority(0));
+  auto pinned = [](const std::string& names) {
+    return Pod("vip").Priority(100).SpecJson("affinity", R"({"nodeAffinity":{
+      "requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[
+        {"matchFields":[)" + names + R"(]}]}}})");
+  };
+  std::string msg;
+  // A daemon pod whose node is gone.
+  PreemptionResult r =
+      Run(pinned(R"({"key":"metadata.name","operator":"In","values":["gone"]})"), &msg);
+  EXPECT_EQ(r.nominated_node, "");
+  EXPECT_EQ(msg,
+            "0/1 nodes are available: 1 node(s) didn't satisfy plugin(s) [NodeAffinity]. "
+            "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.");
+  r = Run(pinned(R"({"key":"metadata.name","operator":"In","values":["n1"]},)"
+                 R"({"key":"metadata.name","operator":"In","values":["n2"]})"),
+          &msg);
+  EXPECT_EQ(r.nominated_node, "");
+  EXPECT_EQ(msg,
+            "0/1 nodes are available: pod affinity terms conflict. preemption: 0/1 nodes are "
+            "available: 1 Preemption is not helpful for scheduling.");
+  // A plain nodeSelector that no node matches.
+  r = Run(Pod("sel").Priority(100).NodeSelector("disk", "ssd"), &msg);
+  EXPECT_EQ(msg,
+            "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector. "
+            "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.");
+}
+
 TEST_F(PreemptionTest, PreemptionPolicyNever) {
   cache_.AddOrUpdateNode(Node("n1").Cpu("1").Spec());
   cache_.AddOrUpdatePod(Pod("low").Node("n1").Cpu("800m").Priority(0));
