@@ -443,10 +443,21 @@ TEST_F(DaemonSetE2eTest, ControllerManagerKilledMidRolloutRecovers) {
       }
     }
   });
-  ASSERT_EQ(K({"set", "image", "ds/roll", "agent=registry.local/agent:2.0"}).exit_code, 0);
+  // Joins the watcher however the test leaves (a failed ASSERT returns early).
+  struct JoinWatcher {
+    std::atomic<bool>& done;
+    std::thread& watcher;
+    ~JoinWatcher() {
+      done = true;
+      if (watcher.joinable()) watcher.join();
+    }
+  } join_watcher{done, watcher};
+  auto set_image = K({"set", "image", "ds/roll", "agent=registry.local/agent:2.0"});
+  ASSERT_EQ(set_image.exit_code, 0) << set_image.out << set_image.err;
   for (int i = 0; i < 3; ++i) {
-    int pid = ControllerManagerPid();
-    ASSERT_GT(pid, 0);
+    // The supervisor may be between two starts of the controller manager (restart backoff).
+    int pid = -1;
+    ASSERT_TRUE(WaitFor([&] { return (pid = ControllerManagerPid()) > 0; }, 30));
     kill(pid, SIGKILL);
     ASSERT_TRUE(WaitFor(
         [&] {
