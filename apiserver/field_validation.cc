@@ -6,18 +6,18 @@
 namespace tinyk8s::apiserver {
 
 Result<FieldValidation> FieldValidationFrom(const HttpRequest& req) {
-  if (!req.HasQuery("fieldValidation")) return FieldValidation::kIgnore;
   std::string v = req.Query("fieldValidation");
   if (v == "Strict") return FieldValidation::kStrict;
-  if (v == "Warn") return FieldValidation::kWarn;
-  if (v == "Ignore" || v.empty()) return FieldValidation::kIgnore;
+  if (v == "Warn" || v.empty()) return FieldValidation::kWarn;
+  if (v == "Ignore") return FieldValidation::kIgnore;
   return Status::BadRequest(
       "fieldValidation must be one of \"Ignore\", \"Warn\", or \"Strict\"; got \"" + v + "\"");
 }
 
 Status CheckFields(const ResourceInfo& r, rapidjson::Value& obj,
                    rapidjson::Document::AllocatorType& a, FieldValidation mode, BodyOrigin origin,
-                   std::vector<std::string>* warnings) {
+                   std::vector<std::string>* warnings,
+                   const std::vector<std::string>& yaml_duplicates) {
   const api::schema::Type* type = api::schema::BuiltinSchemas().ForKind(r.group, r.version, r.kind);
   if (!type) return Status::OK();
   std::vector<std::string> problems;
@@ -28,17 +28,25 @@ Status CheckFields(const ResourceInfo& r, rapidjson::Value& obj,
           ? r.kind + " in version \"" + r.version + "\" cannot be handled as a " + r.kind + ": "
           : "";
   if (!s.ok()) return Status::BadRequest(wrap + s.message());
-  if (problems.empty() || mode == FieldValidation::kIgnore) return Status::OK();
+  if ((problems.empty() && yaml_duplicates.empty()) || mode == FieldValidation::kIgnore) {
+    return Status::OK();
+  }
   if (mode == FieldValidation::kWarn) {
+    warnings->insert(warnings->end(), yaml_duplicates.begin(), yaml_duplicates.end());
     warnings->insert(warnings->end(), problems.begin(), problems.end());
     return Status::OK();
   }
   std::string joined;
+  if (!yaml_duplicates.empty()) {
+    joined = "yaml: unmarshal errors:";
+    for (const auto& d : yaml_duplicates) joined += "\n  " + d;
+  }
   for (const auto& p : problems) joined += (joined.empty() ? "" : ", ") + p;
   if (origin == BodyOrigin::kApply) {
-    // Server-side apply reports through structured-merge-diff's wording.
-    return Status::BadRequest("failed to create typed patch object (" + r.ApiVersion() +
-                              ", Kind=" + r.kind + "): " + joined);
+    // Undeclared fields were refused before; what is left are repeated keys, which upstream
+    // finds by decoding the YAML strictly.
+    return Status::BadRequest("error strict decoding YAML: error converting YAML to JSON: " +
+                              joined);
   }
   return Status::BadRequest(wrap + "strict decoding error: " + joined);
 }

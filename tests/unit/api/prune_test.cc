@@ -37,6 +37,15 @@ TEST(PruneTest, Table) {
       {"duplicates: last wins", "core.v1.Namespace",
        "{'metadata':{'name':'a','name':'b'},'spec':{}}", "{'metadata':{'name':'b'},'spec':{}}",
        "duplicate field \"metadata.name\""},
+      {"duplicates and unknowns in one object, in document order", "apps.v1.DaemonSet",
+       "{'metadata':{'name':'dupe','name':'a','unknownMeta':1},'spec':{'minReadySeconds':1,"
+       "'minReadySeconds':2,'unknown1':'x','template':{'spec':{'containers':[{'name':'c',"
+       "'image':'i','unknownNested':true}]}}}}",
+       "{'metadata':{'name':'a'},'spec':{'minReadySeconds':2,'template':{'spec':{'containers':[{"
+       "'name':'c','image':'i'}]}}}}",
+       "duplicate field \"metadata.name\"; unknown field \"metadata.unknownMeta\"; duplicate field "
+       "\"spec.minReadySeconds\"; unknown field \"spec.unknown1\"; unknown field "
+       "\"spec.template.spec.containers[0].unknownNested\""},
       {"nulls dropped", "core.v1.Namespace",
        "{'metadata':{'name':'a','creationTimestamp':null,'labels':null},'status':null}",
        "{'metadata':{'name':'a'}}", ""},
