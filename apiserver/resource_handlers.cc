@@ -366,14 +366,7 @@ HttpResponse ApiHandler::PatchObject(const Call& c) {
   };
   auto obj =
       objects_.Mutate(c.resource, c.info.ns, c.info.name, c.info.subresource, mutation, options);
-  if (!obj.ok()) {
-    Status s = obj.status();
-    if (s.code() == StatusCode::kBadRequest && s.details().name.empty()) {
-      // Patch application failures are reported against the object, like upstream.
-      return ErrorResponse(s);
-    }
-    return ErrorResponse(s);
-  }
+  if (!obj.ok()) return ErrorResponse(obj.status());
   HttpResponse resp = ObjectResponse(200, *obj);
   AddWarningHeaders(resp, warnings);
   return resp;
