@@ -1,5 +1,8 @@
 #include "apiserver/field_validation.h"
 
+#include <string_view>
+#include <unordered_set>
+
 #include "api/schema/prune.h"
 #include "api/schema/schema.h"
 
@@ -52,9 +55,29 @@ Status CheckFields(const ResourceInfo& r, rapidjson::Value& obj,
 }
 
 void AddWarningHeaders(HttpResponse& response, const std::vector<std::string>& warnings) {
+  // Like upstream's warning recorder: repeats are dropped, and once all warnings together pass
+  // kMaxTotal characters each is cut to kMaxItem and no more are added past kMaxTotal, so a
+  // body with thousands of unknown fields cannot blow up the response headers.
+  constexpr size_t kMaxTotal = 4096, kMaxItem = 256;
+  std::unordered_set<std::string_view> seen;
+  size_t total = 0;
   for (const std::string& w : warnings) {
+    if (seen.insert(w).second) total += w.size();
+  }
+  const bool truncating = total > kMaxTotal;
+  seen.clear();
+  size_t written = 0;
+  for (const std::string& w : warnings) {
+    if (truncating && written >= kMaxTotal) break;
+    if (!seen.insert(w).second) continue;
+    size_t size = w.size();
+    if (truncating && size > kMaxItem) {
+      size = kMaxItem;
+      while (size > 0 && (static_cast<unsigned char>(w[size]) & 0xC0) == 0x80) --size;  // UTF-8
+    }
+    written += size;
     std::string escaped;
-    for (char c : w) {
+    for (char c : std::string_view(w).substr(0, size)) {
       if (c == '"' || c == '\\') escaped += '\\';
       escaped += c;
     }

@@ -34,7 +34,8 @@ Status CheckFields(const ResourceInfo& r, rapidjson::Value& obj,
                    std::vector<std::string>* warnings,
                    const std::vector<std::string>& yaml_duplicates = {});
 
-// Adds one `Warning: 299 - "<text>"` header per warning.
+// Adds one `Warning: 299 - "<text>"` header per distinct warning, within upstream's limits
+// (4096 characters in all; items cut to 256 characters when over).
 void AddWarningHeaders(HttpResponse& response, const std::vector<std::string>& warnings);
 
 }  // namespace tinyk8s::apiserver

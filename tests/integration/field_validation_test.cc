@@ -98,6 +98,21 @@ TEST_F(FieldValidationTest, CreateAndUpdateWarnByDefault) {
   Stored(kDaemonSets + "/a");
 }
 
+// A body of thousands of unknown fields: pruned in linear time, warnings within upstream's
+// header budget, nothing unknown stored.
+TEST_F(FieldValidationTest, ManyUnknownFields) {
+  std::string body = R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"many"})";
+  for (int i = 0; i < 20000; ++i)
+    body += ",\"unknown" + std::to_string(i) + "\":" + std::to_string(i);
+  body += "}";
+  auto created = cluster_->Http("POST", "/api/v1/namespaces/fv/configmaps", body);
+  ASSERT_EQ(created.status, 201) << created.body.substr(0, 300);
+  EXPECT_GT(created.warnings.size(), 10u);
+  EXPECT_LT(created.warnings.size(), 400u);
+  EXPECT_EQ(created.warnings.front(), R"(299 - "unknown field \"unknown0\"")");
+  Stored("/api/v1/namespaces/fv/configmaps/many");
+}
+
 TEST_F(FieldValidationTest, YamlAndProtobufBodies) {
   // Repeated YAML keys are reported with go-yaml's wording and line, before unknown fields.
   const std::string yaml =
