@@ -3,6 +3,7 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "api/json.h"
 #include "api/schema/prune.h"
 #include "api/schema/schema.h"
 
@@ -52,6 +53,66 @@ Status CheckFields(const ResourceInfo& r, rapidjson::Value& obj,
                               joined);
   }
   return Status::BadRequest(wrap + "strict decoding error: " + joined);
+}
+
+namespace {
+// Walks a patch without building strings unless something repeats: patches are written all
+// the time (status updates, set image), duplicates almost never.
+class DuplicateFinder {
+ public:
+  explicit DuplicateFinder(std::vector<std::string>* out) : out_(out) {}
+
+  void Walk(const rapidjson::Value& v) {
+    if (path_.size() > 200) return;  // ParseJson refuses deeper documents anyway
+    if (v.IsArray()) {
+      for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
+        path_.push_back({{}, static_cast<long>(i)});
+        Walk(v[i]);
+        path_.pop_back();
+      }
+      return;
+    }
+    if (!v.IsObject()) return;
+    const bool repeats = api::HasRepeatedMemberNames(v);
+    std::unordered_set<std::string_view> seen;
+    for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+      path_.push_back({api::AsStringView(it->name), -1});
+      if (repeats && !seen.insert(path_.back().name).second) {
+        out_->push_back("duplicate field \"" + PathString() + "\"");
+      }
+      Walk(it->value);
+      path_.pop_back();
+    }
+  }
+
+ private:
+  struct Segment {
+    std::string_view name;
+    long index;  // >= 0 for list items
+  };
+
+  std::string PathString() const {
+    std::string out;
+    for (const Segment& s : path_) {
+      if (s.index >= 0) {
+        out.append("[").append(std::to_string(s.index)).append("]");
+      } else {
+        if (!out.empty()) out.append(".");
+        out.append(s.name);
+      }
+    }
+    return out;
+  }
+
+  std::vector<std::string>* out_;
+  std::vector<Segment> path_;
+};
+}  // namespace
+
+std::vector<std::string> DuplicateFields(const rapidjson::Value& patch) {
+  std::vector<std::string> out;
+  DuplicateFinder(&out).Walk(patch);
+  return out;
 }
 
 void AddWarningHeaders(HttpResponse& response, const std::vector<std::string>& warnings) {

@@ -34,6 +34,10 @@ Status CheckFields(const ResourceInfo& r, rapidjson::Value& obj,
                    std::vector<std::string>* warnings,
                    const std::vector<std::string>& yaml_duplicates = {});
 
+// Members repeated within an object of a merge or strategic merge patch body, as upstream's
+// strict JSON decoder reports them: `duplicate field "spec.paused"`, in document order.
+std::vector<std::string> DuplicateFields(const rapidjson::Value& patch);
+
 // Adds one `Warning: 299 - "<text>"` header per distinct warning, within upstream's limits
 // (4096 characters in all; items cut to 256 characters when over).
 void AddWarningHeaders(HttpResponse& response, const std::vector<std::string>& warnings);

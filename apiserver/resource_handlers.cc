@@ -349,9 +349,19 @@ HttpResponse ApiHandler::PatchObject(const Call& c) {
       api::schema::BuiltinSchemas().ForKind(c.resource.group, c.resource.version, c.resource.kind);
   api::PatchMetaLookup meta =
       schema ? api::schema::SchemaPatchMeta(*schema) : api::DefaultPatchMeta();
+  // Repeated members of the patch body itself (upstream decodes it strictly too).
+  std::vector<std::string> patch_duplicates;
+  if (media != "application/json-patch+json" && *mode != FieldValidation::kIgnore) {
+    patch_duplicates = DuplicateFields(p);
+  }
+  if (!patch_duplicates.empty() && *mode == FieldValidation::kStrict) {
+    std::string joined;
+    for (const auto& d : patch_duplicates) joined += (joined.empty() ? "" : ", ") + d;
+    return ErrorResponse(Status::BadRequest("strict decoding error: " + joined));
+  }
   BodyOrigin origin = BodyOrigin::kPatch;
   Mutation mutation = [&](Document& doc) -> Status {
-    warnings.clear();  // the mutation re-runs on write conflicts
+    warnings = patch_duplicates;  // the mutation re-runs on write conflicts
     Status applied = Status::OK();
     if (media == "application/json-patch+json") {
       applied = api::ApplyJsonPatch(doc, p);

@@ -68,7 +68,7 @@ class Pruner {
   // many unknown members stay linear (erasing members one by one shifts the rest each time).
   Status Object(Value& obj, const Type& type, const std::string& path, int depth) {
     if (depth > kMaxDepth) return Status::BadRequest("json: exceeded max depth");
-    const bool repeats = HasRepeatedNames(obj);
+    const bool repeats = HasRepeatedMemberNames(obj);  // rare: then per-name bookkeeping
     // Only when names repeat: slot of each kept name, and the unknown names reported.
     std::unordered_map<std::string, rapidjson::SizeType> slots;
     std::unordered_set<std::string> unknown;
@@ -114,26 +114,6 @@ class Pruner {
       }
     }
     return Status::OK();
-  }
-
-  // Whether any member name occurs twice (rare; then Object keeps per-name bookkeeping).
-  static bool HasRepeatedNames(const Value& obj) {
-    const rapidjson::SizeType n = obj.MemberCount();
-    auto names = obj.MemberBegin();
-    if (n <= 16) {
-      for (rapidjson::SizeType i = 0; i < n; ++i) {
-        for (rapidjson::SizeType j = i + 1; j < n; ++j) {
-          if (names[i].name == names[j].name) return true;
-        }
-      }
-      return false;
-    }
-    std::unordered_set<std::string_view> seen;
-    seen.reserve(n);
-    for (rapidjson::SizeType i = 0; i < n; ++i) {
-      if (!seen.insert(AsStringView(names[i].name)).second) return true;
-    }
-    return false;
   }
 
   Status FieldValue(Value& v, const Field& f, const Type& parent, const std::string& path,

@@ -179,6 +179,22 @@ TEST_F(FieldValidationTest, PatchesWarnByDefault) {
         << strict.body;
   }
   EXPECT_NE(Stored(item).find(R"("data":{"a":"1","b":"2"})"), std::string::npos);
+
+  // Members repeated in the patch body itself.
+  for (const char* type :
+       {"application/merge-patch+json", "application/strategic-merge-patch+json"}) {
+    SCOPED_TRACE(type);
+    const std::string twice = R"({"data":{"c":"1","c":"2"}})";
+    auto strict = cluster_->Http("PATCH", item + "?fieldValidation=Strict", twice, type);
+    EXPECT_EQ(strict.status, 400) << strict.body;
+    EXPECT_NE(strict.body.find("strict decoding error: duplicate field \\\"data.c\\\""),
+              std::string::npos)
+        << strict.body;
+    auto warned = cluster_->Http("PATCH", item, twice, type);
+    ASSERT_EQ(warned.status, 200) << warned.body;
+    EXPECT_EQ(warned.warnings, std::vector<std::string>{R"(299 - "duplicate field \"data.c\"")"});
+  }
+  EXPECT_NE(Stored(item).find(R"("c":"2")"), std::string::npos);
 }
 
 // Server-side apply types the configuration first: undeclared fields are refused in every

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "api/json.h"
+
 namespace tinyk8s::apiserver {
 namespace {
 
@@ -23,6 +25,19 @@ TEST(FieldValidationTest, WarnIsTheDefault) {
   auto bad = ModeOf({{"fieldValidation", "strict"}});
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), StatusCode::kBadRequest);
+}
+
+TEST(FieldValidationTest, DuplicateFieldsOfPatches) {
+  auto patch = api::ParseJson(
+      R"({"spec":{"paused":true,"paused":false,"template":{"spec":{"containers":[{"name":"a",)"
+      R"("image":"x","image":"y"}]}}},"metadata":{},"metadata":{}})");
+  ASSERT_TRUE(patch.ok());
+  EXPECT_EQ(DuplicateFields(*patch),
+            (std::vector<std::string>{"duplicate field \"spec.paused\"",
+                                      "duplicate field \"spec.template.spec.containers[0].image\"",
+                                      "duplicate field \"metadata\""}));
+  auto clean = api::ParseJson(R"({"a":{"b":[{"c":1},{"c":2}]},"d":1})");
+  EXPECT_TRUE(DuplicateFields(*clean).empty());
 }
 
 std::vector<std::string> Headers(const std::vector<std::string>& warnings) {
