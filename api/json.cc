@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <unordered_set>
 #include <vector>
 
 namespace tinyk8s::api {
@@ -106,6 +107,26 @@ Result<rapidjson::Document> ParseJson(std::string_view text) {
                               ": invalid character after top-level value");
   }
   return doc;
+}
+
+bool HasRepeatedMemberNames(const rapidjson::Value& obj) {
+  if (!obj.IsObject()) return false;
+  const rapidjson::SizeType n = obj.MemberCount();
+  auto m = obj.MemberBegin();
+  if (n <= 16) {
+    for (rapidjson::SizeType i = 0; i < n; ++i) {
+      for (rapidjson::SizeType j = i + 1; j < n; ++j) {
+        if (m[i].name == m[j].name) return true;
+      }
+    }
+    return false;
+  }
+  std::unordered_set<std::string_view> names;
+  names.reserve(n);
+  for (rapidjson::SizeType i = 0; i < n; ++i) {
+    if (!names.insert(AsStringView(m[i].name)).second) return true;
+  }
+  return false;
 }
 
 std::string ToJson(const rapidjson::Value& v) {

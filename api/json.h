@@ -86,4 +86,8 @@ std::string_view AsStringView(const rapidjson::Value& v);
 // Deep equality; object member order does not matter; numbers compare by value (1 == 1.0).
 bool JsonEqual(const rapidjson::Value& a, const rapidjson::Value& b);
 
+// Whether a member name occurs twice in `obj` (RapidJSON keeps repeated members as parsed).
+// Linear: pairwise for small objects, hashed for large ones.
+bool HasRepeatedMemberNames(const rapidjson::Value& obj);
+
 }  // namespace tinyk8s::api

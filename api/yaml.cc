@@ -117,7 +117,8 @@ Value ResolvePlainScalar(const std::string& s, Allocator& a) {
 
 class Converter {
  public:
-  Converter(Allocator& a, size_t budget) : a_(a), budget_(budget) {}
+  Converter(Allocator& a, size_t budget, std::vector<std::string>* duplicate_keys)
+      : a_(a), budget_(budget), duplicate_keys_(duplicate_keys) {}
 
   Status Convert(const YAML::Node& node, Value& out, int depth) {
     if (depth > kMaxJsonDepth) return Status::BadRequest("error converting YAML to JSON: too deep");
@@ -151,6 +152,11 @@ class Converter {
           std::string key = kv.first.IsNull() ? "null" : kv.first.Scalar();
           Value v;
           TK_RETURN_IF_ERROR(Convert(kv.second, v, depth + 1));
+          if (duplicate_keys_ && FindMember(out, key)) {
+            // go-yaml's strict wording; the line is the repeated key's.
+            duplicate_keys_->push_back("line " + std::to_string(kv.first.Mark().line + 1) +
+                                       ": key \"" + key + "\" already set in map");
+          }
           SetValue(out, key, v, a_);  // a repeated key keeps the last value
         }
         return Status::OK();
@@ -173,6 +179,7 @@ class Converter {
 
   Allocator& a_;
   size_t budget_;
+  std::vector<std::string>* duplicate_keys_;
   size_t nodes_ = 0;
 };
 
@@ -181,9 +188,10 @@ Status YamlError(const YAML::Exception& e) {
                             std::to_string(e.mark.line + 1) + ": " + e.msg);
 }
 
-Result<rapidjson::Document> ConvertDocument(const YAML::Node& node, size_t budget) {
+Result<rapidjson::Document> ConvertDocument(const YAML::Node& node, size_t budget,
+                                            std::vector<std::string>* duplicate_keys) {
   rapidjson::Document doc;
-  Converter converter(doc.GetAllocator(), budget);
+  Converter converter(doc.GetAllocator(), budget, duplicate_keys);
   TK_RETURN_IF_ERROR(converter.Convert(node, doc, 0));
   return doc;
 }
@@ -248,9 +256,10 @@ size_t Budget(std::string_view text) {
 }
 
 // Conversion can also throw (e.g. on malformed nodes); keep exceptions inside this file.
-Result<rapidjson::Document> SafeConvert(const YAML::Node& node, size_t budget) {
+Result<rapidjson::Document> SafeConvert(const YAML::Node& node, size_t budget,
+                                        std::vector<std::string>* duplicate_keys = nullptr) {
   try {
-    return ConvertDocument(node, budget);
+    return ConvertDocument(node, budget, duplicate_keys);
   } catch (const YAML::Exception& e) {
     return YamlError(e);
   } catch (const std::exception& e) {
@@ -302,7 +311,8 @@ void Emit(YAML::Emitter& out, const Value& v) {
 
 }  // namespace
 
-Result<rapidjson::Document> YamlToJson(std::string_view text) {
+Result<rapidjson::Document> YamlToJson(std::string_view text,
+                                       std::vector<std::string>* duplicate_keys) {
   TK_ASSIGN_OR_RETURN(std::vector<YAML::Node> docs, LoadAll(text));
   if (docs.empty()) return rapidjson::Document();  // null
   if (docs.size() > 1) {
@@ -310,7 +320,7 @@ Result<rapidjson::Document> YamlToJson(std::string_view text) {
         "error converting YAML to JSON: expected a single YAML document, got " +
         std::to_string(docs.size()));
   }
-  return SafeConvert(docs[0], Budget(text));
+  return SafeConvert(docs[0], Budget(text), duplicate_keys);
 }
 
 Result<std::vector<rapidjson::Document>> YamlToJsonMulti(std::string_view text) {

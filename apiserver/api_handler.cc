@@ -53,13 +53,14 @@ HttpResponse JsonResponse(unsigned status, std::string body) {
   return r;
 }
 
-Result<rapidjson::Document> DecodeBody(const HttpRequest& req) {
+Result<rapidjson::Document> DecodeBody(const HttpRequest& req,
+                                       std::vector<std::string>* yaml_duplicates) {
   std::string ct = req.Header("content-type");
   std::string media = ct.substr(0, ct.find(';'));
   if (media.empty() || media == "application/json" || media == "*/*")
     return api::ParseJson(req.body);
   if (media == "application/yaml" || media == "application/apply-patch+yaml") {
-    return api::YamlToJson(req.body);
+    return api::YamlToJson(req.body, yaml_duplicates);
   }
   if (media == "application/vnd.kubernetes.protobuf") {
     // kubectl 1.32+ typed clients (create namespace) send protobuf and never retry with JSON.

@@ -81,7 +81,8 @@ class ApiHandler {
 
 // Helpers shared by the handler files.
 HttpResponse JsonResponse(unsigned status, std::string body);
-Result<rapidjson::Document> DecodeBody(const HttpRequest& req);
+Result<rapidjson::Document> DecodeBody(const HttpRequest& req,
+                                       std::vector<std::string>* yaml_duplicates = nullptr);
 WriteOptions WriteOptionsFrom(const HttpRequest& req);
 // IsPublicPath: health and version endpoints, served without credentials.
 bool IsPublicPath(const std::string& path);

@@ -17,6 +17,19 @@ void StrArray(Writer& w, const std::vector<std::string>& v) {
   for (const auto& s : v) Str(w, s);
   w.EndArray();
 }
+// verbs, shortNames and categories of a resource, as both discovery forms list them.
+void VerbsAndNames(Writer& w, const ResourceInfo& r) {
+  Key(w, "verbs");
+  StrArray(w, r.verbs);
+  if (!r.short_names.empty()) {
+    Key(w, "shortNames");
+    StrArray(w, r.short_names);
+  }
+  if (!r.categories.empty()) {
+    Key(w, "categories");
+    StrArray(w, r.categories);
+  }
+}
 std::string GroupVersionString(const std::string& group, const std::string& version) {
   return group.empty() ? version : group + "/" + version;
 }
@@ -181,16 +194,7 @@ std::string Discovery::ResourceList(const std::string& group, const std::string&
     w.Bool(r->namespaced);
     Key(w, "kind");
     Str(w, r->kind);
-    Key(w, "verbs");
-    StrArray(w, r->verbs);
-    if (!r->short_names.empty()) {
-      Key(w, "shortNames");
-      StrArray(w, r->short_names);
-    }
-    if (!r->categories.empty()) {
-      Key(w, "categories");
-      StrArray(w, r->categories);
-    }
+    VerbsAndNames(w, *r);
     w.EndObject();
     for (const auto& s : r->subresources) {
       w.StartObject();
@@ -269,16 +273,7 @@ std::string Discovery::Aggregated(bool core, const char* version) const {
         w.String(r->namespaced ? "Namespaced" : "Cluster");
         Key(w, "singularResource");
         Str(w, r->singular);
-        Key(w, "verbs");
-        StrArray(w, r->verbs);
-        if (!r->short_names.empty()) {
-          Key(w, "shortNames");
-          StrArray(w, r->short_names);
-        }
-        if (!r->categories.empty()) {
-          Key(w, "categories");
-          StrArray(w, r->categories);
-        }
+        VerbsAndNames(w, *r);
         if (!r->subresources.empty()) {
           Key(w, "subresources");
           w.StartArray();

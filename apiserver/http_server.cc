@@ -281,7 +281,8 @@ class Session final : public SessionBase {
     res->result(response.status);
     res->version(11);
     res->set(http::field::content_type, response.content_type);
-    for (auto& [k, v] : response.headers) res->set(k, v);
+    // insert, not set: a header may repeat (one Warning per unknown field).
+    for (auto& [k, v] : response.headers) res->insert(k, v);
     res->body() = std::move(response.body);
     res->keep_alive(keep_alive);
     res->prepare_payload();

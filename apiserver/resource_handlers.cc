@@ -2,6 +2,7 @@
 #include "api/json.h"
 #include "api/patch.h"
 #include "api/schema/patch_meta.h"
+#include "api/ssa/typed.h"
 #include "api/yaml.h"
 #include "apiserver/api_errors.h"
 #include "apiserver/api_handler.h"
@@ -115,7 +116,8 @@ WriteOptions WriteOptionsWithManager(const HttpRequest& req) {
 
 // application/apply-patch+yaml: validates the applied configuration and hands it to the store.
 HttpResponse ServerSideApply(ObjectService& objects, const ResourceInfo& r, const RequestInfo& info,
-                             const HttpRequest& req, const Value& patch, FieldValidation mode,
+                             const HttpRequest& req, const Value& patch,
+                             const std::vector<std::string>& yaml_duplicates, FieldValidation mode,
                              const WriteOptions& options) {
   if (options.field_manager.empty()) {
     return ErrorResponse(PatchOptionsInvalid(
@@ -131,8 +133,20 @@ HttpResponse ServerSideApply(ObjectService& objects, const ResourceInfo& r, cons
                                             ")"));
   }
   api::SetString(api::EnsureObject(config, {"metadata"}, a), "name", info.name, a);
+  // Upstream types the applied configuration against the schema before anything else:
+  // undeclared fields are refused whatever the field validation mode.
+  if (const api::schema::Type* type =
+          api::schema::BuiltinSchemas().ForKind(r.group, r.version, r.kind)) {
+    std::vector<api::ssa::Path> undeclared = api::ssa::UndeclaredFields(*type, config);
+    if (!undeclared.empty()) {
+      std::string ns = api::GetString(config, {"metadata", "namespace"});
+      return ErrorResponse(Status::BadRequest(
+          "failed to create typed patch object (" + ns + "/" + info.name + "; " + r.group + "/" +
+          r.version + ", Kind=" + r.kind + "): " + api::ssa::UndeclaredFieldsMessage(undeclared)));
+    }
+  }
   std::vector<std::string> warnings;
-  Status checked = CheckFields(r, config, a, mode, BodyOrigin::kApply, &warnings);
+  Status checked = CheckFields(r, config, a, mode, BodyOrigin::kApply, &warnings, yaml_duplicates);
   if (!checked.ok()) return ErrorResponse(checked);
   auto result = objects.Apply(r, info.ns, info.name, info.subresource, config,
                               req.Query("force") == "true", options);
@@ -140,6 +154,17 @@ HttpResponse ServerSideApply(ObjectService& objects, const ResourceInfo& r, cons
   HttpResponse resp = ObjectResponse(result->created ? 201 : 200, result->object);
   AddWarningHeaders(resp, warnings);
   return resp;
+}
+
+// The request body of a create or update, decoded and pruned under ?fieldValidation=.
+Result<Document> DecodeCheckedBody(const HttpRequest& req, const ResourceInfo& r,
+                                   std::vector<std::string>* warnings) {
+  TK_ASSIGN_OR_RETURN(FieldValidation mode, FieldValidationFrom(req));
+  std::vector<std::string> yaml_duplicates;
+  TK_ASSIGN_OR_RETURN(Document body, DecodeBody(req, &yaml_duplicates));
+  TK_RETURN_IF_ERROR(CheckFields(r, body, body.GetAllocator(), mode, BodyOrigin::kObject, warnings,
+                                 yaml_duplicates));
+  return body;
 }
 
 }  // namespace
@@ -248,14 +273,9 @@ HttpResponse ApiHandler::ListObjects(const Call& c) {
 }
 
 HttpResponse ApiHandler::CreateObject(const Call& c) {
-  auto mode = FieldValidationFrom(c.req);
-  if (!mode.ok()) return ErrorResponse(mode.status());
-  auto body = DecodeBody(c.req);
-  if (!body.ok()) return ErrorResponse(body.status());
   std::vector<std::string> warnings;
-  Status checked =
-      CheckFields(c.resource, *body, body->GetAllocator(), *mode, BodyOrigin::kObject, &warnings);
-  if (!checked.ok()) return ErrorResponse(checked);
+  auto body = DecodeCheckedBody(c.req, c.resource, &warnings);
+  if (!body.ok()) return ErrorResponse(body.status());
   auto obj = objects_.Create(c.resource, c.info.ns, std::move(body).value(),
                              WriteOptionsWithManager(c.req));
   if (!obj.ok()) return ErrorResponse(obj.status());
@@ -269,14 +289,9 @@ HttpResponse ApiHandler::UpdateObject(const Call& c) {
       c.info.subresource != "finalize") {
     return ErrorResponse(MethodNotSupported(c.resource, "update"));
   }
-  auto mode = FieldValidationFrom(c.req);
-  if (!mode.ok()) return ErrorResponse(mode.status());
-  auto body = DecodeBody(c.req);
-  if (!body.ok()) return ErrorResponse(body.status());
   std::vector<std::string> warnings;
-  Status checked =
-      CheckFields(c.resource, *body, body->GetAllocator(), *mode, BodyOrigin::kObject, &warnings);
-  if (!checked.ok()) return ErrorResponse(checked);
+  auto body = DecodeCheckedBody(c.req, c.resource, &warnings);
+  if (!body.ok()) return ErrorResponse(body.status());
   bool created = false;
   auto obj = objects_.Update(c.resource, c.info.ns, c.info.name, c.info.subresource,
                              std::move(body).value(), WriteOptionsWithManager(c.req), &created);
@@ -298,8 +313,9 @@ HttpResponse ApiHandler::PatchObject(const Call& c) {
   if (!mode.ok()) return ErrorResponse(mode.status());
   std::vector<std::string> warnings;
   Result<Document> patch = Status::OK();
+  std::vector<std::string> yaml_duplicates;
   if (media == "application/apply-patch+yaml") {
-    patch = api::YamlToJson(c.req.body);
+    patch = api::YamlToJson(c.req.body, &yaml_duplicates);
   } else if (media == "application/json-patch+json" || media == "application/merge-patch+json" ||
              media == "application/strategic-merge-patch+json") {
     patch = api::ParseJson(c.req.body);
@@ -321,7 +337,7 @@ HttpResponse ApiHandler::PatchObject(const Call& c) {
     return ErrorResponse(Status::BadRequest("the body of the request must be a JSON object"));
   }
   if (media == "application/apply-patch+yaml") {
-    return ServerSideApply(objects_, c.resource, c.info, c.req, p, *mode, options);
+    return ServerSideApply(objects_, c.resource, c.info, c.req, p, yaml_duplicates, *mode, options);
   }
   if (c.req.HasQuery("force")) {
     return ErrorResponse(PatchOptionsInvalid(
@@ -333,9 +349,19 @@ HttpResponse ApiHandler::PatchObject(const Call& c) {
       api::schema::BuiltinSchemas().ForKind(c.resource.group, c.resource.version, c.resource.kind);
   api::PatchMetaLookup meta =
       schema ? api::schema::SchemaPatchMeta(*schema) : api::DefaultPatchMeta();
+  // Repeated members of the patch body itself (upstream decodes it strictly too).
+  std::vector<std::string> patch_duplicates;
+  if (media != "application/json-patch+json" && *mode != FieldValidation::kIgnore) {
+    patch_duplicates = DuplicateFields(p);
+  }
+  if (!patch_duplicates.empty() && *mode == FieldValidation::kStrict) {
+    std::string joined;
+    for (const auto& d : patch_duplicates) joined += (joined.empty() ? "" : ", ") + d;
+    return ErrorResponse(Status::BadRequest("strict decoding error: " + joined));
+  }
   BodyOrigin origin = BodyOrigin::kPatch;
   Mutation mutation = [&](Document& doc) -> Status {
-    warnings.clear();  // the mutation re-runs on write conflicts
+    warnings = patch_duplicates;  // the mutation re-runs on write conflicts
     Status applied = Status::OK();
     if (media == "application/json-patch+json") {
       applied = api::ApplyJsonPatch(doc, p);
@@ -350,14 +376,7 @@ HttpResponse ApiHandler::PatchObject(const Call& c) {
   };
   auto obj =
       objects_.Mutate(c.resource, c.info.ns, c.info.name, c.info.subresource, mutation, options);
-  if (!obj.ok()) {
-    Status s = obj.status();
-    if (s.code() == StatusCode::kBadRequest && s.details().name.empty()) {
-      // Patch application failures are reported against the object, like upstream.
-      return ErrorResponse(s);
-    }
-    return ErrorResponse(s);
-  }
+  if (!obj.ok()) return ErrorResponse(obj.status());
   HttpResponse resp = ObjectResponse(200, *obj);
   AddWarningHeaders(resp, warnings);
   return resp;

@@ -11,18 +11,6 @@ namespace tinyk8s::apiserver {
 
 namespace {
 
-const char* TypeName(CacheEvent::Type t) {
-  switch (t) {
-    case CacheEvent::Type::kAdded:
-      return "ADDED";
-    case CacheEvent::Type::kModified:
-      return "MODIFIED";
-    case CacheEvent::Type::kDeleted:
-      return "DELETED";
-  }
-  return "ERROR";
-}
-
 // WatchStream turns cache events into the wire format for one client. It filters by the
 // request's selectors (an object that stops matching is reported as DELETED, one that starts
 // matching as ADDED), renders Tables when asked, and ends on timeoutSeconds.
@@ -90,7 +78,6 @@ class WatchStream final : public CacheWatcher, public std::enable_shared_from_th
       }
       out += "}\n";
     }
-    (void)TypeName;
     if (out.empty()) return true;
     if (!ex_->WriteChunk(std::move(out))) {
       StopAsync();

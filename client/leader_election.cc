@@ -1,7 +1,10 @@
 #include "client/leader_election.h"
 
+#include <unistd.h>
+
 #include "api/json.h"
 #include "api/meta.h"
+#include "api/names.h"
 #include "common/logging.h"
 
 namespace tinyk8s::client {
@@ -12,6 +15,12 @@ int64_t Seconds(std::chrono::milliseconds d) {
 }
 
 }  // namespace
+
+std::string NewCandidateIdentity() {
+  char host[256] = {0};
+  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  return std::string(host) + "_" + api::NewUid();
+}
 
 Result<std::unique_ptr<LeaderElector>> LeaderElector::Create(Client& client, TimerClock& clock,
                                                              LeaderElectionConfig config) {

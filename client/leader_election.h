@@ -27,10 +27,14 @@
 
 namespace tinyk8s::client {
 
+// A candidate identity unique across processes and restarts: "<hostname>_<uuid>", as
+// upstream's components use.
+std::string NewCandidateIdentity();
+
 struct LeaderElectionConfig {
   std::string lease_namespace = "kube-system";
   std::string lease_name;  // e.g. "kube-scheduler"
-  std::string identity;    // unique per candidate, e.g. hostname + "_" + random
+  std::string identity;    // unique per candidate, e.g. NewCandidateIdentity()
   std::chrono::milliseconds lease_duration{15000};
   std::chrono::milliseconds renew_deadline{10000};
   std::chrono::milliseconds retry_period{2000};

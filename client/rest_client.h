@@ -30,6 +30,12 @@ class RestClient final : public Client {
   // Does not connect. kInvalid on a bad URL or unparsable certificates/keys.
   static Result<std::unique_ptr<RestClient>> Create(const RestConfig& config,
                                                     const RestClientOptions& options = {});
+  // FromKubeconfig: LoadKubeconfig(path) with `user_agent`, then Create; how the co-process
+  // mains connect. Errors keep their codes; messages say which step failed ("cannot load
+  // kubeconfig <path>: ...", "cannot create a client: ...").
+  static Result<std::unique_ptr<RestClient>> FromKubeconfig(const std::string& path,
+                                                            const std::string& user_agent,
+                                                            const RestClientOptions& options = {});
   ~RestClient() override;
   RestClient(const RestClient&) = delete;
   RestClient& operator=(const RestClient&) = delete;

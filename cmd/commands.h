@@ -12,8 +12,6 @@ void RegisterKubeconfigCommand(CLI::App& app, int* exit_code);
 
 // ParseHostPort splits "HOST:PORT"; false if malformed.
 bool ParseHostPort(const std::string& text, std::string* host, uint16_t* port);
-// WaitForTermination blocks until SIGTERM or SIGINT arrives.
-void WaitForTermination();
 // KubeconfigCredentials: what a kubeconfig embeds besides the server URL (PEM; empty = none).
 struct KubeconfigCredentials {
   std::string ca_pem;

@@ -1,5 +1,5 @@
-// Co-process subcommands. Their components are built by later issues; until then each accepts its
-// documented flags and reports that it is not available yet.
+// Co-process subcommands: controller-manager, scheduler, dns and nodes. Each maps its flags onto
+// its component's options and runs the component's entry point.
 #include <iostream>
 
 #include "cmd/commands.h"
@@ -9,23 +9,6 @@
 #include "scheduler/scheduler_main.h"
 
 namespace tinyk8s::cmd {
-
-namespace {
-struct ComponentFlags {
-  std::string kubeconfig;
-  std::string scheduler_name = "default-scheduler";
-  std::string config;
-  std::string listen = "127.0.0.1:10053";
-  int count = 1;
-  std::string prefix = "node";
-  std::string cpu = "4";
-  std::string memory = "8Gi";
-  int pods = 110;
-  std::vector<std::string> labels;
-  std::string static_pod_dir;
-};
-
-}  // namespace
 
 // controller-manager: flags map onto controllers::ControllerManagerOptions.
 void RegisterControllerManagerCommand(CLI::App& app, int* exit_code) {
@@ -71,7 +54,6 @@ void RegisterControllerManagerCommand(CLI::App& app, int* exit_code) {
 }
 
 void RegisterComponentCommands(CLI::App& app, int* exit_code) {
-  auto f = std::make_shared<ComponentFlags>();
   RegisterControllerManagerCommand(app, exit_code);
 
   auto sf = std::make_shared<scheduler::SchedulerFlags>();
@@ -79,7 +61,8 @@ void RegisterComponentCommands(CLI::App& app, int* exit_code) {
   sched->add_option("--kubeconfig", sf->kubeconfig, "kubeconfig of the API server")->required();
   auto* name =
       sched->add_option("--scheduler-name", sf->scheduler_name, "profile (schedulerName) to serve");
-  sched->add_option("--config", sf->config, "KubeSchedulerConfiguration-style file")->excludes(name);
+  sched->add_option("--config", sf->config, "KubeSchedulerConfiguration-style file")
+      ->excludes(name);
   sched->add_flag("--leader-elect,!--no-leader-elect", sf->leader_elect,
                   "take a Lease named after the scheduler name before scheduling");
   sched->callback([sf, exit_code] { *exit_code = scheduler::RunScheduler(*sf); });
@@ -105,7 +88,9 @@ void RegisterComponentCommands(CLI::App& app, int* exit_code) {
   auto nf = std::make_shared<node::NodeAgentFlags>();
   CLI::App* nodes = app.add_subcommand("nodes", "run simulated nodes (a kwok-style node agent)");
   nodes->add_option("--kubeconfig", nf->kubeconfig, "kubeconfig of the API server")->required();
-  nodes->add_option("--count", nf->count, "number of nodes")->check(CLI::Range(1, 100000))->capture_default_str();
+  nodes->add_option("--count", nf->count, "number of nodes")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
   nodes->add_option("--prefix", nf->prefix, "node name prefix")->capture_default_str();
   nodes->add_option("--cpu", nf->cpu, "cpu capacity per node")->capture_default_str();
   nodes
@@ -114,11 +99,14 @@ void RegisterComponentCommands(CLI::App& app, int* exit_code) {
       ->check(CLI::Range(50, 3600000))
       ->capture_default_str();
   nodes->add_option("--memory", nf->memory, "memory capacity per node")->capture_default_str();
-  nodes->add_option("--pods", nf->pods, "pod capacity per node")->check(CLI::Range(1, 100000))->capture_default_str();
+  nodes->add_option("--pods", nf->pods, "pod capacity per node")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
   nodes->add_option("--labels", nf->labels, "extra node labels k=v,...")->delimiter(',');
   nodes->add_option("--static-pod-dir", nf->static_pod_dir, "directory of static pod manifests");
-  nodes->add_option("--readiness-delay-ms", nf->readiness_delay_ms,
-                    "containers become ready this long after they start")
+  nodes
+      ->add_option("--readiness-delay-ms", nf->readiness_delay_ms,
+                   "containers become ready this long after they start")
       ->check(CLI::Range(0, 3600000))
       ->capture_default_str();
   nodes->add_option("--cluster-dns", nf->cluster_dns, "DNS server IPs of ClusterFirst pods")

@@ -1,5 +1,4 @@
 // `tinyk8s server` (API server plus supervised co-processes) and `tinyk8s apiserver`.
-#include <signal.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -15,6 +14,7 @@
 #include "cmd/commands.h"
 #include "common/logging.h"
 #include "common/process_supervisor.h"
+#include "common/termination_signals.h"
 
 namespace tinyk8s::cmd {
 
@@ -202,13 +202,8 @@ int RunApiServer(const ServerFlags& f, const char* component, bool supervise) {
     o.data_dir = temp_dir;
     o.durable = false;
   }
-  // Signals are taken synchronously by WaitForTermination; block them in every thread.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  // Signals are taken synchronously below; blocked in every thread.
+  TerminationSignals signals;
   auto server = apiserver::ApiServer::Start(o);
   if (!server.ok()) {
     TK_LOG_ERROR << "cannot start: " << server.status().message();
@@ -237,7 +232,7 @@ int RunApiServer(const ServerFlags& f, const char* component, bool supervise) {
   if (supervise) StartCoprocesses(f, o.data_dir, (*server)->url(), admin.ca_pem, supervisor);
   std::cout << "tinyk8s is ready. Use it with:\n  kubectl --kubeconfig "
             << std::filesystem::absolute(kubeconfig).string() << " get nodes" << std::endl;
-  WaitForTermination();
+  signals.Wait();
   TK_LOG_INFO << "shutting down";
   supervisor.Stop();
   (*server)->Stop();

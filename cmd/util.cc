@@ -1,6 +1,5 @@
 #include <fcntl.h>
 #include <openssl/evp.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,15 +25,6 @@ bool ParseHostPort(const std::string& text, std::string* host, uint16_t* port) {
   *host = h;
   *port = static_cast<uint16_t>(v);
   return true;
-}
-
-void WaitForTermination() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  int sig = 0;
-  sigwait(&set, &sig);
 }
 
 namespace {

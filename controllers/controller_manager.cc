@@ -1,8 +1,5 @@
 #include "controllers/controller_manager.h"
 
-#include <signal.h>
-#include <unistd.h>
-
 #include <atomic>
 #include <cctype>
 #include <condition_variable>
@@ -12,14 +9,13 @@
 #include <mutex>
 #include <thread>
 
-#include "api/names.h"
 #include "client/event_recorder.h"
 #include "client/informer.h"
-#include "client/kubeconfig.h"
 #include "client/leader_election.h"
 #include "client/rest_client.h"
 #include "client/timer_clock.h"
 #include "common/logging.h"
+#include "common/termination_signals.h"
 #include "controllers/daemonset/daemonset_controller.h"
 #include "controllers/endpointslice/endpointslice_controller.h"
 #include "controllers/garbagecollector/garbage_collector.h"
@@ -105,12 +101,6 @@ void RunControllers(const ControllerManagerOptions& o, client::Client& client,
   entries.clear();
 }
 
-std::string Identity() {
-  char host[256] = {0};
-  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
-  return std::string(host) + "_" + api::NewUid();
-}
-
 }  // namespace
 
 bool ParseDuration(const std::string& text, std::chrono::milliseconds* out) {
@@ -153,17 +143,12 @@ bool ControllerEnabled(const std::vector<std::string>& list, const std::string& 
 
 int RunControllerManager(const ControllerManagerOptions& o, std::stop_token stop) {
   log::SetComponent("controller-manager");
-  auto config = client::LoadKubeconfig(o.kubeconfig);
-  if (!config.ok()) {
-    TK_LOG_ERROR << "cannot load kubeconfig " << o.kubeconfig << ": " << config.status().ToString();
-    return 1;
-  }
-  config->user_agent = "tinyk8s-controller-manager";
   client::RestClientOptions rest_options;
   rest_options.max_idle_connections = 256;
-  auto client = client::RestClient::Create(*config, rest_options);
+  auto client =
+      client::RestClient::FromKubeconfig(o.kubeconfig, "tinyk8s-controller-manager", rest_options);
   if (!client.ok()) {
-    TK_LOG_ERROR << "cannot create client: " << client.status().ToString();
+    TK_LOG_ERROR << client.status().ToString();
     return 1;
   }
   client::RealTimerClock clock;
@@ -175,7 +160,7 @@ int RunControllerManager(const ControllerManagerOptions& o, std::stop_token stop
   client::LeaderElectionConfig le;
   le.lease_namespace = "kube-system";
   le.lease_name = "kube-controller-manager";
-  le.identity = Identity();
+  le.identity = client::NewCandidateIdentity();
   le.lease_duration = o.leader_lease_duration;
   le.renew_deadline = o.leader_renew_deadline;
   le.retry_period = o.leader_retry_period;
@@ -204,12 +189,7 @@ int RunControllerManager(const ControllerManagerOptions& o, std::stop_token stop
 }
 
 int RunControllerManagerMain(const ControllerManagerOptions& options) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);  // inherited by every thread started below
-  signal(SIGPIPE, SIG_IGN);
+  TerminationSignals signals;  // before any thread: they inherit the blocked signals
   std::stop_source stop;
   std::atomic<bool> done{false};
   int rc = 0;
@@ -219,8 +199,7 @@ int RunControllerManagerMain(const ControllerManagerOptions& options) {
   });
   bool signalled = false;
   while (!done) {
-    timespec timeout{0, 200 * 1000 * 1000};
-    if (sigtimedwait(&set, nullptr, &timeout) > 0) {
+    if (signals.WaitFor(std::chrono::milliseconds(200))) {
       signalled = true;
       TK_LOG_INFO << "shutting down";
       stop.request_stop();

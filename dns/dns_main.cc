@@ -1,14 +1,12 @@
 #include "dns/dns_main.h"
 
-#include <signal.h>
-
 #include <charconv>
 #include <iostream>
 
 #include "client/informer.h"
-#include "client/kubeconfig.h"
 #include "client/rest_client.h"
 #include "common/logging.h"
+#include "common/termination_signals.h"
 #include "dns/cluster_view.h"
 #include "dns/resolver.h"
 #include "dns/server.h"
@@ -96,23 +94,10 @@ int RunDns(const DnsFlags& flags) {
   so.upstream = flags.upstream;
   so.udp_workers = flags.udp_workers;
 
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-
-  auto config = client::LoadKubeconfig(flags.kubeconfig);
-  if (!config.ok()) {
-    TK_LOG_ERROR << "cannot load kubeconfig " << flags.kubeconfig << ": "
-                 << config.status().message();
-    return 1;
-  }
-  config->user_agent = "tinyk8s-dns";
-  auto client = client::RestClient::Create(*config);
+  TerminationSignals signals;
+  auto client = client::RestClient::FromKubeconfig(flags.kubeconfig, "tinyk8s-dns");
   if (!client.ok()) {
-    TK_LOG_ERROR << "cannot create a client: " << client.status().message();
+    TK_LOG_ERROR << client.status().message();
     return 1;
   }
   ClusterView view(ro.zone);
@@ -122,8 +107,7 @@ int RunDns(const DnsFlags& flags) {
   // Answering before the caches are complete would hand out false NXDOMAINs.
   while (!informers.WaitForCacheSync(std::chrono::seconds(10))) {
     TK_LOG_WARN << "waiting for the service caches to sync";
-    timespec zero{0, 0};
-    if (sigtimedwait(&set, nullptr, &zero) > 0) return 0;
+    if (signals.WaitFor(std::chrono::milliseconds(0))) return 0;
   }
   Resolver resolver(view, ro);
   DnsServer server(resolver, so);
@@ -134,8 +118,7 @@ int RunDns(const DnsFlags& flags) {
   }
   TK_LOG_INFO << "serving DNS for " << ro.zone << " on " << so.host << ":" << server.port()
               << " (udp+tcp), " << view.ServiceCount() << " services";
-  int sig = 0;
-  sigwait(&set, &sig);
+  signals.Wait();
   TK_LOG_INFO << "stopping";
   server.Stop();
   informers.Shutdown();

@@ -1,7 +1,6 @@
 #include "node/node_main.h"
 
 #include <arpa/inet.h>
-#include <signal.h>
 
 #include <fstream>
 #include <iostream>
@@ -9,9 +8,9 @@
 
 #include "api/labels.h"
 #include "api/quantity.h"
-#include "client/kubeconfig.h"
 #include "client/rest_client.h"
 #include "common/logging.h"
+#include "common/termination_signals.h"
 #include "node/node_agent.h"
 
 namespace tinyk8s::node {
@@ -75,23 +74,10 @@ int RunNodeAgent(const NodeAgentFlags& flags) {
   options.readiness_delay = std::chrono::milliseconds(flags.readiness_delay_ms);
   if (!ConfigureDns(flags, &options.dns)) return 2;
 
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-
-  auto config = client::LoadKubeconfig(flags.kubeconfig);
-  if (!config.ok()) {
-    TK_LOG_ERROR << "cannot load kubeconfig " << flags.kubeconfig << ": "
-                 << config.status().message();
-    return 1;
-  }
-  config->user_agent = "tinyk8s-nodes";
-  auto client = client::RestClient::Create(*config);
+  TerminationSignals signals;
+  auto client = client::RestClient::FromKubeconfig(flags.kubeconfig, "tinyk8s-nodes");
   if (!client.ok()) {
-    TK_LOG_ERROR << "cannot create a client: " << client.status().message();
+    TK_LOG_ERROR << client.status().message();
     return 1;
   }
   RealClock clock;
@@ -102,8 +88,7 @@ int RunNodeAgent(const NodeAgentFlags& flags) {
     return 1;
   }
   TK_LOG_INFO << "running " << flags.count << " simulated nodes";
-  int sig = 0;
-  sigwait(&set, &sig);
+  signals.Wait();
   TK_LOG_INFO << "stopping";
   agent.Stop();
   return 0;

@@ -2,22 +2,20 @@
 
 #include <pthread.h>
 #include <signal.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <condition_variable>
 #include <fstream>
 #include <iostream>
 #include <mutex>
-#include <random>
 #include <sstream>
 #include <thread>
 
 #include "client/informer.h"
-#include "client/kubeconfig.h"
 #include "client/leader_election.h"
 #include "client/rest_client.h"
 #include "common/logging.h"
+#include "common/termination_signals.h"
 #include "scheduler/config.h"
 #include "scheduler/scheduler.h"
 
@@ -40,15 +38,6 @@ Result<SchedulerConfig> LoadConfig(const SchedulerFlags& flags) {
   auto config = ParseSchedulerConfig(text.str());
   if (config.ok() && !flags.leader_elect) config->leader_elect = false;
   return config;
-}
-
-std::string Identity() {
-  char host[256] = {};
-  gethostname(host, sizeof(host) - 1);
-  std::random_device rd;
-  std::ostringstream id;
-  id << host << "_" << std::hex << rd() << rd();
-  return id.str();
 }
 
 // StopSignal: set once by the signal thread or by a lost lease; waited on by main.
@@ -91,24 +80,11 @@ int RunScheduler(const SchedulerFlags& flags) {
     profiles.push_back(std::move(*p));
   }
 
-  // Signals are taken synchronously by one thread; block them everywhere else.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-
-  auto rest = client::LoadKubeconfig(flags.kubeconfig);
-  if (!rest.ok()) {
-    TK_LOG_ERROR << "cannot load kubeconfig " << flags.kubeconfig << ": "
-                 << rest.status().message();
-    return 1;
-  }
-  rest->user_agent = "tinyk8s-scheduler";
-  auto client = client::RestClient::Create(*rest);
+  // Signals are taken synchronously by one thread; blocked everywhere else.
+  TerminationSignals signals;
+  auto client = client::RestClient::FromKubeconfig(flags.kubeconfig, "tinyk8s-scheduler");
   if (!client.ok()) {
-    TK_LOG_ERROR << "cannot create a client: " << client.status().message();
+    TK_LOG_ERROR << client.status().message();
     return 1;
   }
   RealClock clock;
@@ -122,8 +98,7 @@ int RunScheduler(const SchedulerFlags& flags) {
   std::mutex elector_mu;  // guards `elector` between main and the signal thread
   std::unique_ptr<client::LeaderElector> elector;
   std::thread signal_thread([&] {
-    int sig = 0;
-    sigwait(&set, &sig);
+    signals.Wait();
     std::lock_guard<std::mutex> lock(elector_mu);
     signalled = true;
     if (elector) elector->Stop();
@@ -147,7 +122,7 @@ int RunScheduler(const SchedulerFlags& flags) {
     le.lease_namespace = config->lease_namespace;
     le.lease_name =
         config->lease_name.empty() ? config->profiles[0].scheduler_name : config->lease_name;
-    le.identity = Identity();
+    le.identity = client::NewCandidateIdentity();
     le.on_started_leading = start_scheduling;
     le.on_new_leader = [&](const std::string& id) {
       if (id != le.identity) TK_LOG_INFO << "leader of " << le.lease_name << " is " << id;

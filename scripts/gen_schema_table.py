@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Regenerates the structural part of api/schema/table_*.cc from upstream's API definitions.
+"""Regenerates the structural part of the schema table (api/schema/tables/*.schema) from
+upstream's API definitions.
 
 Field names, JSON types, protobuf numbers, list/map types and patch strategies are facts of the
 Kubernetes API; this script reads them from a checkout of k8s.io/api and k8s.io/apimachinery
 (generated.proto for numbers and markers, types.go for JSON tags, pointers and inlining) and
-writes them in tinyk8s' own table format (api/schema/README.md). It copies no upstream prose:
-descriptions live in api/schema/descriptions.cc and are written by hand.
+writes them in tinyk8s' own table format (api/schema/schema.h). It copies no upstream prose:
+descriptions live in api/schema/tables/descriptions.txt, are written by hand and
+are never touched by this script.
 
 Usage: gen_schema_table.py API_DIR APIMACHINERY_DIR OUT_DIR
   API_DIR holds <group>/v1/{types.go,generated.proto}; APIMACHINERY_DIR holds

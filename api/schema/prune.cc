@@ -1,6 +1,7 @@
 #include "api/schema/prune.h"
 
 #include <unordered_map>
+#include <unordered_set>
 
 #include "api/quantity.h"
 #include "common/clock.h"
@@ -61,39 +62,56 @@ class Pruner {
  public:
   Pruner(Allocator& a, std::vector<std::string>* problems) : a_(a), problems_(problems) {}
 
+  // One pass in document order, reporting as Go's strict decoder does: an unknown name once,
+  // a known name met again as a duplicate whose last value wins. Kept members are moved
+  // towards the front and the dropped ones erased at the end in one go, so bodies with very
+  // many unknown members stay linear (erasing members one by one shifts the rest each time).
   Status Object(Value& obj, const Type& type, const std::string& path, int depth) {
     if (depth > kMaxDepth) return Status::BadRequest("json: exceeded max depth");
-    // First pass: duplicates (keep the last occurrence, as Go's decoder does).
-    if (obj.MemberCount() > 1) {
-      std::unordered_map<std::string_view, int> count;
-      for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it)
-        ++count[AsStringView(it->name)];
-      if (count.size() != obj.MemberCount()) {
-        for (auto it = obj.MemberBegin(); it != obj.MemberEnd();) {
-          std::string_view name = AsStringView(it->name);
-          if (--count[name] > 0) {
-            problems_->push_back("duplicate field \"" + Join(path, name) + "\"");
-            it = obj.EraseMember(it);
-          } else {
-            ++it;
-          }
-        }
-      }
-    }
-    for (auto it = obj.MemberBegin(); it != obj.MemberEnd();) {
-      std::string_view name = AsStringView(it->name);
+    const bool repeats = HasRepeatedMemberNames(obj);  // rare: then per-name bookkeeping
+    // Only when names repeat: slot of each kept name, and the unknown names reported.
+    std::unordered_map<std::string, rapidjson::SizeType> slots;
+    std::unordered_set<std::string> unknown;
+    const rapidjson::SizeType n = obj.MemberCount();
+    rapidjson::SizeType kept = 0;
+    bool nulls = false;
+    for (rapidjson::SizeType r = 0; r < n; ++r) {
+      auto& member = obj.MemberBegin()[r];
+      std::string_view name = AsStringView(member.name);
       const Field* f = type.FindField(name);
       if (!f) {
-        problems_->push_back("unknown field \"" + Join(path, name) + "\"");
-        it = obj.EraseMember(it);
+        if (!repeats || unknown.emplace(name).second) {
+          problems_->push_back("unknown field \"" + Join(path, name) + "\"");
+        }
         continue;
       }
-      if (it->value.IsNull()) {
-        it = obj.EraseMember(it);
-        continue;
+      std::string field_path = Join(path, name);
+      rapidjson::SizeType slot = kept;
+      if (repeats) {
+        auto [at, fresh] = slots.emplace(std::string(name), kept);
+        if (!fresh) {
+          problems_->push_back("duplicate field \"" + field_path + "\"");
+          slot = at->second;
+        }
       }
-      TK_RETURN_IF_ERROR(FieldValue(it->value, *f, type, Join(path, name), depth));
-      ++it;
+      if (member.value.IsNull()) {
+        nulls = true;  // Go decodes null to the zero value, which is then omitted
+      } else {
+        TK_RETURN_IF_ERROR(FieldValue(member.value, *f, type, field_path, depth));
+      }
+      auto& into = obj.MemberBegin()[slot];
+      if (slot == kept) {
+        if (slot != r) into.name.Swap(member.name);
+        ++kept;
+      }
+      if (slot != r) into.value.Swap(member.value);
+    }
+    if (kept < n) obj.EraseMember(obj.MemberBegin() + kept, obj.MemberEnd());
+    if (nulls) {
+      // At most one member per field of the type is left; erasing one by one is fine.
+      for (auto it = obj.MemberBegin(); it != obj.MemberEnd();) {
+        it = it->value.IsNull() ? obj.EraseMember(it) : it + 1;
+      }
     }
     return Status::OK();
   }

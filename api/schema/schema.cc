@@ -208,7 +208,10 @@ Result<std::unique_ptr<SchemaTable>> SchemaTable::Parse(const std::vector<std::s
   };
   for (auto& type : table->types_) index(*type);
 
-  // Descriptions: "<type> text" or "<type>.<field> text".
+  // Descriptions: "<type> text", "<type>.<field> text", or "*.<field> text" for that field of
+  // every kind (a type with TypeMeta: apiVersion and kind without protobuf numbers) that has
+  // no line of its own for it.
+  std::vector<std::pair<std::string_view, std::string>> every_type;
   size_t pos = 0;
   while (pos < descriptions.size()) {
     size_t end = descriptions.find('\n', pos);
@@ -220,6 +223,10 @@ Result<std::unique_ptr<SchemaTable>> SchemaTable::Parse(const std::vector<std::s
     if (space == std::string_view::npos) continue;
     std::string_view key = line.substr(0, space);
     std::string text(line.substr(space + 1));
+    if (key.substr(0, 2) == "*.") {
+      every_type.emplace_back(key.substr(2), std::move(text));
+      continue;
+    }
     if (auto it = table->by_name_.find(std::string(key)); it != table->by_name_.end()) {
       const_cast<Type*>(it->second)->description = std::move(text);
       continue;
@@ -237,6 +244,19 @@ Result<std::unique_ptr<SchemaTable>> SchemaTable::Parse(const std::vector<std::s
       }
     }
     if (!found) return Status::Internal("descriptions: unknown field " + std::string(key));
+  }
+  for (const auto& [name, text] : every_type) {
+    bool found = false;
+    for (auto& type : table->types_) {
+      const Field* kind = type->FindField("kind");
+      if (!kind || kind->proto_number != 0) continue;
+      for (Field& f : type->fields) {
+        if (f.name != name) continue;
+        found = true;
+        if (f.description.empty()) f.description = text;
+      }
+    }
+    if (!found) return Status::Internal("descriptions: no type has a field " + std::string(name));
   }
   return table;
 }

@@ -366,7 +366,72 @@ void Remove(const Shape& s, Value& v, const FieldSet& set) {
   }
 }
 
+void UndeclaredIn(const Type& type, const Value& obj, Path& path, std::vector<Path>& out);
+
+// Walks the value of field `f`: structs by their type, lists item by item (with the token
+// upstream prints: list-map keys, set values or indexes), maps member by member.
+void UndeclaredInField(const Field& f, const Value& v, Path& path, std::vector<Path>& out) {
+  if (f.kind != ValueKind::kObject || !f.type) return;
+  if (f.container == schema::Container::kList) {
+    if (!v.IsArray()) return;
+    Shape list = FieldShape(f);
+    rapidjson::SizeType i = 0;
+    for (const auto& item : v.GetArray()) {
+      std::string token = list.kind == Kind::kAssocList || list.kind == Kind::kSetList
+                              ? ItemToken(list, item)
+                              : "i:" + std::to_string(i);
+      ++i;
+      if (!item.IsObject()) continue;
+      path.push_back(std::move(token));
+      UndeclaredIn(*f.type, item, path, out);
+      path.pop_back();
+    }
+    return;
+  }
+  if (!v.IsObject()) return;
+  if (f.container == schema::Container::kMap) {
+    for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+      if (!it->value.IsObject()) continue;
+      path.push_back(FieldToken(AsStringView(it->name)));
+      UndeclaredIn(*f.type, it->value, path, out);
+      path.pop_back();
+    }
+    return;
+  }
+  UndeclaredIn(*f.type, v, path, out);
+}
+
+void UndeclaredIn(const Type& type, const Value& obj, Path& path, std::vector<Path>& out) {
+  for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
+    std::string_view name = AsStringView(it->name);
+    const Field* f = type.FindField(name);
+    path.push_back(FieldToken(name));
+    if (!f) {
+      out.push_back(path);
+      path.pop_back();
+      return;
+    }
+    UndeclaredInField(*f, it->value, path, out);
+    path.pop_back();
+  }
+}
+
 }  // namespace
+
+std::vector<Path> UndeclaredFields(const Type& type, const Value& obj) {
+  std::vector<Path> out;
+  Path path;
+  if (obj.IsObject()) UndeclaredIn(type, obj, path, out);
+  return out;
+}
+
+std::string UndeclaredFieldsMessage(const std::vector<Path>& paths) {
+  constexpr std::string_view kWhat = ": field not declared in schema";
+  if (paths.size() == 1) return PathString(paths[0]).append(kWhat);
+  std::string out = "errors:";
+  for (const Path& p : paths) out.append("\n  ").append(PathString(p)).append(kWhat);
+  return out;
+}
 
 FieldSet ToFieldSet(const Type* type, const Value& obj) { return FieldsOf(StructShape(type), obj); }
 

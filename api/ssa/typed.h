@@ -12,6 +12,9 @@
 
 #include <rapidjson/document.h>
 
+#include <string>
+#include <vector>
+
 #include "api/schema/schema.h"
 #include "api/ssa/field_set.h"
 
@@ -44,5 +47,15 @@ void Merge(const schema::Type* type, rapidjson::Value& live, const rapidjson::Va
 // Removes every member path of `set` from `obj` (fields, list items, set values). Granular maps
 // left empty by the removal are dropped, as upstream's Go types omit empty maps.
 void RemoveItems(const schema::Type* type, rapidjson::Value& obj, const FieldSet& set);
+
+// Paths of the members of an applied configuration that `type` does not declare (upstream
+// "field not declared in schema"), in document order. Like upstream's validator, only the
+// first undeclared member of each object is reported. Atomic structs and lists are checked
+// too (their items by index); raw extensions are opaque.
+std::vector<Path> UndeclaredFields(const schema::Type& type, const rapidjson::Value& obj);
+
+// Upstream's rendering of UndeclaredFields: ".spec.foo: field not declared in schema", or
+// "errors:\n  <one per line>" for several.
+std::string UndeclaredFieldsMessage(const std::vector<Path>& paths);
 
 }  // namespace tinyk8s::api::ssa

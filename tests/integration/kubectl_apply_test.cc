@@ -80,6 +80,12 @@ TEST_F(KubectlApplyTest, DefaultValidationAcrossVersions) {
     ASSERT_EQ(explain.exit_code, 0) << explain.err;
     EXPECT_NE(explain.out.find("<DaemonSetUpdateStrategy>"), std::string::npos) << explain.out;
     EXPECT_NE(explain.out.find("rollingUpdate"), std::string::npos) << explain.out;
+    // Our descriptions (api/schema/tables/descriptions.txt), of the field and of its fields.
+    EXPECT_NE(explain.out.find("How existing pods are replaced when the template changes."),
+              std::string::npos)
+        << explain.out;
+    EXPECT_NE(explain.out.find("RollingUpdate (default) or OnDelete."), std::string::npos)
+        << explain.out;
 
     // Unknown fields: refused by Strict (the default), warned and dropped with Warn.
     std::string bad = Manifest("node-exporter-ds.yaml", ns, "  foo: bar");
@@ -213,8 +219,8 @@ TEST_F(KubectlApplyTest, OpenApiDocumentsAndCaching) {
   EXPECT_GT(v2.body.size(), 10000u);
 }
 
-// Random and truncated bodies never crash the server, never answer 5xx, and never store
-// anything when refused.
+// Random, mutated and truncated bodies (patches of every type, YAML, protobuf) never crash the
+// server, never answer 5xx, and never store anything when refused.
 TEST_F(KubectlApplyTest, FuzzedBodiesAreRefusedCleanly) {
   ASSERT_EQ(cluster_->Kubectl({"create", "namespace", "fuzz"}).exit_code, 0);
   std::string ds = ReadFile(Testdata("node-exporter-ds.yaml"));
@@ -250,27 +256,49 @@ TEST_F(KubectlApplyTest, FuzzedBodiesAreRefusedCleanly) {
       {"POST", "/api/v1/namespaces", "application/vnd.kubernetes.protobuf", ns_proto},
       {"POST", "/apis/apps/v1/namespaces/fuzz/daemonsets", "application/yaml", ds},
   };
+  // Objects in a list (each has one uid: DaemonSets and Namespaces have no owners here).
+  auto count_items = [&](const std::string& list) {
+    std::string body = cluster_->Http("GET", list).body;
+    size_t n = 0;
+    for (size_t at = body.find("\"uid\""); at != std::string::npos;
+         at = body.find("\"uid\"", at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  const std::string namespaces = "/api/v1/namespaces", daemonsets = "/apis/apps/v1/daemonsets";
   std::mt19937 rng(7);
   int requests = 0;
   for (const Body& b : bodies) {
     for (int i = 0; i < 60; ++i) {
       std::string text = b.text;
-      if (i % 2 == 0) {
+      if (i % 3 == 0) {
         text = text.substr(0, rng() % text.size());  // truncated
-      } else {
+      } else if (i % 3 == 1) {
         for (int k = 0; k < 3; ++k) text[rng() % text.size()] = static_cast<char>(rng());
+      } else {
+        text.resize(rng() % 200);  // random bytes
+        for (char& ch : text) ch = static_cast<char>(rng());
+      }
+      size_t namespaces_before = 0, daemonsets_before = 0;
+      if (b.method == "POST") {
+        namespaces_before = count_items(namespaces);
+        daemonsets_before = count_items(daemonsets);
       }
       auto r = cluster_->Http(b.method, b.target, text, b.content_type);
       ++requests;
       ASSERT_GT(r.status, 0) << "server died";
       EXPECT_LT(r.status, 500) << b.content_type << ": " << r.body;
-      // A refused patch writes nothing; an accepted one may (a flipped byte can stay valid).
+      // A refused request writes nothing; an accepted one may (a flipped byte can stay valid).
       if (b.method == "PATCH") {
         std::string now = spec();
         if (r.status >= 400) {
           EXPECT_EQ(now, baseline) << "refused patch changed the object";
         }
         baseline = now;
+      } else if (r.status >= 400) {
+        EXPECT_EQ(count_items(namespaces), namespaces_before) << "refused create stored something";
+        EXPECT_EQ(count_items(daemonsets), daemonsets_before) << "refused create stored something";
       }
     }
   }

@@ -276,6 +276,8 @@ HttpResult Exchange(Stream& stream, const std::string& method, const std::string
   result.status = static_cast<int>(parser.get().result_int());
   result.body = parser.get().body();
   result.content_type = std::string(parser.get()[http::field::content_type]);
+  auto [first, last] = parser.get().equal_range(http::field::warning);
+  for (auto it = first; it != last; ++it) result.warnings.emplace_back(it->value());
   return result;
 }
 }  // namespace

@@ -22,6 +22,7 @@ struct HttpResult {
   int status = 0;  // -1: transport or TLS failure (body holds the error)
   std::string body;
   std::string content_type;
+  std::vector<std::string> warnings;  // values of the Warning headers, in order
 };
 
 // HttpCredentials: how a raw request authenticates. Empty: anonymous.

@@ -37,6 +37,24 @@ TEST(PruneTest, Table) {
       {"duplicates: last wins", "core.v1.Namespace",
        "{'metadata':{'name':'a','name':'b'},'spec':{}}", "{'metadata':{'name':'b'},'spec':{}}",
        "duplicate field \"metadata.name\""},
+      {"duplicates and unknowns in one object, in document order", "apps.v1.DaemonSet",
+       "{'metadata':{'name':'dupe','name':'a','unknownMeta':1},'spec':{'minReadySeconds':1,"
+       "'minReadySeconds':2,'unknown1':'x','template':{'spec':{'containers':[{'name':'c',"
+       "'image':'i','unknownNested':true}]}}}}",
+       "{'metadata':{'name':'a'},'spec':{'minReadySeconds':2,'template':{'spec':{'containers':[{"
+       "'name':'c','image':'i'}]}}}}",
+       "duplicate field \"metadata.name\"; unknown field \"metadata.unknownMeta\"; duplicate field "
+       "\"spec.minReadySeconds\"; unknown field \"spec.unknown1\"; unknown field "
+       "\"spec.template.spec.containers[0].unknownNested\""},
+      {"upstream order: an unknown name once, a duplicate where it repeats", "apps.v1.DaemonSet",
+       "{'spec':{'unknown1':'x','minReadySeconds':1,'unknownDupe':1,'minReadySeconds':2,"
+       "'unknownDupe':2,'revisionHistoryLimit':3}}",
+       "{'spec':{'minReadySeconds':2,'revisionHistoryLimit':3}}",
+       "unknown field \"spec.unknown1\"; unknown field \"spec.unknownDupe\"; duplicate field "
+       "\"spec.minReadySeconds\""},
+      {"a repeated null clears the field", "apps.v1.DaemonSet",
+       "{'spec':{'minReadySeconds':1,'revisionHistoryLimit':3,'minReadySeconds':null}}",
+       "{'spec':{'revisionHistoryLimit':3}}", "duplicate field \"spec.minReadySeconds\""},
       {"nulls dropped", "core.v1.Namespace",
        "{'metadata':{'name':'a','creationTimestamp':null,'labels':null},'status':null}",
        "{'metadata':{'name':'a'}}", ""},

@@ -125,6 +125,77 @@ TEST(SchemaTableTest, ParseErrorsNameTheLine) {
   EXPECT_FALSE(desc.ok());
 }
 
+TEST(SchemaTableTest, DescriptionsForEveryKindField) {
+  const std::string text =
+      "type a.v1.K gvk=a/v1/K\n  apiVersion 0 string\n  kind 0 string\n  ref 1 a.v1.R\n"
+      "type a.v1.R\n  kind 1 string\n";
+  auto table = SchemaTable::Parse({text}, "*.kind any kind\na.v1.K.ref own\n");
+  ASSERT_TRUE(table.ok()) << table.status().message();
+  const Type* k = (*table)->Find("a.v1.K");
+  EXPECT_EQ(k->FindField("kind")->description, "any kind");
+  EXPECT_EQ(k->FindField("apiVersion")->description, "");
+  EXPECT_EQ(k->FindField("ref")->description, "own");
+  // Only kinds (types with TypeMeta) take the "*." lines.
+  EXPECT_EQ((*table)->Find("a.v1.R")->FindField("kind")->description, "");
+  EXPECT_FALSE(SchemaTable::Parse({text}, "*.nope text\n").ok());
+}
+
+// `kubectl explain` shows these: every field of the types users explain most has a
+// description of ours (descriptions.txt), and every kind's top-level fields do.
+TEST(SchemaTableTest, DescribedTypes) {
+  const std::vector<std::string> types = {"apps.v1.DaemonSetSpec",
+                                          "apps.v1.DaemonSetUpdateStrategy",
+                                          "apps.v1.RollingUpdateDaemonSet",
+                                          "apps.v1.DaemonSetStatus",
+                                          "apps.v1.DaemonSetCondition",
+                                          "meta.v1.ObjectMeta",
+                                          "meta.v1.OwnerReference",
+                                          "meta.v1.ManagedFieldsEntry",
+                                          "meta.v1.LabelSelector",
+                                          "meta.v1.LabelSelectorRequirement",
+                                          "core.v1.PodTemplateSpec",
+                                          "core.v1.PodSpec",
+                                          "core.v1.Container",
+                                          "core.v1.ContainerPort",
+                                          "core.v1.EnvVar",
+                                          "core.v1.EnvVarSource",
+                                          "core.v1.ResourceRequirements",
+                                          "core.v1.VolumeMount",
+                                          "core.v1.Affinity",
+                                          "core.v1.NodeAffinity",
+                                          "core.v1.NodeSelector",
+                                          "core.v1.NodeSelectorTerm",
+                                          "core.v1.NodeSelectorRequirement",
+                                          "core.v1.PreferredSchedulingTerm",
+                                          "core.v1.PodAffinity",
+                                          "core.v1.PodAntiAffinity",
+                                          "core.v1.PodAffinityTerm",
+                                          "core.v1.WeightedPodAffinityTerm",
+                                          "core.v1.Toleration",
+                                          "core.v1.PodDNSConfig",
+                                          "core.v1.PodDNSConfigOption",
+                                          "core.v1.NodeSpec",
+                                          "core.v1.NodeStatus",
+                                          "core.v1.Taint",
+                                          "core.v1.NodeCondition",
+                                          "core.v1.NodeAddress",
+                                          "core.v1.NodeSystemInfo",
+                                          "core.v1.ServiceSpec",
+                                          "core.v1.ServicePort"};
+  for (const std::string& name : types) {
+    const Type* t = BuiltinSchemas().Find(name);
+    ASSERT_NE(t, nullptr) << name;
+    EXPECT_FALSE(t->description.empty()) << name;
+    for (const Field& f : t->fields) EXPECT_FALSE(f.description.empty()) << name << "." << f.name;
+  }
+  for (const auto& t : BuiltinSchemas().types()) {
+    if (t->gvks.empty()) continue;
+    EXPECT_FALSE(t->description.empty()) << t->name;
+    for (const Field& f : t->fields)
+      EXPECT_FALSE(f.description.empty()) << t->name << "." << f.name;
+  }
+}
+
 TEST(SchemaTableTest, ParsesQuickly) {
   // Startup budget: the whole table parses in well under the 100 ms readiness budget.
   auto start = std::chrono::steady_clock::now();

@@ -148,6 +148,43 @@ TEST(FieldManagerTest, SharedFieldsSurviveAndDroppedFieldsGo) {
   RunSteps("removal", Empty(), steps);
 }
 
+// Items of associative lists (containers by name, env by name inside them) that a manager
+// stops applying are removed with their fields; fields another manager owns inside a kept item
+// stay.
+TEST(FieldManagerTest, ListItemsAManagerStoppedApplyingGo) {
+  const std::string x = "'k:{\\'name\\':\\'X\\'}':{'.':{},'f:name':{},'f:value':{}}";
+  const std::string y = "'k:{\\'name\\':\\'Y\\'}':{'.':{},'f:name':{},'f:value':{}}";
+  const std::string d = ",'k:{\\'name\\':\\'d\\'}':{'.':{},'f:image':{},'f:name':{}}";
+  auto a_owns = [&](const std::string& env, const std::string& more) {
+    return std::string("A/Apply:{") + kContainerC + ",'f:env':{" + env +
+           "},'f:image':{},'f:name':{}}" + more + "}}}}}";
+  };
+  const std::string b_args =
+      " | B/Update:{'f:spec':{'f:template':{'f:spec':{'f:containers':{'k:{\\'name\\':"
+      "\\'c\\'}':{'f:args':{}}}}}}}";
+  const std::string owners1 = a_owns(x + "," + y, d);
+  const std::string owners2 = owners1 + b_args;
+  const std::string owners3 = a_owns(x, "") + b_args;
+  std::vector<Step> steps = {
+      {"A", Op::kApply,
+       "{'metadata':{'name':'ds'},'spec':{'template':{'spec':{'containers':[{'name':'c','image':"
+       "'i','env':[{'name':'X','value':'1'},{'name':'Y','value':'1'}]},{'name':'d','image':'j'}"
+       "]}}}}",
+       "", owners1.c_str(), ""},
+      {"B", Op::kUpdate,
+       "{'spec':{'template':{'spec':{'containers':[{'name':'c','image':'i','env':[{'name':'X',"
+       "'value':'1'},{'name':'Y','value':'1'}],'args':['-v']},{'name':'d','image':'j'}]}}}}",
+       "", owners2.c_str(), ""},
+      {"A", Op::kApply,
+       "{'metadata':{'name':'ds'},'spec':{'template':{'spec':{'containers':[{'name':'c','image':"
+       "'i','env':[{'name':'X','value':'1'}]}]}}}}",
+       "", owners3.c_str(),
+       "{'spec':{'template':{'spec':{'containers':[{'name':'c','image':'i','env':[{'name':'X',"
+       "'value':'1'}],'args':['-v']}]}}}}"},
+  };
+  RunSteps("list items", Empty(), steps);
+}
+
 TEST(FieldManagerTest, ConflictsListEveryFieldAndManager) {
   std::vector<Step> steps = {
       {"B", Op::kUpdate, "{'metadata':{'labels':{'x':'1','y':'1'}}}", "",

@@ -169,5 +169,42 @@ TEST(RemoveItemsTest, RemovesFieldsItemsAndEmptiedMaps) {
                                   "'containers':[{'name':'b'}]}}}}")));
 }
 
+TEST(UndeclaredFieldsTest, Table) {
+  struct Case {
+    const char* name;
+    const char* obj;
+    const char* want;  // UndeclaredFieldsMessage, "" when all fields are declared
+  };
+  const std::vector<Case> cases = {
+      {"declared fields, maps, raw values",
+       "{'apiVersion':'apps/v1','kind':'DaemonSet','metadata':{'name':'n','labels':{'x':'1'}},"
+       "'spec':{'template':{'spec':{'containers':[{'name':'c','resources':{'limits':{'cpu':1}}}],"
+       "'nodeSelector':{'a':'b'}}}}}",
+       ""},
+      {"top level", "{'spec':{},'foo':1}", ".foo: field not declared in schema"},
+      {"associative list item by key",
+       "{'spec':{'template':{'spec':{'containers':[{'name':'a'},{'name':'b','foo':{'x':1}}]}}}}",
+       ".spec.template.spec.containers[name=\"b\"].foo: field not declared in schema"},
+      {"multi-key list item",
+       "{'spec':{'template':{'spec':{'containers':[{'name':'a','ports':[{'containerPort':80,"
+       "'bar':1}]}]}}}}",
+       ".spec.template.spec.containers[name=\"a\"].ports[containerPort=80,protocol=\"TCP\"]"
+       ".bar: field not declared in schema"},
+      {"atomic list items by index and atomic structs",
+       "{'spec':{'selector':{'matchLabels':{},'x':1},'template':{'spec':{'tolerations':[{},"
+       "{'key':'k','y':2}]}}}}",
+       "errors:\n  .spec.selector.x: field not declared in schema\n"
+       "  .spec.template.spec.tolerations[1].y: field not declared in schema"},
+      {"only the first per object", "{'spec':{'a':1,'b':2},'c':3}",
+       "errors:\n  .spec.a: field not declared in schema\n  .c: field not declared in schema"},
+      {"values of the wrong type are not this check's business",
+       "{'spec':{'template':[1],'selector':'x'},'metadata':{'labels':[]}}", ""},
+  };
+  for (const auto& c : cases) {
+    auto paths = UndeclaredFields(*DaemonSet(), J(c.obj));
+    EXPECT_EQ(paths.empty() ? "" : UndeclaredFieldsMessage(paths), c.want) << c.name;
+  }
+}
+
 }  // namespace
 }  // namespace tinyk8s::api::ssa

@@ -48,6 +48,9 @@ TEST(StrategicMergePatchTest, MapsAndScalars) {
       {"$patch replace map", "{'m':{'x':1,'y':2}}", "{'m':{'$patch':'replace','z':3}}",
        "{'m':{'z':3}}"},
       {"$patch delete map", "{'m':{'x':1},'k':1}", "{'m':{'$patch':'delete'}}", "{'m':{},'k':1}"},
+      // Upstream accepts only replace and delete in a map; merge is the implicit default.
+      {"$patch merge map refused", "{'m':{'x':1}}", "{'m':{'$patch':'merge','y':2}}",
+       "ERROR: unknown patch type: \"merge\" in map"},
       {"$patch bad", "{'m':{}}", "{'m':{'$patch':'frob'}}", "ERROR: unknown patch type"},
       {"$retainKeys", "{'s':{'type':'A','a':{'x':1},'keep':1}}",
        "{'s':{'$retainKeys':['type','b'],'type':'B','b':{'y':2}}}",

@@ -123,5 +123,18 @@ TEST(YamlTest, JsonToYamlRoundTrips) {
   EXPECT_TRUE(JsonEqual(*back, doc)) << yaml << "\n" << ToJson(*back);
 }
 
+TEST(YamlTest, RepeatedKeysKeepTheLastValueAndAreReported) {
+  std::vector<std::string> duplicates;
+  auto doc = YamlToJson("a: 1\nm:\n  x: 1\n  x: 2\na: 3\nf: {k: 1, k: 2}\n", &duplicates);
+  ASSERT_TRUE(doc.ok()) << doc.status().message();
+  EXPECT_EQ(ToJson(*doc), R"({"a":3,"m":{"x":2},"f":{"k":2}})");
+  EXPECT_EQ(duplicates, (std::vector<std::string>{"line 4: key \"x\" already set in map",
+                                                  "line 5: key \"a\" already set in map",
+                                                  "line 6: key \"k\" already set in map"}));
+  auto quiet = YamlToJson("a: 1\na: 2\n");
+  ASSERT_TRUE(quiet.ok());
+  EXPECT_EQ(ToJson(*quiet), R"({"a":2})");
+}
+
 }  // namespace
 }  // namespace tinyk8s::api

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "client/rest_client.h"
 #include "common/base64.h"
 
 namespace tinyk8s::client {
@@ -71,6 +72,35 @@ contexts: [{name: x, context: {cluster: c, user: u}}]
   EXPECT_EQ(LoadKubeconfig(dir + "/nope").status().code(), StatusCode::kNotFound);
   std::ofstream(dir + "/bad") << "{{{: [";
   EXPECT_EQ(LoadKubeconfig(dir + "/bad").status().code(), StatusCode::kInvalid);
+  std::filesystem::remove_all(dir);
+}
+
+// RestClient::FromKubeconfig: how the co-process mains connect.
+TEST(KubeconfigTest, RestClientFromKubeconfig) {
+  char tmpl[] = "/tmp/tinyk8s-kubeconfig-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  auto missing = RestClient::FromKubeconfig(dir + "/none", "tinyk8s-test");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_TRUE(missing.status().IsNotFound());
+  EXPECT_EQ(missing.status().message().rfind("cannot load kubeconfig " + dir + "/none: ", 0), 0u)
+      << missing.status().message();
+
+  std::ofstream(dir + "/bad-url") << "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+                                     "clusters:\n- name: c\n  cluster: {server: 'ftp://x'}\n"
+                                     "contexts:\n- name: c\n  context: {cluster: c, user: u}\n"
+                                     "users:\n- name: u\n  user: {}\n";
+  auto bad = RestClient::FromKubeconfig(dir + "/bad-url", "tinyk8s-test");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message().rfind("cannot create a client: ", 0), 0u)
+      << bad.status().message();
+
+  std::ofstream(dir + "/good")
+      << "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+         "clusters:\n- name: c\n  cluster: {server: 'http://127.0.0.1:1'}\n"
+         "contexts:\n- name: c\n  context: {cluster: c, user: u}\n"
+         "users:\n- name: u\n  user: {}\n";
+  auto good = RestClient::FromKubeconfig(dir + "/good", "tinyk8s-test");
+  EXPECT_TRUE(good.ok()) << good.status().message();
   std::filesystem::remove_all(dir);
 }
 
