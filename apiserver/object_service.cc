@@ -98,7 +98,7 @@ std::string StoredJson(const ResourceInfo& r, const Document& obj) {
 
 CachedPtr ViewAs(const ResourceInfo& r, const CachedPtr& stored) {
   if (!r.converter || !stored) return stored;
-  Document doc = Copy(*stored->doc);
+  Document doc = Copy(*stored->Doc());
   r.converter->FromStored(doc);
   return MakeCachedObject(stored->key, std::move(doc), stored->revision);
 }
@@ -188,7 +188,7 @@ Status ObjectService::CheckNamespaceForCreate(const ResourceInfo& r, const std::
   if (!namespaces) return Status::OK();
   CachedPtr nsobj = cache_.Get(namespaces->Key("", ns));
   if (!nsobj) return NotFoundError(*namespaces, ns);
-  if (api::HasDeletionTimestamp(*nsobj->doc)) {
+  if (api::HasDeletionTimestamp(*nsobj->Doc())) {
     Status s(StatusCode::kForbidden, "");
     return s;  // filled in by the caller, which knows the object name
   }
@@ -311,7 +311,7 @@ Result<CachedPtr> ObjectService::Mutate(const ResourceInfo& r, const std::string
                                         const Mutation& mutation, const WriteOptions& options) {
   for (int attempt = 0;; ++attempt) {
     TK_ASSIGN_OR_RETURN(CachedPtr old, Get(r, ns, name));
-    Document doc = Copy(*old->doc);
+    Document doc = Copy(*old->Doc());
     TK_RETURN_IF_ERROR(mutation(doc));
     if (!doc.IsObject()) return Status::BadRequest("the patched object is not a JSON object");
     std::string rv = api::GetString(doc, {"metadata", "resourceVersion"});
@@ -331,7 +331,8 @@ Result<CachedPtr> ObjectService::UpdateFrom(const ResourceInfo& r, const CachedP
                                             const std::string& subresource, Document obj,
                                             const WriteOptions& options,
                                             bool /*client_precondition*/) {
-  const Value& o = *old->doc;
+  auto old_doc = old->Doc();
+  const Value& o = *old_doc;
   TK_RETURN_IF_ERROR(CheckTypeMeta(r, obj));
   auto& a = obj.GetAllocator();
   const Strategy& strategy = *r.strategy;
@@ -417,7 +418,7 @@ Result<CachedPtr> ObjectService::Commit(const ResourceInfo& r, const CachedPtr& 
     cache_.WaitForRevision(kv->mod_revision, std::chrono::seconds(5));
     return MakeCachedObject(key, std::move(obj), kv->mod_revision);
   }
-  Document old_copy = Copy(*old->doc);
+  Document old_copy = Copy(*old->Doc());
   api::RemoveMember(api::EnsureObject(old_copy, {"metadata"}, old_copy.GetAllocator()),
                     "resourceVersion");
   if (api::JsonEqual(old_copy, obj)) return old;  // no-op writes keep the resourceVersion
@@ -437,7 +438,8 @@ Result<DeleteResult> ObjectService::Delete(const ResourceInfo& r, const std::str
   const Strategy& strategy = *r.strategy;
   for (int attempt = 0;; ++attempt) {
     TK_ASSIGN_OR_RETURN(CachedPtr old, Get(r, ns, name));
-    const Value& o = *old->doc;
+    auto old_doc = old->Doc();
+    const Value& o = *old_doc;
     if (options.precondition_uid && *options.precondition_uid != api::Uid(o)) {
       return ConflictError(r, name,
                            "Precondition failed: UID in precondition: " +
@@ -519,14 +521,14 @@ std::shared_ptr<const Document> ObjectService::Find(const ResourceInfo& resource
                                                     const std::string& ns,
                                                     const std::string& name) {
   CachedPtr obj = ViewAs(resource, cache_.Get(resource.Key(ns, name)));
-  return obj ? obj->doc : nullptr;
+  return obj ? obj->Doc() : nullptr;
 }
 
 std::vector<std::shared_ptr<const Document>> ObjectService::FindAll(const ResourceInfo& resource,
                                                                     const std::string& ns) {
   std::vector<std::shared_ptr<const Document>> out;
   for (auto& obj : cache_.List(resource.NamespacePrefix(ns), nullptr)) {
-    out.push_back(ViewAs(resource, obj)->doc);
+    out.push_back(ViewAs(resource, obj)->Doc());
   }
   return out;
 }

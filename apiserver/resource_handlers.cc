@@ -242,7 +242,7 @@ HttpResponse ApiHandler::ListObjects(const Call& c) {
     for (; i < chunk->items.size(); ++i) {
       if (limit > 0 && static_cast<int64_t>(page.size()) >= limit) break;
       CachedPtr item = ViewAs(r, chunk->items[i]);
-      if (filtering && !filter->Matches(*item->doc)) continue;
+      if (filtering && !filter->Matches(*item->Doc())) continue;
       page.push_back(std::move(item));
     }
     bool keys_remain = i < chunk->items.size() || chunk->more;
@@ -451,9 +451,10 @@ HttpResponse ApiHandler::DeleteCollection(const Call& c) {
   std::vector<CachedPtr> deleted;
   for (const auto& stored : objects_.cache().List(c.resource.NamespacePrefix(c.info.ns), &rv)) {
     CachedPtr obj = ViewAs(c.resource, stored);
-    if (!filter->Matches(*obj->doc)) continue;
-    auto result = objects_.Delete(c.resource, api::GetString(*obj->doc, {"metadata", "namespace"}),
-                                  api::GetString(*obj->doc, {"metadata", "name"}), *options);
+    auto doc = obj->Doc();
+    if (!filter->Matches(*doc)) continue;
+    auto result = objects_.Delete(c.resource, api::GetString(*doc, {"metadata", "namespace"}),
+                                  api::GetString(*doc, {"metadata", "name"}), *options);
     if (result.ok()) {
       deleted.push_back(result->object);
     } else if (!result.status().IsNotFound()) {

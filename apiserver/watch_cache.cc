@@ -33,9 +33,22 @@ CachedPtr MakeCachedObject(const std::string& key, rapidjson::Document doc,
   obj->key = key;
   obj->revision = revision;
   obj->json = api::ToJson(doc);
-  // Compact: RapidJSON's 64 KiB default pool chunk per cached object would dominate memory.
-  obj->doc = api::CompactDocument(doc);
   return obj;
+}
+
+std::shared_ptr<const rapidjson::Document> CachedObject::Doc() const {
+  std::lock_guard lock(mu_);
+  if (auto doc = parsed_.lock()) return doc;
+  auto parsed = api::ParseJson(json);
+  // The JSON was produced by ToJson, so it parses; keep the contract of a non-null object.
+  auto doc = std::make_shared<rapidjson::Document>();
+  if (parsed.ok()) {
+    *doc = std::move(parsed).value();
+  } else {
+    doc->SetObject();
+  }
+  parsed_ = doc;
+  return doc;
 }
 
 WatchCache::WatchCache(storage::Store& store, Options options) : store_(store), options_(options) {}
@@ -127,7 +140,7 @@ void WatchCache::Apply(std::vector<storage::WatchEvent>& batch) {
     if (ev.type == storage::EventType::kDelete) {
       if (!prev) continue;
       rapidjson::Document doc;
-      doc.CopyFrom(*prev->doc, doc.GetAllocator());
+      doc.CopyFrom(*prev->Doc(), doc.GetAllocator());
       ce.type = CacheEvent::Type::kDeleted;
       ce.object = MakeCachedObject(ev.kv.key, std::move(doc), ev.kv.mod_revision);
       ce.prev = prev;
@@ -164,10 +177,21 @@ void WatchCache::Apply(std::vector<storage::WatchEvent>& batch) {
     revision_ = std::max(revision_, last);
     // Fan out: each watcher gets the new events under its prefix.
     std::vector<const CacheEvent*> mine;
+    // Parses of the new events (and their previous states) shared by the filtering watchers:
+    // Doc() hands the same parse to every caller while one is held here.
+    std::vector<std::shared_ptr<const rapidjson::Document>> held;
+    bool docs_held = false;
     for (size_t i = 0; i < watchers_.size();) {
       mine.clear();
       for (size_t e = first; e < events_.size(); ++e) {
         if (HasPrefix(events_[e].object->key, watchers_[i].prefix)) mine.push_back(&events_[e]);
+      }
+      if (!mine.empty() && !docs_held && watchers_[i].watcher->Filters()) {
+        docs_held = true;
+        for (size_t e = first; e < events_.size(); ++e) {
+          held.push_back(events_[e].object->Doc());
+          if (events_[e].prev) held.push_back(events_[e].prev->Doc());
+        }
       }
       if (!mine.empty() && !watchers_[i].watcher->Deliver(mine)) {
         closed.push_back(watchers_[i].watcher);

@@ -69,8 +69,11 @@ class WatchStream final : public CacheWatcher, public std::enable_shared_from_th
         e = &converted;
       }
       const char* type = nullptr;
-      bool now_matches = e->type != CacheEvent::Type::kDeleted && filter_.Matches(*e->object->doc);
-      bool was_matching = e->prev && filter_.Matches(*e->prev->doc);
+      auto matches = [this](const CachedPtr& obj) {
+        return filter_.Empty() || filter_.Matches(*obj->Doc());
+      };
+      bool now_matches = e->type != CacheEvent::Type::kDeleted && matches(e->object);
+      bool was_matching = e->prev && matches(e->prev);
       switch (e->type) {
         case CacheEvent::Type::kAdded:
           if (now_matches) type = "ADDED";
@@ -83,7 +86,7 @@ class WatchStream final : public CacheWatcher, public std::enable_shared_from_th
           }
           break;
         case CacheEvent::Type::kDeleted:
-          if (was_matching || (!e->prev && filter_.Matches(*e->object->doc))) type = "DELETED";
+          if (was_matching || (!e->prev && matches(e->object))) type = "DELETED";
           break;
       }
       if (!type) continue;
@@ -108,6 +111,8 @@ class WatchStream final : public CacheWatcher, public std::enable_shared_from_th
     }
     return true;
   }
+
+  bool Filters() const override { return !filter_.Empty(); }
 
   void Closed(const Status& reason) override {
     if (stopped_) return;
