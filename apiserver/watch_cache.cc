@@ -1,6 +1,8 @@
 #include "apiserver/watch_cache.h"
 
 #include <algorithm>
+#include <optional>
+#include <string_view>
 
 #include "api/json.h"
 #include "common/logging.h"
@@ -17,10 +19,92 @@ void StampResourceVersion(rapidjson::Document& doc, storage::Revision revision) 
 bool HasPrefix(const std::string& s, const std::string& prefix) {
   return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
 }
+
+// StampJson appends metadata.resourceVersion to a stored object's compact JSON without parsing
+// it into a DOM (a parse and a serialisation per event were most of the cache's work). The
+// result equals what stamping the parsed document gives. nullopt when the text is not an
+// object with a metadata object lacking resourceVersion: the caller then parses.
+std::optional<std::string> StampJson(std::string_view json, storage::Revision revision) {
+  size_t i = 0;
+  auto skip_ws = [&] {
+    while (i < json.size() &&
+           (json[i] == ' ' || json[i] == '\n' || json[i] == '\t' || json[i] == '\r')) {
+      ++i;
+    }
+  };
+  // Scans a string starting at json[i] == '"'; leaves i after the closing quote.
+  auto skip_string = [&]() -> bool {
+    for (++i; i < json.size(); ++i) {
+      if (json[i] == '\\') {
+        ++i;
+      } else if (json[i] == '"') {
+        ++i;
+        return true;
+      }
+    }
+    return false;
+  };
+  skip_ws();
+  if (i >= json.size() || json[i] != '{') return std::nullopt;
+  int depth = 0;
+  size_t metadata_open = std::string_view::npos;  // index of the metadata object's '{'
+  bool metadata_empty = true;
+  bool next_is_metadata = false;
+  while (i < json.size()) {
+    char c = json[i];
+    if (c == '"') {
+      size_t start = i;
+      if (!skip_string()) return std::nullopt;
+      std::string_view text = json.substr(start + 1, i - start - 2);
+      size_t after = i;
+      skip_ws();
+      bool is_key = i < json.size() && json[i] == ':';
+      i = after;
+      if (is_key && depth == 1 && text == "metadata") next_is_metadata = true;
+      if (is_key && metadata_open != std::string_view::npos && depth == 2) {
+        metadata_empty = false;
+        if (text == "resourceVersion") return std::nullopt;
+      }
+      continue;
+    }
+    if (c == '{' || c == '[') {
+      ++depth;
+      if (c == '{' && depth == 2 && next_is_metadata) metadata_open = i;
+      if (depth == 2) next_is_metadata = next_is_metadata && c == '{';
+    } else if (c == '}' || c == ']') {
+      if (depth == 2 && metadata_open != std::string_view::npos && c == '}') {
+        std::string out;
+        std::string rv = std::to_string(revision);
+        out.reserve(json.size() + rv.size() + 24);
+        out.append(json.substr(0, i));
+        if (!metadata_empty) out += ',';
+        out += "\"resourceVersion\":\"";
+        out += rv;
+        out += '"';
+        out.append(json.substr(i));
+        return out;
+      }
+      --depth;
+      if (depth == 1) next_is_metadata = false;
+      if (depth == 0) return std::nullopt;  // no metadata object
+    } else if (c == ',' && depth == 1) {
+      next_is_metadata = false;
+    }
+    ++i;
+  }
+  return std::nullopt;
+}
 }  // namespace
 
 Result<CachedPtr> MakeCachedObject(const std::string& key, const std::string& value,
                                    storage::Revision revision) {
+  if (auto stamped = StampJson(value, revision)) {
+    auto obj = std::make_shared<CachedObject>();
+    obj->key = key;
+    obj->revision = revision;
+    obj->json = std::move(*stamped);
+    return CachedPtr(std::move(obj));
+  }
   TK_ASSIGN_OR_RETURN(rapidjson::Document doc, api::ParseJson(value));
   if (!doc.IsObject()) return Status::Internal("stored value of " + key + " is not an object");
   return MakeCachedObject(key, std::move(doc), revision);
