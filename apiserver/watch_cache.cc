@@ -148,12 +148,14 @@ WatchCache::~WatchCache() {
   stopping_ = true;
   if (store_watch_) store_watch_->Cancel();
   if (thread_.joinable()) thread_.join();
-  std::vector<WatcherEntry> watchers;
+  decltype(watchers_) watchers;
   {
     std::lock_guard lock(mu_);
     watchers.swap(watchers_);
   }
-  for (auto& w : watchers) w.watcher->Closed(Status::Unavailable("server is shutting down"));
+  for (auto& [prefix, list] : watchers) {
+    for (auto& w : list) w->Closed(Status::Unavailable("server is shutting down"));
+  }
 }
 
 Status WatchCache::Relist() {
@@ -169,7 +171,7 @@ Status WatchCache::Relist() {
     objects.emplace_hint(objects.end(), kv.key, std::move(obj).value());
   }
   TK_ASSIGN_OR_RETURN(store_watch_, store_.WatchPrefix("/registry/", list.revision));
-  std::vector<WatcherEntry> dropped;
+  decltype(watchers_) dropped;
   {
     std::lock_guard lock(mu_);
     objects_.swap(objects);
@@ -178,7 +180,9 @@ Status WatchCache::Relist() {
     oldest_ = list.revision;
     dropped.swap(watchers_);
   }
-  for (auto& w : dropped) w.watcher->Closed(Status::Gone("watch cache was re-initialised"));
+  for (auto& [prefix, list] : dropped) {
+    for (auto& w : list) w->Closed(Status::Gone("watch cache was re-initialised"));
+  }
   cv_.notify_all();
   return Status::OK();
 }
@@ -265,25 +269,29 @@ void WatchCache::Apply(std::vector<storage::WatchEvent>& batch) {
     // Doc() hands the same parse to every caller while one is held here.
     std::vector<std::shared_ptr<const rapidjson::Document>> held;
     bool docs_held = false;
-    for (size_t i = 0; i < watchers_.size();) {
+    for (auto bucket = watchers_.begin(); bucket != watchers_.end();) {
       mine.clear();
       for (size_t e = first; e < events_.size(); ++e) {
-        if (HasPrefix(events_[e].object->key, watchers_[i].prefix)) mine.push_back(&events_[e]);
+        if (HasPrefix(events_[e].object->key, bucket->first)) mine.push_back(&events_[e]);
       }
-      if (!mine.empty() && !docs_held && watchers_[i].watcher->Filters()) {
-        docs_held = true;
-        for (size_t e = first; e < events_.size(); ++e) {
-          held.push_back(events_[e].object->Doc());
-          if (events_[e].prev) held.push_back(events_[e].prev->Doc());
+      auto& list = bucket->second;
+      for (size_t i = 0; !mine.empty() && i < list.size();) {
+        if (!docs_held && list[i]->Filters()) {
+          docs_held = true;
+          for (size_t e = first; e < events_.size(); ++e) {
+            held.push_back(events_[e].object->Doc());
+            if (events_[e].prev) held.push_back(events_[e].prev->Doc());
+          }
         }
+        if (!list[i]->Deliver(mine)) {
+          closed.push_back(std::move(list[i]));
+          list[i] = std::move(list.back());
+          list.pop_back();
+          continue;
+        }
+        ++i;
       }
-      if (!mine.empty() && !watchers_[i].watcher->Deliver(mine)) {
-        closed.push_back(watchers_[i].watcher);
-        watchers_[i] = std::move(watchers_.back());
-        watchers_.pop_back();
-        continue;
-      }
-      ++i;
+      bucket = list.empty() ? watchers_.erase(bucket) : std::next(bucket);
     }
   }
   cv_.notify_all();
@@ -373,19 +381,23 @@ Result<storage::Revision> WatchCache::Watch(const std::string& prefix,
     }
   }
   if (!replay.empty() && !watcher->Deliver(replay)) return revision_;
-  watchers_.push_back({prefix, std::move(watcher)});
+  watchers_[prefix].push_back(std::move(watcher));
   return revision_;
 }
 
 void WatchCache::Unwatch(const CacheWatcher* watcher) {
   std::shared_ptr<CacheWatcher> keep;  // destroyed after the lock is released
   std::lock_guard lock(mu_);
-  for (size_t i = 0; i < watchers_.size(); ++i) {
-    if (watchers_[i].watcher.get() == watcher) {
-      keep = std::move(watchers_[i].watcher);
-      watchers_[i] = std::move(watchers_.back());
-      watchers_.pop_back();
-      return;
+  for (auto bucket = watchers_.begin(); bucket != watchers_.end(); ++bucket) {
+    auto& list = bucket->second;
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (list[i].get() == watcher) {
+        keep = std::move(list[i]);
+        list[i] = std::move(list.back());
+        list.pop_back();
+        if (list.empty()) watchers_.erase(bucket);
+        return;
+      }
     }
   }
 }

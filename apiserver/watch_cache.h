@@ -124,11 +124,9 @@ class WatchCache {
   std::deque<CacheEvent> events_;             // guarded by mu_
   storage::Revision revision_ = 0;            // guarded by mu_
   storage::Revision oldest_ = 0;  // events after this revision are retained; guarded by mu_
-  struct WatcherEntry {
-    std::string prefix;
-    std::shared_ptr<CacheWatcher> watcher;
-  };
-  std::vector<WatcherEntry> watchers_;  // guarded by mu_
+  // Watchers by prefix: the fan-out matches each new event against the distinct prefixes (a
+  // few) rather than against every watcher (thousands).
+  std::map<std::string, std::vector<std::shared_ptr<CacheWatcher>>> watchers_;  // guarded by mu_
   std::unique_ptr<storage::Watch> store_watch_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
