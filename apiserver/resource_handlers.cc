@@ -177,8 +177,8 @@ HttpResponse ApiHandler::ListObjects(const Call& c) {
       return ErrorResponse(Status::BadRequest("invalid resource version: " + rv_param));
     }
   }
-  bool filtering = !filter->labels.Empty() || !filter->fields.Empty();
-  // ReadChunk reads up to n objects (0 = all) after a key, from the cache or a storage snapshot.
+  bool filtering = !filter->Empty();
+  // read_chunk reads up to n objects (0 = all) after a key, from the cache or a storage snapshot.
   std::function<Result<ListChunk>(const std::string&, size_t)> read_chunk;
   std::string start_after;
   if (c.req.HasQuery("continue") && !c.req.Query("continue").empty()) {
