@@ -34,6 +34,7 @@ std::string Gzip(const std::string& in) {
 
 std::string VerbFor(const std::string& method, const RequestInfo& info, const HttpRequest& req) {
   if (method == "GET") {
+    if (info.legacy_watch) return "watch";
     if (!info.name.empty()) return "get";
     std::string w = req.Query("watch");
     return (w == "true" || w == "1") ? "watch" : "list";
@@ -171,8 +172,12 @@ HttpResponse ApiHandler::Serve(const std::shared_ptr<HttpExchange>& ex, std::str
   if (r->namespaced && info.ns.empty() && !info.name.empty()) return ErrorResponse(PathNotFound());
   Call c{req, info, *r, ex};
   const std::string& m = req.method;
+  if (info.legacy_watch) {
+    if (m != "GET") return ErrorResponse(MethodNotSupported(*r, *verb));
+    if (!info.subresource.empty()) return ErrorResponse(PathNotFound());
+  }
   if (m == "GET") {
-    if (!info.name.empty()) return GetObject(c);
+    if (!info.name.empty() && !info.legacy_watch) return GetObject(c);
     if (*verb == "watch") {
       if (auto err = StartWatch(c)) return *err;
       *streaming = true;
@@ -214,6 +219,21 @@ Result<ObjectFilter> ApiHandler::MakeFilter(const Call& c) const {
   }
   if (c.req.HasQuery("fieldSelector")) {
     TK_ASSIGN_OR_RETURN(f.fields, api::FieldSelector::Parse(c.req.Query("fieldSelector")));
+  }
+  if (c.info.legacy_watch && !c.info.name.empty()) {
+    // A watch of one object is a watch with a metadata.name field selector (as upstream).
+    if (auto wanted = f.fields.RequiresExactMatch("metadata.name");
+        wanted && *wanted != c.info.name) {
+      return Status::BadRequest("fieldSelector metadata.name=" + *wanted +
+                                " does not match requested name " + c.info.name);
+    }
+    std::string text = f.fields.ToString();
+    if (!text.empty()) text += ',';
+    TK_ASSIGN_OR_RETURN(
+        f.fields,
+        api::FieldSelector::Parse(text + "metadata.name=" + api::EscapeFieldValue(c.info.name)));
+  }
+  if (!f.fields.Empty()) {
     rapidjson::Document probe;
     probe.SetObject();
     for (const auto& req : f.fields.requirements()) {

@@ -28,6 +28,7 @@ struct ObjectFilter {
   api::LabelSelector labels;
   api::FieldSelector fields;
   bool Matches(const rapidjson::Value& obj) const;
+  bool Empty() const { return labels.Empty() && fields.Empty(); }
 };
 
 class ApiHandler {

@@ -69,8 +69,10 @@ void RegisterBuiltinResources(Registry& registry, ServiceAllocator* service_allo
   registry.Add(Info("coordination.k8s.io", "leases", "lease", "Lease", true), NewLeaseStrategy());
   registry.Add(Info("discovery.k8s.io", "endpointslices", "endpointslice", "EndpointSlice", true),
                NewEndpointSliceStrategy());
-  registry.Add(Info("events.k8s.io", "events", "event", "Event", true, {"ev"}),
-               NewEventsV1Strategy());
+  // events.k8s.io/v1 serves the core Events, converted (as upstream: one store, two versions).
+  registry.AddView(Info("events.k8s.io", "events", "event", "Event", true, {"ev"}),
+                   NewEventsV1Strategy(), *registry.FindByGroupResource("", "events"),
+                   NewEventsV1Converter());
   registry.Add(
       Info("scheduling.k8s.io", "priorityclasses", "priorityclass", "PriorityClass", false, {"pc"}),
       NewPriorityClassStrategy());

@@ -327,7 +327,8 @@ class ServiceWatcher final : public CacheWatcher,
     std::lock_guard lock(state_->mu);
     for (const CacheEvent* ev : events) {
       bool deleted = ev->type == CacheEvent::Type::kDeleted;
-      state_->Apply(ev->object->key, deleted ? nullptr : ev->object->doc.get());
+      auto doc = deleted ? nullptr : ev->object->Doc();
+      state_->Apply(ev->object->key, doc.get());
     }
     return true;
   }

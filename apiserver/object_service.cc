@@ -86,7 +86,22 @@ Status CheckTypeMeta(const ResourceInfo& r, Document& obj) {
   obj.Swap(out);
   return Status::OK();
 }
+
+// StoredJson serialises an object of `r` in its stored form.
+std::string StoredJson(const ResourceInfo& r, const Document& obj) {
+  if (!r.converter) return api::ToJson(obj);
+  Document stored = Copy(obj);
+  r.converter->ToStored(stored);
+  return api::ToJson(stored);
+}
 }  // namespace
+
+CachedPtr ViewAs(const ResourceInfo& r, const CachedPtr& stored) {
+  if (!r.converter || !stored) return stored;
+  Document doc = Copy(*stored->Doc());
+  r.converter->FromStored(doc);
+  return MakeCachedObject(stored->key, std::move(doc), stored->revision);
+}
 
 std::vector<FieldError> ValidateObjectMeta(const ResourceInfo& r, const Value& obj) {
   std::vector<FieldError> errs;
@@ -143,23 +158,26 @@ ObjectService::ObjectService(storage::Store& store, WatchCache& cache, const Reg
 Result<CachedPtr> ObjectService::Get(const ResourceInfo& r, const std::string& ns,
                                      const std::string& name) {
   cache_.WaitFresh();
-  CachedPtr obj = cache_.Get(r.Key(ns, name));
+  CachedPtr obj = ViewAs(r, cache_.Get(r.Key(ns, name)));
   if (!obj) return NotFoundError(r, name);
   return obj;
 }
 
-Result<std::vector<CachedPtr>> ObjectService::ListAt(const std::string& prefix,
-                                                     storage::Revision revision,
-                                                     const std::string& start_after) {
+Result<ListChunk> ObjectService::ListAt(const std::string& prefix, storage::Revision revision,
+                                        const std::string& start_after, size_t limit) {
   storage::ListOptions opts;
   opts.revision = revision;
   opts.start_after = start_after;
+  opts.limit = static_cast<int64_t>(limit);
   TK_ASSIGN_OR_RETURN(storage::ListResult list, store_.List(prefix, opts));
-  std::vector<CachedPtr> out;
-  out.reserve(list.items.size());
+  ListChunk out;
+  out.more = list.more;
+  out.remaining = list.remaining;
+  out.items.reserve(list.items.size());
+  if (!list.items.empty()) out.last_key = list.items.back().key;
   for (auto& kv : list.items) {
     auto obj = MakeCachedObject(kv.key, kv.value, kv.mod_revision);
-    if (obj.ok()) out.push_back(std::move(obj).value());
+    if (obj.ok()) out.items.push_back(std::move(obj).value());
   }
   return out;
 }
@@ -170,7 +188,7 @@ Status ObjectService::CheckNamespaceForCreate(const ResourceInfo& r, const std::
   if (!namespaces) return Status::OK();
   CachedPtr nsobj = cache_.Get(namespaces->Key("", ns));
   if (!nsobj) return NotFoundError(*namespaces, ns);
-  if (api::HasDeletionTimestamp(*nsobj->doc)) {
+  if (api::HasDeletionTimestamp(*nsobj->Doc())) {
     Status s(StatusCode::kForbidden, "");
     return s;  // filled in by the caller, which knows the object name
   }
@@ -236,7 +254,7 @@ Result<CachedPtr> ObjectService::Create(const ResourceInfo& r, const std::string
     }
     std::string key = r.Key(ns, final_name);
     if (options.dry_run) return MakeCachedObject(key, std::move(obj), store_.CurrentRevision());
-    auto kv = store_.Create(key, api::ToJson(obj));
+    auto kv = store_.Create(key, StoredJson(r, obj));
     if (kv.ok()) {
       cache_.WaitForRevision(kv->mod_revision, std::chrono::seconds(5));
       return MakeCachedObject(key, std::move(obj), kv->mod_revision);
@@ -254,7 +272,7 @@ Result<CachedPtr> ObjectService::Update(const ResourceInfo& r, const std::string
                                         Document obj, const WriteOptions& options, bool* created) {
   if (created) *created = false;
   cache_.WaitFresh();
-  CachedPtr old = cache_.Get(r.Key(ns, name));
+  CachedPtr old = ViewAs(r, cache_.Get(r.Key(ns, name)));
   TK_RETURN_IF_ERROR(CheckTypeMeta(r, obj));
   auto& a = obj.GetAllocator();
   Value& meta = api::EnsureObject(obj, {"metadata"}, a);
@@ -293,7 +311,7 @@ Result<CachedPtr> ObjectService::Mutate(const ResourceInfo& r, const std::string
                                         const Mutation& mutation, const WriteOptions& options) {
   for (int attempt = 0;; ++attempt) {
     TK_ASSIGN_OR_RETURN(CachedPtr old, Get(r, ns, name));
-    Document doc = Copy(*old->doc);
+    Document doc = Copy(*old->Doc());
     TK_RETURN_IF_ERROR(mutation(doc));
     if (!doc.IsObject()) return Status::BadRequest("the patched object is not a JSON object");
     std::string rv = api::GetString(doc, {"metadata", "resourceVersion"});
@@ -313,7 +331,8 @@ Result<CachedPtr> ObjectService::UpdateFrom(const ResourceInfo& r, const CachedP
                                             const std::string& subresource, Document obj,
                                             const WriteOptions& options,
                                             bool /*client_precondition*/) {
-  const Value& o = *old->doc;
+  auto old_doc = old->Doc();
+  const Value& o = *old_doc;
   TK_RETURN_IF_ERROR(CheckTypeMeta(r, obj));
   auto& a = obj.GetAllocator();
   const Strategy& strategy = *r.strategy;
@@ -399,12 +418,12 @@ Result<CachedPtr> ObjectService::Commit(const ResourceInfo& r, const CachedPtr& 
     cache_.WaitForRevision(kv->mod_revision, std::chrono::seconds(5));
     return MakeCachedObject(key, std::move(obj), kv->mod_revision);
   }
-  Document old_copy = Copy(*old->doc);
+  Document old_copy = Copy(*old->Doc());
   api::RemoveMember(api::EnsureObject(old_copy, {"metadata"}, old_copy.GetAllocator()),
                     "resourceVersion");
   if (api::JsonEqual(old_copy, obj)) return old;  // no-op writes keep the resourceVersion
   if (options.dry_run) return MakeCachedObject(key, std::move(obj), old->revision);
-  auto kv = store_.Update(key, api::ToJson(obj), old->revision);
+  auto kv = store_.Update(key, StoredJson(r, obj), old->revision);
   if (!kv.ok()) {
     if (kv.status().IsConflict()) return ModifiedConflictError(r, api::Name(obj));
     if (kv.status().IsNotFound()) return NotFoundError(r, api::Name(obj));
@@ -419,7 +438,8 @@ Result<DeleteResult> ObjectService::Delete(const ResourceInfo& r, const std::str
   const Strategy& strategy = *r.strategy;
   for (int attempt = 0;; ++attempt) {
     TK_ASSIGN_OR_RETURN(CachedPtr old, Get(r, ns, name));
-    const Value& o = *old->doc;
+    auto old_doc = old->Doc();
+    const Value& o = *old_doc;
     if (options.precondition_uid && *options.precondition_uid != api::Uid(o)) {
       return ConflictError(r, name,
                            "Precondition failed: UID in precondition: " +
@@ -500,14 +520,16 @@ Result<DeleteResult> ObjectService::Delete(const ResourceInfo& r, const std::str
 std::shared_ptr<const Document> ObjectService::Find(const ResourceInfo& resource,
                                                     const std::string& ns,
                                                     const std::string& name) {
-  CachedPtr obj = cache_.Get(resource.Key(ns, name));
-  return obj ? obj->doc : nullptr;
+  CachedPtr obj = ViewAs(resource, cache_.Get(resource.Key(ns, name)));
+  return obj ? obj->Doc() : nullptr;
 }
 
 std::vector<std::shared_ptr<const Document>> ObjectService::FindAll(const ResourceInfo& resource,
                                                                     const std::string& ns) {
   std::vector<std::shared_ptr<const Document>> out;
-  for (auto& obj : cache_.List(resource.NamespacePrefix(ns), nullptr)) out.push_back(obj->doc);
+  for (auto& obj : cache_.List(resource.NamespacePrefix(ns), nullptr)) {
+    out.push_back(ViewAs(resource, obj)->Doc());
+  }
   return out;
 }
 

@@ -44,6 +44,15 @@ struct DeleteOptions {
   bool dry_run = false;
 };
 
+// ListChunk is one read of a list: items in key order, whether keys remain after the last one,
+// and how many (approximate when read from storage).
+struct ListChunk {
+  std::vector<CachedPtr> items;
+  bool more = false;
+  int64_t remaining = 0;
+  std::string last_key;  // the last key read (items may skip unreadable values)
+};
+
 struct DeleteResult {
   CachedPtr object;      // the final state (deleted, or updated with deletionTimestamp)
   bool deleted = false;  // false: still present (graceful deletion or finalizers)
@@ -60,10 +69,11 @@ class ObjectService final : public ObjectLookup {
   // Get reads the current object (waiting for the cache to be fresh).
   Result<CachedPtr> Get(const ResourceInfo& r, const std::string& ns, const std::string& name);
 
-  // ListAt reads objects under prefix from storage as of `revision` (older snapshots than the
-  // cache holds: continue pages and Exact lists). kGone if compacted.
-  Result<std::vector<CachedPtr>> ListAt(const std::string& prefix, storage::Revision revision,
-                                        const std::string& start_after);
+  // ListAt reads at most `limit` objects (0 = all) under prefix after `start_after` from
+  // storage as of `revision` (older snapshots than the cache holds: continue pages and Exact
+  // lists), so a page costs O(limit). kGone if compacted.
+  Result<ListChunk> ListAt(const std::string& prefix, storage::Revision revision,
+                           const std::string& start_after, size_t limit);
 
   Result<CachedPtr> Create(const ResourceInfo& r, const std::string& ns, rapidjson::Document obj,
                            const WriteOptions& options);
@@ -117,6 +127,10 @@ class ObjectService final : public ObjectLookup {
   const Registry& registry_;
   const Clock& clock_;
 };
+
+// ViewAs returns a stored object as resource `r` serves it: itself, or converted when `r` is a
+// view of another resource's store (ResourceInfo::converter). Null stays null.
+CachedPtr ViewAs(const ResourceInfo& r, const CachedPtr& stored);
 
 // ValidateObjectMeta checks metadata common to all kinds (name, namespace, labels, annotations).
 std::vector<FieldError> ValidateObjectMeta(const ResourceInfo& r, const rapidjson::Value& obj);

@@ -10,6 +10,14 @@ void Registry::Add(ResourceInfo info, std::unique_ptr<Strategy> strategy) {
   resources_.push_back(std::make_unique<ResourceInfo>(std::move(info)));
 }
 
+void Registry::AddView(ResourceInfo info, std::unique_ptr<Strategy> strategy,
+                       const ResourceInfo& stored, std::unique_ptr<ObjectConverter> converter) {
+  info.stored_prefix = stored.KeyPrefix();
+  info.converter = converter.get();
+  converters_.push_back(std::move(converter));
+  Add(std::move(info), std::move(strategy));
+}
+
 const ResourceInfo* Registry::Find(const std::string& group, const std::string& version,
                                    const std::string& plural) const {
   for (const auto& r : resources_) {

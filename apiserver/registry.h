@@ -19,6 +19,9 @@ class Registry {
  public:
   // Add registers a resource; the registry keeps the strategy alive.
   void Add(ResourceInfo info, std::unique_ptr<Strategy> strategy);
+  // AddView registers a resource served from `stored`'s objects through `converter`.
+  void AddView(ResourceInfo info, std::unique_ptr<Strategy> strategy, const ResourceInfo& stored,
+               std::unique_ptr<ObjectConverter> converter);
 
   const ResourceInfo* Find(const std::string& group, const std::string& version,
                            const std::string& plural) const;
@@ -32,6 +35,7 @@ class Registry {
  private:
   std::vector<std::unique_ptr<ResourceInfo>> resources_;
   std::vector<std::unique_ptr<Strategy>> strategies_;
+  std::vector<std::unique_ptr<ObjectConverter>> converters_;
 };
 
 class ServiceAllocator;

@@ -45,6 +45,10 @@ bool ParseRequestPath(const std::string& path, RequestInfo* info) {
   std::vector<std::string> rest(parts.begin() + static_cast<long>(at), parts.end());
   if (rest.empty()) return true;  // group-version discovery
   info->is_resource = true;
+  if (rest[0] == "watch" && rest.size() >= 2) {
+    info->legacy_watch = true;
+    rest.erase(rest.begin());
+  }
   // namespaces/{ns}/{resource}/... unless the third segment is a namespace subresource.
   if (rest[0] == "namespaces" && rest.size() >= 3 && rest[2] != "status" && rest[2] != "finalize") {
     info->ns = rest[1];

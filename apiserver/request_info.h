@@ -18,6 +18,9 @@ struct RequestInfo {
   std::string resource;
   std::string name;
   std::string subresource;
+  // Deprecated watch paths (/api/v1/watch/namespaces/NS/pods[/NAME]): a watch of the resource,
+  // of one object by name when `name` is set. Still served upstream.
+  bool legacy_watch = false;
 };
 
 // ParseRequestPath parses a decoded URL path. Returns false if it is not under /api or /apis.

@@ -10,6 +10,7 @@ namespace tinyk8s::apiserver {
 using rapidjson::Value;
 
 std::string ResourceInfo::KeyPrefix() const {
+  if (!stored_prefix.empty()) return stored_prefix;
   return "/registry/" + (group.empty() ? std::string("core") : group) + "/" + plural + "/";
 }
 

@@ -100,6 +100,17 @@ class Strategy {
                                                 std::string_view field) const;
 };
 
+// ObjectConverter turns objects of a resource that is a view of another resource's store
+// (events.k8s.io/v1 Event over core/v1 Event) into the stored form and back. Stateless.
+class ObjectConverter {
+ public:
+  virtual ~ObjectConverter() = default;
+  // ToStored rewrites an object of the view (apiVersion included) into the stored form.
+  virtual void ToStored(rapidjson::Document& obj) const = 0;
+  // FromStored rewrites a stored object into the view's form.
+  virtual void FromStored(rapidjson::Document& obj) const = 0;
+};
+
 struct SubresourceInfo {
   std::string name;     // status, binding, eviction, finalize
   std::string kind;     // response kind
@@ -120,6 +131,10 @@ struct ResourceInfo {
   std::vector<std::string> verbs;
   std::vector<SubresourceInfo> subresources;
   const Strategy* strategy = nullptr;
+  // A view of another resource's objects: they live under that resource's key prefix and
+  // `converter` translates them on the way in and out. Empty / null for ordinary resources.
+  std::string stored_prefix;
+  const ObjectConverter* converter = nullptr;
 
   std::string ApiVersion() const { return group.empty() ? version : group + "/" + version; }
   std::string ListKind() const { return kind + "List"; }

@@ -1,4 +1,6 @@
 // Generic verb handlers: get, list, create, update, patch, delete, deletecollection.
+#include <functional>
+
 #include "api/json.h"
 #include "api/patch.h"
 #include "api/schema/patch_meta.h"
@@ -192,10 +194,7 @@ HttpResponse ApiHandler::ListObjects(const Call& c) {
       return ErrorResponse(Status::BadRequest("invalid limit: " + c.req.Query("limit")));
     limit = *l;
   }
-  std::vector<CachedPtr> items;
   storage::Revision revision = 0;
-  std::string cont;
-  int64_t remaining = 0;
   std::optional<int64_t> rv_number;
   if (!rv_param.empty()) {
     rv_number = ParseInt(rv_param);
@@ -203,35 +202,18 @@ HttpResponse ApiHandler::ListObjects(const Call& c) {
       return ErrorResponse(Status::BadRequest("invalid resource version: " + rv_param));
     }
   }
+  bool filtering = !filter->Empty();
+  // read_chunk reads up to n objects (0 = all) after a key, from the cache or a storage snapshot.
+  std::function<Result<ListChunk>(const std::string&, size_t)> read_chunk;
+  std::string start_after;
   if (c.req.HasQuery("continue") && !c.req.Query("continue").empty()) {
     auto token = DecodeContinue(c.req.Query("continue"), prefix);
     if (!token.ok()) return ErrorResponse(token.status());
     // Later pages read the same snapshot from storage, so pagination stays consistent.
-    auto store_items = objects_.ListAt(prefix, token->revision, token->start_after);
-    if (!store_items.ok()) {
-      if (store_items.status().IsGone()) {
-        return ErrorResponse(Status::Gone(
-            "The provided continue parameter is too old to display a consistent list result. You "
-            "can start a new list without the continue parameter, or use the continue token in "
-            "this response to retrieve the remainder of the results. Continuing with the provided "
-            "token results in an inconsistent list - objects that were created, modified, or "
-            "deleted between the time the first chunk was returned and now may show up in the "
-            "list."));
-      }
-      return ErrorResponse(store_items.status());
-    }
-    items = std::move(store_items).value();
     revision = token->revision;
+    start_after = token->start_after;
   } else if (rv_number && *rv_number > 0 && match == "Exact" &&
              *rv_number != objects_.cache().revision()) {
-    auto store_items = objects_.ListAt(prefix, *rv_number, "");
-    if (!store_items.ok()) {
-      if (store_items.status().IsGone()) {
-        return ErrorResponse(Status::Gone("The resourceVersion for the provided list is too old."));
-      }
-      return ErrorResponse(store_items.status());
-    }
-    items = std::move(store_items).value();
     revision = *rv_number;
   } else {
     if (rv_number && *rv_number > 0) {
@@ -244,20 +226,62 @@ HttpResponse ApiHandler::ListObjects(const Call& c) {
     } else if (!rv_number) {
       objects_.cache().WaitFresh();
     }
-    items = objects_.cache().List(prefix, &revision);
+    // One consistent read of the cache: a page when nothing is filtered out, else everything.
+    read_chunk = [&](const std::string&, size_t n) -> Result<ListChunk> {
+      ListChunk chunk;
+      size_t left = 0;
+      chunk.items =
+          objects_.cache().ListPage(prefix, "", filtering ? 0 : n, &revision, &chunk.more, &left);
+      chunk.remaining = static_cast<int64_t>(left);
+      if (!chunk.items.empty()) chunk.last_key = chunk.items.back()->key;
+      return chunk;
+    };
   }
-  // Filter, then cut the page.
+  if (!read_chunk) {
+    read_chunk = [&](const std::string& after, size_t n) {
+      return objects_.ListAt(prefix, revision, after, n);
+    };
+  }
+  // Read chunks of what the page still needs until it is full or the keys run out: a page
+  // costs O(limit) reads when few objects are filtered out.
   std::vector<CachedPtr> page;
-  page.reserve(limit > 0 ? static_cast<size_t>(limit) : items.size());
-  bool filtering = !filter->labels.Empty() || !filter->fields.Empty();
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (filtering && !filter->Matches(*items[i]->doc)) continue;
+  std::string cont;
+  int64_t remaining = 0;
+  for (;;) {
+    size_t need = limit > 0 ? static_cast<size_t>(limit) - page.size() : 0;
+    auto chunk = read_chunk(start_after, need);
+    if (!chunk.ok()) {
+      if (!chunk.status().IsGone()) return ErrorResponse(chunk.status());
+      if (c.req.HasQuery("continue")) {
+        return ErrorResponse(Status::Gone(
+            "The provided continue parameter is too old to display a consistent list result. You "
+            "can start a new list without the continue parameter, or use the continue token in "
+            "this response to retrieve the remainder of the results. Continuing with the provided "
+            "token results in an inconsistent list - objects that were created, modified, or "
+            "deleted between the time the first chunk was returned and now may show up in the "
+            "list."));
+      }
+      return ErrorResponse(Status::Gone("The resourceVersion for the provided list is too old."));
+    }
+    size_t i = 0;
+    for (; i < chunk->items.size(); ++i) {
+      if (limit > 0 && static_cast<int64_t>(page.size()) >= limit) break;
+      CachedPtr item = ViewAs(r, chunk->items[i]);
+      if (filtering && !filter->Matches(*item->Doc())) continue;
+      page.push_back(std::move(item));
+    }
+    bool keys_remain = i < chunk->items.size() || chunk->more;
     if (limit > 0 && static_cast<int64_t>(page.size()) >= limit) {
-      cont = EncodeContinue(revision, page.back()->key);
-      if (!filtering) remaining = static_cast<int64_t>(items.size() - i);
+      if (keys_remain) {
+        cont = EncodeContinue(revision, page.back()->key);
+        if (!filtering) {
+          remaining = static_cast<int64_t>(chunk->items.size() - i) + chunk->remaining;
+        }
+      }
       break;
     }
-    page.push_back(items[i]);
+    if (!chunk->more || chunk->last_key.empty()) break;
+    start_after = chunk->last_key;
   }
   if (WantsTable(c.req.Header("accept"))) {
     TableOptions opts;
@@ -444,10 +468,12 @@ HttpResponse ApiHandler::DeleteCollection(const Call& c) {
   objects_.cache().WaitFresh();
   storage::Revision rv = 0;
   std::vector<CachedPtr> deleted;
-  for (const auto& obj : objects_.cache().List(c.resource.NamespacePrefix(c.info.ns), &rv)) {
-    if (!filter->Matches(*obj->doc)) continue;
-    auto result = objects_.Delete(c.resource, api::GetString(*obj->doc, {"metadata", "namespace"}),
-                                  api::GetString(*obj->doc, {"metadata", "name"}), *options);
+  for (const auto& stored : objects_.cache().List(c.resource.NamespacePrefix(c.info.ns), &rv)) {
+    CachedPtr obj = ViewAs(c.resource, stored);
+    auto doc = obj->Doc();
+    if (!filter->Matches(*doc)) continue;
+    auto result = objects_.Delete(c.resource, api::GetString(*doc, {"metadata", "namespace"}),
+                                  api::GetString(*doc, {"metadata", "name"}), *options);
     if (result.ok()) {
       deleted.push_back(result->object);
     } else if (!result.status().IsNotFound()) {

@@ -48,15 +48,17 @@ std::string RenderTable(const ResourceInfo& r, const std::vector<CachedPtr>& obj
   for (const auto& obj : objects) {
     Value row(rapidjson::kObjectType);
     Value cells(rapidjson::kArrayType);
-    r.strategy->Cells(*obj->doc, now, cells, a);
+    auto parsed = obj->Doc();
+    const Value& doc = *parsed;
+    r.strategy->Cells(doc, now, cells, a);
     row.AddMember("cells", cells, a);
     if (options.include == IncludeObject::kObject) {
-      row.AddMember("object", Value(*obj->doc, a), a);
+      row.AddMember("object", Value(doc, a), a);
     } else if (options.include == IncludeObject::kMetadata) {
       Value partial(rapidjson::kObjectType);
       partial.AddMember("kind", "PartialObjectMetadata", a);
       partial.AddMember("apiVersion", "meta.k8s.io/v1", a);
-      if (const Value* m = api::FindMember(*obj->doc, "metadata")) {
+      if (const Value* m = api::FindMember(doc, "metadata")) {
         partial.AddMember("metadata", Value(*m, a), a);
       }
       row.AddMember("object", partial, a);

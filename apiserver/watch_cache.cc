@@ -1,6 +1,8 @@
 #include "apiserver/watch_cache.h"
 
 #include <algorithm>
+#include <optional>
+#include <string_view>
 
 #include "api/json.h"
 #include "common/logging.h"
@@ -17,10 +19,92 @@ void StampResourceVersion(rapidjson::Document& doc, storage::Revision revision) 
 bool HasPrefix(const std::string& s, const std::string& prefix) {
   return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
 }
+
+// StampJson appends metadata.resourceVersion to a stored object's compact JSON without parsing
+// it into a DOM (a parse and a serialisation per event were most of the cache's work). The
+// result equals what stamping the parsed document gives. nullopt when the text is not an
+// object with a metadata object lacking resourceVersion: the caller then parses.
+std::optional<std::string> StampJson(std::string_view json, storage::Revision revision) {
+  size_t i = 0;
+  auto skip_ws = [&] {
+    while (i < json.size() &&
+           (json[i] == ' ' || json[i] == '\n' || json[i] == '\t' || json[i] == '\r')) {
+      ++i;
+    }
+  };
+  // Scans a string starting at json[i] == '"'; leaves i after the closing quote.
+  auto skip_string = [&]() -> bool {
+    for (++i; i < json.size(); ++i) {
+      if (json[i] == '\\') {
+        ++i;
+      } else if (json[i] == '"') {
+        ++i;
+        return true;
+      }
+    }
+    return false;
+  };
+  skip_ws();
+  if (i >= json.size() || json[i] != '{') return std::nullopt;
+  int depth = 0;
+  size_t metadata_open = std::string_view::npos;  // index of the metadata object's '{'
+  bool metadata_empty = true;
+  bool next_is_metadata = false;
+  while (i < json.size()) {
+    char c = json[i];
+    if (c == '"') {
+      size_t start = i;
+      if (!skip_string()) return std::nullopt;
+      std::string_view text = json.substr(start + 1, i - start - 2);
+      size_t after = i;
+      skip_ws();
+      bool is_key = i < json.size() && json[i] == ':';
+      i = after;
+      if (is_key && depth == 1 && text == "metadata") next_is_metadata = true;
+      if (is_key && metadata_open != std::string_view::npos && depth == 2) {
+        metadata_empty = false;
+        if (text == "resourceVersion") return std::nullopt;
+      }
+      continue;
+    }
+    if (c == '{' || c == '[') {
+      ++depth;
+      if (c == '{' && depth == 2 && next_is_metadata) metadata_open = i;
+      if (depth == 2) next_is_metadata = next_is_metadata && c == '{';
+    } else if (c == '}' || c == ']') {
+      if (depth == 2 && metadata_open != std::string_view::npos && c == '}') {
+        std::string out;
+        std::string rv = std::to_string(revision);
+        out.reserve(json.size() + rv.size() + 24);
+        out.append(json.substr(0, i));
+        if (!metadata_empty) out += ',';
+        out += "\"resourceVersion\":\"";
+        out += rv;
+        out += '"';
+        out.append(json.substr(i));
+        return out;
+      }
+      --depth;
+      if (depth == 1) next_is_metadata = false;
+      if (depth == 0) return std::nullopt;  // no metadata object
+    } else if (c == ',' && depth == 1) {
+      next_is_metadata = false;
+    }
+    ++i;
+  }
+  return std::nullopt;
+}
 }  // namespace
 
 Result<CachedPtr> MakeCachedObject(const std::string& key, const std::string& value,
                                    storage::Revision revision) {
+  if (auto stamped = StampJson(value, revision)) {
+    auto obj = std::make_shared<CachedObject>();
+    obj->key = key;
+    obj->revision = revision;
+    obj->json = std::move(*stamped);
+    return CachedPtr(std::move(obj));
+  }
   TK_ASSIGN_OR_RETURN(rapidjson::Document doc, api::ParseJson(value));
   if (!doc.IsObject()) return Status::Internal("stored value of " + key + " is not an object");
   return MakeCachedObject(key, std::move(doc), revision);
@@ -33,9 +117,22 @@ CachedPtr MakeCachedObject(const std::string& key, rapidjson::Document doc,
   obj->key = key;
   obj->revision = revision;
   obj->json = api::ToJson(doc);
-  // Compact: RapidJSON's 64 KiB default pool chunk per cached object would dominate memory.
-  obj->doc = api::CompactDocument(doc);
   return obj;
+}
+
+std::shared_ptr<const rapidjson::Document> CachedObject::Doc() const {
+  std::lock_guard lock(mu_);
+  if (auto doc = parsed_.lock()) return doc;
+  auto parsed = api::ParseJson(json);
+  // The JSON was produced by ToJson, so it parses; keep the contract of a non-null object.
+  auto doc = std::make_shared<rapidjson::Document>();
+  if (parsed.ok()) {
+    *doc = std::move(parsed).value();
+  } else {
+    doc->SetObject();
+  }
+  parsed_ = doc;
+  return doc;
 }
 
 WatchCache::WatchCache(storage::Store& store, Options options) : store_(store), options_(options) {}
@@ -51,12 +148,14 @@ WatchCache::~WatchCache() {
   stopping_ = true;
   if (store_watch_) store_watch_->Cancel();
   if (thread_.joinable()) thread_.join();
-  std::vector<WatcherEntry> watchers;
+  decltype(watchers_) watchers;
   {
     std::lock_guard lock(mu_);
     watchers.swap(watchers_);
   }
-  for (auto& w : watchers) w.watcher->Closed(Status::Unavailable("server is shutting down"));
+  for (auto& [prefix, list] : watchers) {
+    for (auto& w : list) w->Closed(Status::Unavailable("server is shutting down"));
+  }
 }
 
 Status WatchCache::Relist() {
@@ -72,7 +171,7 @@ Status WatchCache::Relist() {
     objects.emplace_hint(objects.end(), kv.key, std::move(obj).value());
   }
   TK_ASSIGN_OR_RETURN(store_watch_, store_.WatchPrefix("/registry/", list.revision));
-  std::vector<WatcherEntry> dropped;
+  decltype(watchers_) dropped;
   {
     std::lock_guard lock(mu_);
     objects_.swap(objects);
@@ -81,7 +180,9 @@ Status WatchCache::Relist() {
     oldest_ = list.revision;
     dropped.swap(watchers_);
   }
-  for (auto& w : dropped) w.watcher->Closed(Status::Gone("watch cache was re-initialised"));
+  for (auto& [prefix, list] : dropped) {
+    for (auto& w : list) w->Closed(Status::Gone("watch cache was re-initialised"));
+  }
   cv_.notify_all();
   return Status::OK();
 }
@@ -127,7 +228,7 @@ void WatchCache::Apply(std::vector<storage::WatchEvent>& batch) {
     if (ev.type == storage::EventType::kDelete) {
       if (!prev) continue;
       rapidjson::Document doc;
-      doc.CopyFrom(*prev->doc, doc.GetAllocator());
+      doc.CopyFrom(*prev->Doc(), doc.GetAllocator());
       ce.type = CacheEvent::Type::kDeleted;
       ce.object = MakeCachedObject(ev.kv.key, std::move(doc), ev.kv.mod_revision);
       ce.prev = prev;
@@ -164,18 +265,33 @@ void WatchCache::Apply(std::vector<storage::WatchEvent>& batch) {
     revision_ = std::max(revision_, last);
     // Fan out: each watcher gets the new events under its prefix.
     std::vector<const CacheEvent*> mine;
-    for (size_t i = 0; i < watchers_.size();) {
+    // Parses of the new events (and their previous states) shared by the filtering watchers:
+    // Doc() hands the same parse to every caller while one is held here.
+    std::vector<std::shared_ptr<const rapidjson::Document>> held;
+    bool docs_held = false;
+    for (auto bucket = watchers_.begin(); bucket != watchers_.end();) {
       mine.clear();
       for (size_t e = first; e < events_.size(); ++e) {
-        if (HasPrefix(events_[e].object->key, watchers_[i].prefix)) mine.push_back(&events_[e]);
+        if (HasPrefix(events_[e].object->key, bucket->first)) mine.push_back(&events_[e]);
       }
-      if (!mine.empty() && !watchers_[i].watcher->Deliver(mine)) {
-        closed.push_back(watchers_[i].watcher);
-        watchers_[i] = std::move(watchers_.back());
-        watchers_.pop_back();
-        continue;
+      auto& list = bucket->second;
+      for (size_t i = 0; !mine.empty() && i < list.size();) {
+        if (!docs_held && list[i]->Filters()) {
+          docs_held = true;
+          for (size_t e = first; e < events_.size(); ++e) {
+            held.push_back(events_[e].object->Doc());
+            if (events_[e].prev) held.push_back(events_[e].prev->Doc());
+          }
+        }
+        if (!list[i]->Deliver(mine)) {
+          closed.push_back(std::move(list[i]));
+          list[i] = std::move(list.back());
+          list.pop_back();
+          continue;
+        }
+        ++i;
       }
-      ++i;
+      bucket = list.empty() ? watchers_.erase(bucket) : std::next(bucket);
     }
   }
   cv_.notify_all();
@@ -265,19 +381,23 @@ Result<storage::Revision> WatchCache::Watch(const std::string& prefix,
     }
   }
   if (!replay.empty() && !watcher->Deliver(replay)) return revision_;
-  watchers_.push_back({prefix, std::move(watcher)});
+  watchers_[prefix].push_back(std::move(watcher));
   return revision_;
 }
 
 void WatchCache::Unwatch(const CacheWatcher* watcher) {
   std::shared_ptr<CacheWatcher> keep;  // destroyed after the lock is released
   std::lock_guard lock(mu_);
-  for (size_t i = 0; i < watchers_.size(); ++i) {
-    if (watchers_[i].watcher.get() == watcher) {
-      keep = std::move(watchers_[i].watcher);
-      watchers_[i] = std::move(watchers_.back());
-      watchers_.pop_back();
-      return;
+  for (auto bucket = watchers_.begin(); bucket != watchers_.end(); ++bucket) {
+    auto& list = bucket->second;
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (list[i].get() == watcher) {
+        keep = std::move(list[i]);
+        list[i] = std::move(list.back());
+        list.pop_back();
+        if (list.empty()) watchers_.erase(bucket);
+        return;
+      }
     }
   }
 }

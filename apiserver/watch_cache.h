@@ -24,13 +24,22 @@
 
 namespace tinyk8s::apiserver {
 
-// CachedObject is an immutable object as served: the parsed document and its JSON, both with
-// metadata.resourceVersion set to the revision.
-struct CachedObject {
+// CachedObject is an immutable object as served: its JSON, with metadata.resourceVersion set to
+// the revision. Only the JSON is kept: a resident DOM per object (and per retained event) more
+// than doubled the cache's memory. Doc() parses on demand.
+class CachedObject {
+ public:
   std::string key;
   storage::Revision revision = 0;
-  std::shared_ptr<const rapidjson::Document> doc;
   std::string json;
+
+  // Doc returns the parsed object. Callers hold the pointer while they use it; while anyone
+  // holds it, other callers share the same parse (watchers with selectors filtering one event).
+  std::shared_ptr<const rapidjson::Document> Doc() const;
+
+ private:
+  mutable std::mutex mu_;
+  mutable std::weak_ptr<const rapidjson::Document> parsed_;  // guarded by mu_
 };
 using CachedPtr = std::shared_ptr<const CachedObject>;
 
@@ -57,6 +66,9 @@ class CacheWatcher {
   virtual bool Deliver(const std::vector<const CacheEvent*>& events) = 0;
   // Closed is called once when the cache stops or must reset (the client should re-list).
   virtual void Closed(const Status& reason) = 0;
+  // Filters: Deliver reads the events' documents (selectors). The cache then parses each event
+  // once for all such watchers instead of once per watcher.
+  virtual bool Filters() const { return false; }
 };
 
 class WatchCache {
@@ -112,11 +124,9 @@ class WatchCache {
   std::deque<CacheEvent> events_;             // guarded by mu_
   storage::Revision revision_ = 0;            // guarded by mu_
   storage::Revision oldest_ = 0;  // events after this revision are retained; guarded by mu_
-  struct WatcherEntry {
-    std::string prefix;
-    std::shared_ptr<CacheWatcher> watcher;
-  };
-  std::vector<WatcherEntry> watchers_;  // guarded by mu_
+  // Watchers by prefix: the fan-out matches each new event against the distinct prefixes (a
+  // few) rather than against every watcher (thousands).
+  std::map<std::string, std::vector<std::shared_ptr<CacheWatcher>>> watchers_;  // guarded by mu_
   std::unique_ptr<storage::Watch> store_watch_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;

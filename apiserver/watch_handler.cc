@@ -44,11 +44,24 @@ class WatchStream final : public CacheWatcher, public std::enable_shared_from_th
   bool Deliver(const std::vector<const CacheEvent*>& events) override {
     if (stopped_) return false;
     std::string out;
-    for (const CacheEvent* e : events) {
-      last_revision_ = e->revision;
+    const ResourceInfo& r = *filter_.resource;
+    for (const CacheEvent* stored : events) {
+      last_revision_ = stored->revision;
+      // A view of another resource's store (events.k8s.io) sees converted objects.
+      CacheEvent converted;
+      const CacheEvent* e = stored;
+      if (r.converter) {
+        converted = *stored;
+        converted.object = ViewAs(r, stored->object);
+        converted.prev = ViewAs(r, stored->prev);
+        e = &converted;
+      }
       const char* type = nullptr;
-      bool now_matches = e->type != CacheEvent::Type::kDeleted && filter_.Matches(*e->object->doc);
-      bool was_matching = e->prev && filter_.Matches(*e->prev->doc);
+      auto matches = [this](const CachedPtr& obj) {
+        return filter_.Empty() || filter_.Matches(*obj->Doc());
+      };
+      bool now_matches = e->type != CacheEvent::Type::kDeleted && matches(e->object);
+      bool was_matching = e->prev && matches(e->prev);
       switch (e->type) {
         case CacheEvent::Type::kAdded:
           if (now_matches) type = "ADDED";
@@ -61,7 +74,7 @@ class WatchStream final : public CacheWatcher, public std::enable_shared_from_th
           }
           break;
         case CacheEvent::Type::kDeleted:
-          if (was_matching || (!e->prev && filter_.Matches(*e->object->doc))) type = "DELETED";
+          if (was_matching || (!e->prev && matches(e->object))) type = "DELETED";
           break;
       }
       if (!type) continue;
@@ -85,6 +98,8 @@ class WatchStream final : public CacheWatcher, public std::enable_shared_from_th
     }
     return true;
   }
+
+  bool Filters() const override { return !filter_.Empty(); }
 
   void Closed(const Status& reason) override {
     if (stopped_) return;

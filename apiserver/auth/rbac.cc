@@ -196,7 +196,8 @@ std::shared_ptr<RbacAuthorizer::Snapshot> RbacAuthorizer::CurrentSnapshot() {
   auto snap = std::make_shared<Snapshot>();
   snap->generation = generation;
   for (const auto& obj : cache_.List(kRbacPrefix, nullptr)) {
-    const rapidjson::Value& doc = *obj->doc;
+    auto parsed = obj->Doc();
+    const rapidjson::Value& doc = *parsed;
     std::string kind = api::GetString(doc, {"kind"});
     std::string name = api::GetString(doc, {"metadata", "name"});
     if (kind == "ClusterRole") {

@@ -18,6 +18,8 @@ std::unique_ptr<Strategy> NewPriorityClassStrategy();
 std::unique_ptr<Strategy> NewControllerRevisionStrategy();
 std::unique_ptr<Strategy> NewEventStrategy();
 std::unique_ptr<Strategy> NewEventsV1Strategy();
+// Converts events.k8s.io/v1 Events to core/v1 Events (their stored form) and back.
+std::unique_ptr<ObjectConverter> NewEventsV1Converter();
 std::unique_ptr<Strategy> NewLeaseStrategy();
 std::unique_ptr<Strategy> NewEndpointsStrategy();
 std::unique_ptr<Strategy> NewEndpointSliceStrategy();

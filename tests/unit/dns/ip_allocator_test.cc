@@ -106,7 +106,7 @@ class ServiceAllocatorTest : public ::testing::Test {
     return objects_->Create(Services(), "t", std::move(doc).value(), {});
   }
   static std::string Ip(const CachedPtr& svc) {
-    return api::GetString(*svc->doc, {"spec", "clusterIP"});
+    return api::GetString(*svc->Doc(), {"spec", "clusterIP"});
   }
 
   RealClock clock_;
@@ -125,7 +125,8 @@ TEST_F(ServiceAllocatorTest, AllocatesFromTheRangeAndKeepsHeadless) {
   ASSERT_TRUE(a.ok()) << a.status().ToString();
   EXPECT_TRUE(Ipv4Cidr::Parse("10.43.0.0/24")->Contains(*ParseIpv4(Ip(*a))));
   EXPECT_NE(Ip(*a), "10.43.0.1");  // kept for the kubernetes Service
-  const rapidjson::Value* ips = api::FindPath(*(*a)->doc, {"spec", "clusterIPs"});
+  auto a_doc = (*a)->Doc();
+  const rapidjson::Value* ips = api::FindPath(*a_doc, {"spec", "clusterIPs"});
   ASSERT_TRUE(ips && ips->IsArray() && ips->Size() == 1);
   EXPECT_EQ(std::string((*ips)[0].GetString()), Ip(*a));
   auto h = Create("h", R"({"clusterIP":"None","ports":[{"port":80}]})");
@@ -200,7 +201,8 @@ TEST_F(ServiceAllocatorTest, NodePortsAreAllocatedCheckedAndKeptOnUpdate) {
       "a",
       R"({"type":"NodePort","ports":[{"name":"a","port":80},{"name":"b","port":81,"nodePort":30080}]})");
   ASSERT_TRUE(a.ok()) << a.status().ToString();
-  const rapidjson::Value& ports = *api::FindPath(*(*a)->doc, {"spec", "ports"});
+  auto a_doc = (*a)->Doc();
+  const rapidjson::Value& ports = *api::FindPath(*a_doc, {"spec", "ports"});
   int64_t np = api::GetInt(ports[0], {"nodePort"});
   EXPECT_GE(np, 30000);
   EXPECT_LE(np, 32767);
@@ -225,7 +227,8 @@ TEST_F(ServiceAllocatorTest, NodePortsAreAllocatedCheckedAndKeptOnUpdate) {
   auto updated = objects_->Update(Services(), "t", "a", "", std::move(doc).value(), {}, &created);
   ASSERT_TRUE(updated.ok()) << updated.status().ToString();
   EXPECT_EQ(Ip(*updated), Ip(*a));
-  const rapidjson::Value& up = *api::FindPath(*(*updated)->doc, {"spec", "ports"});
+  auto updated_doc = (*updated)->Doc();
+  const rapidjson::Value& up = *api::FindPath(*updated_doc, {"spec", "ports"});
   EXPECT_EQ(api::GetInt(up[0], {"nodePort"}), np);
   EXPECT_EQ(api::GetInt(up[1], {"nodePort"}), 30080);
   // Back to ClusterIP: the node ports are released.
