@@ -36,6 +36,10 @@ struct ListOptions {
   // and following `continue` tokens (0 = one unpaged request). If a continue token expires
   // mid-way (410), the list restarts from scratch once.
   int64_t page_size = 500;
+  // Drop metadata.managedFields from the items (informers: no controller reads them, and
+  // server-side apply makes them a large part of an object; upstream informers drop them with
+  // a transform).
+  bool drop_managed_fields = false;
 };
 
 // ObjectList is a complete list result: the items and the list's resourceVersion (to start a
@@ -55,6 +59,8 @@ struct WatchOptions {
   // Server-side timeout: the server ends the stream after this many seconds (0 = server
   // default). Informers use a randomised value so all watches do not restart together.
   int64_t timeout_seconds = 0;
+  // As ListOptions::drop_managed_fields, for the events' objects.
+  bool drop_managed_fields = false;
 };
 
 enum class PatchType {

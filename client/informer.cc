@@ -142,6 +142,7 @@ struct Informer::Impl {
     lo.label_selector = o.label_selector;
     lo.field_selector = o.field_selector;
     lo.page_size = o.list_page_size;
+    lo.drop_managed_fields = true;
     auto list = self.client_.List(self.resource_, o.ns, lo);
     if (!list.ok()) return list.status();
     if (Stopping()) return Status::OK();
@@ -166,6 +167,7 @@ struct Informer::Impl {
       wo.label_selector = o.label_selector;
       wo.field_selector = o.field_selector;
       wo.allow_bookmarks = true;
+      wo.drop_managed_fields = true;
       wo.timeout_seconds = RandomWatchTimeoutSeconds();
       auto watch = self.client_.Watch(self.resource_, o.ns, wo);
       if (!watch.ok()) return watch.status();

@@ -145,6 +145,33 @@ TEST(InformerTest, SyncsAndDeliversAddUpdateDelete) {
   EXPECT_EQ(late.Take(), std::vector<std::string>{"ADD default/pre"});
 }
 
+TEST(InformerTest, CachesObjectsWithoutManagedFields) {
+  TestServer ts;
+  RestClient& c = ts.client();
+  WriteOptions apply;
+  apply.field_manager = "test";
+  // Server-side apply records managedFields; one object before the list, one after (watch).
+  auto applied = c.Patch(resources::Pods(), "default", "listed", PatchType::kApply,
+                         api::ToJson(PodJson("default", "listed")), "", apply);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  ASSERT_NE(api::FindPath(**applied, {"metadata", "managedFields"}), nullptr);
+  SharedInformerFactory factory(c);
+  Informer& pods = factory.ForResource(resources::Pods());
+  factory.Start();
+  ASSERT_TRUE(factory.WaitForCacheSync(seconds(20)));
+  ASSERT_TRUE(c.Patch(resources::Pods(), "default", "watched", PatchType::kApply,
+                      api::ToJson(PodJson("default", "watched")), "", apply)
+                  .ok());
+  ASSERT_TRUE(Eventually([&] { return pods.lister().Get("default", "watched") != nullptr; }));
+  for (const char* name : {"listed", "watched"}) {
+    ObjectPtr cached = pods.lister().Get("default", name);
+    ASSERT_NE(cached, nullptr) << name;
+    EXPECT_EQ(api::FindPath(*cached, {"metadata", "managedFields"}), nullptr) << name;
+    EXPECT_EQ(api::Name(*cached), name);
+    EXPECT_FALSE(api::Uid(*cached).empty());
+  }
+}
+
 TEST(InformerTest, IndexesAndListers) {
   TestServer ts;
   RestClient& c = ts.client();
