@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,6 +27,10 @@
 #include "common/status.h"
 
 namespace tinyk8s::client {
+
+// ObjectTransform edits a decoded object before it is stored or delivered (upstream informer
+// transforms): e.g. a process drops the fields none of its controllers read.
+using ObjectTransform = std::function<void(rapidjson::Value& obj)>;
 
 struct ListOptions {
   std::string label_selector;  // "app=x,tier!=db"
@@ -40,6 +45,8 @@ struct ListOptions {
   // server-side apply makes them a large part of an object; upstream informers drop them with
   // a transform).
   bool drop_managed_fields = false;
+  // Applied to every item after drop_managed_fields (empty = none). FakeClient ignores it.
+  ObjectTransform transform;
 };
 
 // ObjectList is a complete list result: the items and the list's resourceVersion (to start a
@@ -59,8 +66,9 @@ struct WatchOptions {
   // Server-side timeout: the server ends the stream after this many seconds (0 = server
   // default). Informers use a randomised value so all watches do not restart together.
   int64_t timeout_seconds = 0;
-  // As ListOptions::drop_managed_fields, for the events' objects.
+  // As ListOptions::drop_managed_fields and ::transform, for the events' objects.
   bool drop_managed_fields = false;
+  ObjectTransform transform;
 };
 
 enum class PatchType {

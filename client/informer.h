@@ -66,6 +66,10 @@ class Informer {
   // first receives OnAdd for each of them (on the calling thread, serialised with the
   // informer's own deliveries), then follows the stream.
   void AddEventHandler(ResourceEventHandler handler);
+  // SetTransform: every listed or watched object goes through `transform` before it is cached
+  // and delivered (upstream SetTransform), so a process keeps only the fields it reads. Call
+  // before Start; it must be deterministic (a re-list compares by resourceVersion only).
+  void SetTransform(ObjectTransform transform);
   // AddIndexers adds cache indexes (see Indexer::AddIndexers). Best called before Start.
   Status AddIndexers(const Indexers& indexers);
 

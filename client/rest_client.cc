@@ -280,6 +280,7 @@ Result<ObjectList> RestClient::List(const Resource& r, std::string_view ns,
       out.items.reserve(out.items.size() + items->Size());
       for (auto& item : items->GetArray()) {
         if (options.drop_managed_fields) internal::DropManagedFields(item);
+        if (options.transform && item.IsObject()) options.transform(item);
         // Room for kind and apiVersion: the member array grows by half when they are added.
         auto obj = api::CompactDocument(
             item, (item.IsObject() ? item.MemberCount() : 0) * sizeof(rapidjson::Value::Member) +
@@ -383,7 +384,7 @@ Result<std::unique_ptr<WatchStream>> RestClient::Watch(const Resource& r, std::s
     return StatusFromResponse(code, parser->get().body());
   }
   return std::unique_ptr<WatchStream>(new internal::RestWatchStream(
-      std::move(conn), std::move(parser), options.drop_managed_fields));
+      std::move(conn), std::move(parser), options.drop_managed_fields, options.transform));
 }
 
 const char* WatchEventTypeName(WatchEventType t) {

@@ -18,7 +18,7 @@ class RestWatchStream final : public WatchStream {
  public:
   // `conn` has received the 200 response header into `parser`.
   RestWatchStream(std::unique_ptr<HttpConnection> conn, std::unique_ptr<ResponseParser> parser,
-                  bool drop_managed_fields = false);
+                  bool drop_managed_fields = false, ObjectTransform transform = {});
   ~RestWatchStream() override;
 
   NextResult Next(WatchEvent* event, std::chrono::milliseconds timeout) override;
@@ -37,6 +37,7 @@ class RestWatchStream final : public WatchStream {
   std::string partial_;  // bytes of an incomplete line
   std::deque<WatchEvent> events_;
   bool drop_managed_fields_ = false;
+  ObjectTransform transform_;
   bool read_pending_ = false;
   bool ended_ = false;
   std::atomic<bool> stopped_{false};
@@ -45,7 +46,10 @@ class RestWatchStream final : public WatchStream {
 };
 
 // ParseWatchEvent decodes one NDJSON line ({"type": ..., "object": {...}}).
-Result<WatchEvent> ParseWatchEvent(std::string_view line, bool drop_managed_fields = false);
+// Objects of ADDED, MODIFIED and DELETED events lose their managedFields (drop_managed_fields)
+// and go through `transform` (if set).
+Result<WatchEvent> ParseWatchEvent(std::string_view line, bool drop_managed_fields = false,
+                                   const ObjectTransform& transform = {});
 
 // Removes metadata.managedFields from `obj` (before it is copied into a compact document).
 void DropManagedFields(rapidjson::Value& obj);
