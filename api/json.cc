@@ -237,6 +237,14 @@ std::string GetString(const rapidjson::Value& v, std::initializer_list<std::stri
   return std::string(AsStringView(*f));
 }
 
+std::string_view GetStringView(const rapidjson::Value& v,
+                               std::initializer_list<std::string_view> path,
+                               std::string_view fallback) {
+  const rapidjson::Value* f = FindPath(v, path);
+  if (f == nullptr || !f->IsString()) return fallback;
+  return AsStringView(*f);
+}
+
 int64_t GetInt(const rapidjson::Value& v, std::initializer_list<std::string_view> path,
                int64_t fallback) {
   const rapidjson::Value* f = FindPath(v, path);

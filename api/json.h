@@ -53,6 +53,11 @@ rapidjson::Value* FindPathMutable(rapidjson::Value& v,
 // Typed getters: return `fallback` when the path is missing or the value has another type.
 std::string GetString(const rapidjson::Value& v, std::initializer_list<std::string_view> path,
                       std::string_view fallback = "");
+// Like GetString without a copy: a view into `v` (valid while `v` lives) or `fallback`. For hot
+// loops over cached objects, where GetString's allocation dominates.
+std::string_view GetStringView(const rapidjson::Value& v,
+                               std::initializer_list<std::string_view> path,
+                               std::string_view fallback = "");
 // Accepts any integral JSON number that fits in int64 (not doubles).
 int64_t GetInt(const rapidjson::Value& v, std::initializer_list<std::string_view> path,
                int64_t fallback = 0);

@@ -72,30 +72,37 @@ std::string Annotation(const rapidjson::Value& obj, std::string_view key,
   return StringIn(Annotations(obj), key, fallback);
 }
 
+namespace {
+OwnerReference ReadOwnerReference(const rapidjson::Value& r) {
+  OwnerReference ref;
+  ref.api_version = GetString(r, {"apiVersion"});
+  ref.kind = GetString(r, {"kind"});
+  ref.name = GetString(r, {"name"});
+  ref.uid = GetString(r, {"uid"});
+  ref.controller = GetBool(r, {"controller"});
+  ref.block_owner_deletion = GetBool(r, {"blockOwnerDeletion"});
+  return ref;
+}
+}  // namespace
+
 std::vector<OwnerReference> GetOwnerReferences(const rapidjson::Value& obj) {
   std::vector<OwnerReference> out;
   const rapidjson::Value* refs = OwnerReferences(obj);
   if (refs == nullptr) return out;
   for (const auto& r : refs->GetArray()) {
-    if (!r.IsObject()) continue;
-    OwnerReference ref;
-    ref.api_version = GetString(r, {"apiVersion"});
-    ref.kind = GetString(r, {"kind"});
-    ref.name = GetString(r, {"name"});
-    ref.uid = GetString(r, {"uid"});
-    ref.controller = GetBool(r, {"controller"});
-    ref.block_owner_deletion = GetBool(r, {"blockOwnerDeletion"});
-    out.push_back(std::move(ref));
+    if (r.IsObject()) out.push_back(ReadOwnerReference(r));
   }
   return out;
 }
 
 bool GetControllerOf(const rapidjson::Value& obj, OwnerReference* out) {
-  for (OwnerReference& ref : GetOwnerReferences(obj)) {
-    if (ref.controller) {
-      if (out != nullptr) *out = std::move(ref);
-      return true;
-    }
+  // Called by informer index functions on every event: only the controller's strings are copied.
+  const rapidjson::Value* refs = OwnerReferences(obj);
+  if (refs == nullptr) return false;
+  for (const auto& r : refs->GetArray()) {
+    if (!r.IsObject() || !GetBool(r, {"controller"})) continue;
+    if (out != nullptr) *out = ReadOwnerReference(r);
+    return true;
   }
   return false;
 }

@@ -16,6 +16,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,10 @@
 
 namespace tinyk8s::client {
 
+// ObjectTransform edits a decoded object before it is stored or delivered (upstream informer
+// transforms): e.g. a process drops the fields none of its controllers read.
+using ObjectTransform = std::function<void(rapidjson::Value& obj)>;
+
 struct ListOptions {
   std::string label_selector;  // "app=x,tier!=db"
   std::string field_selector;  // "spec.nodeName=node01"
@@ -36,6 +41,12 @@ struct ListOptions {
   // and following `continue` tokens (0 = one unpaged request). If a continue token expires
   // mid-way (410), the list restarts from scratch once.
   int64_t page_size = 500;
+  // Drop metadata.managedFields from the items (informers: no controller reads them, and
+  // server-side apply makes them a large part of an object; upstream informers drop them with
+  // a transform).
+  bool drop_managed_fields = false;
+  // Applied to every item after drop_managed_fields (empty = none). FakeClient ignores it.
+  ObjectTransform transform;
 };
 
 // ObjectList is a complete list result: the items and the list's resourceVersion (to start a
@@ -55,6 +66,9 @@ struct WatchOptions {
   // Server-side timeout: the server ends the stream after this many seconds (0 = server
   // default). Informers use a randomised value so all watches do not restart together.
   int64_t timeout_seconds = 0;
+  // As ListOptions::drop_managed_fields and ::transform, for the events' objects.
+  bool drop_managed_fields = false;
+  ObjectTransform transform;
 };
 
 enum class PatchType {

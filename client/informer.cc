@@ -39,6 +39,7 @@ struct Informer::Impl {
   bool synced = false;
   std::string last_rv;
   WatchStream* current_watch = nullptr;  // guarded by mu; owned by the run thread
+  ObjectTransform transform;             // guarded by mu
   int list_count = 0;
   int watch_count = 0;
   std::thread thread;
@@ -142,6 +143,11 @@ struct Informer::Impl {
     lo.label_selector = o.label_selector;
     lo.field_selector = o.field_selector;
     lo.page_size = o.list_page_size;
+    lo.drop_managed_fields = true;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      lo.transform = transform;
+    }
     auto list = self.client_.List(self.resource_, o.ns, lo);
     if (!list.ok()) return list.status();
     if (Stopping()) return Status::OK();
@@ -166,6 +172,8 @@ struct Informer::Impl {
       wo.label_selector = o.label_selector;
       wo.field_selector = o.field_selector;
       wo.allow_bookmarks = true;
+      wo.drop_managed_fields = true;
+      wo.transform = lo.transform;
       wo.timeout_seconds = RandomWatchTimeoutSeconds();
       auto watch = self.client_.Watch(self.resource_, o.ns, wo);
       if (!watch.ok()) return watch.status();
@@ -264,6 +272,11 @@ void Informer::AddEventHandler(ResourceEventHandler handler) {
     for (auto& obj : indexer_.List()) handler.on_add(obj);
   }
   impl_->handlers.push_back(std::move(handler));
+}
+
+void Informer::SetTransform(ObjectTransform transform) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->transform = std::move(transform);
 }
 
 Status Informer::AddIndexers(const Indexers& indexers) { return indexer_.AddIndexers(indexers); }

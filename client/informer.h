@@ -11,7 +11,9 @@
 //    OnAdd for new objects, OnUpdate for changed ones (resourceVersion differs), OnDelete with
 //    final_state_unknown = true and the last cached state for vanished ones;
 //  - HasSynced turns true after the first complete list has been delivered to the handlers;
-//  - optional resync: every resync_period, OnUpdate(obj, obj) for every cached object.
+//  - optional resync: every resync_period, OnUpdate(obj, obj) for every cached object;
+//  - cached objects have no metadata.managedFields (dropped as they are decoded, like
+//    upstream's informer transform): no controller reads them.
 //
 // Threading: each informer runs on its own thread. Handlers run on that thread, one event at a
 // time, in order; they must be quick (compute keys, queue.Add) and must not block on the
@@ -64,6 +66,10 @@ class Informer {
   // first receives OnAdd for each of them (on the calling thread, serialised with the
   // informer's own deliveries), then follows the stream.
   void AddEventHandler(ResourceEventHandler handler);
+  // SetTransform: every listed or watched object goes through `transform` before it is cached
+  // and delivered (upstream SetTransform), so a process keeps only the fields it reads. Call
+  // before Start; it must be deterministic (a re-list compares by resourceVersion only).
+  void SetTransform(ObjectTransform transform);
   // AddIndexers adds cache indexes (see Indexer::AddIndexers). Best called before Start.
   Status AddIndexers(const Indexers& indexers);
 

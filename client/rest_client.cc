@@ -273,11 +273,14 @@ Result<ObjectList> RestClient::List(const Resource& r, std::string_view ns,
     }
     auto doc = api::ParseJson(resp.body);
     if (!doc.ok()) return Status::Internal("undecodable list: " + doc.status().message());
-    if (const rapidjson::Value* items = api::FindMember(*doc, "items"); items && items->IsArray()) {
+    if (rapidjson::Value* items = api::FindMemberMutable(*doc, "items");
+        items && items->IsArray()) {
       std::string kind = r.kind;
       std::string api_version = r.ApiVersion();
       out.items.reserve(out.items.size() + items->Size());
       for (auto& item : items->GetArray()) {
+        if (options.drop_managed_fields) internal::DropManagedFields(item);
+        if (options.transform && item.IsObject()) options.transform(item);
         // Room for kind and apiVersion: the member array grows by half when they are added.
         auto obj = api::CompactDocument(
             item, (item.IsObject() ? item.MemberCount() : 0) * sizeof(rapidjson::Value::Member) +
@@ -380,8 +383,8 @@ Result<std::unique_ptr<WatchStream>> RestClient::Watch(const Resource& r, std::s
     TK_RETURN_IF_ERROR(conn->ReadBody(*parser, deadline));
     return StatusFromResponse(code, parser->get().body());
   }
-  return std::unique_ptr<WatchStream>(
-      new internal::RestWatchStream(std::move(conn), std::move(parser)));
+  return std::unique_ptr<WatchStream>(new internal::RestWatchStream(
+      std::move(conn), std::move(parser), options.drop_managed_fields, options.transform));
 }
 
 const char* WatchEventTypeName(WatchEventType t) {

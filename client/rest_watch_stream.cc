@@ -5,7 +5,14 @@
 
 namespace tinyk8s::client::internal {
 
-Result<WatchEvent> ParseWatchEvent(std::string_view line) {
+void DropManagedFields(rapidjson::Value& obj) {
+  if (rapidjson::Value* meta = api::FindMemberMutable(obj, "metadata")) {
+    api::RemoveMember(*meta, "managedFields");
+  }
+}
+
+Result<WatchEvent> ParseWatchEvent(std::string_view line, bool drop_managed_fields,
+                                   const ObjectTransform& transform) {
   auto doc = api::ParseJson(line);
   if (!doc.ok()) return Status::Internal("watch: undecodable event: " + doc.status().message());
   std::string type = api::GetString(*doc, {"type"});
@@ -25,6 +32,11 @@ Result<WatchEvent> ParseWatchEvent(std::string_view line) {
   }
   rapidjson::Value* obj = api::FindMemberMutable(*doc, "object");
   if (obj == nullptr || !obj->IsObject()) return Status::Internal("watch: event without object");
+  const bool is_object_event = ev.type == WatchEventType::kAdded ||
+                               ev.type == WatchEventType::kModified ||
+                               ev.type == WatchEventType::kDeleted;
+  if (drop_managed_fields && is_object_event) DropManagedFields(*obj);
+  if (transform && is_object_event) transform(*obj);
   // Informers keep event objects in their caches: copy out of the parser's 64 KiB pool chunk.
   auto out = api::CompactDocument(*obj);
   if (ev.type == WatchEventType::kError) {
@@ -36,8 +48,12 @@ Result<WatchEvent> ParseWatchEvent(std::string_view line) {
 }
 
 RestWatchStream::RestWatchStream(std::unique_ptr<HttpConnection> conn,
-                                 std::unique_ptr<ResponseParser> parser)
-    : conn_(std::move(conn)), parser_(std::move(parser)) {
+                                 std::unique_ptr<ResponseParser> parser, bool drop_managed_fields,
+                                 ObjectTransform transform)
+    : conn_(std::move(conn)),
+      parser_(std::move(parser)),
+      drop_managed_fields_(drop_managed_fields),
+      transform_(std::move(transform)) {
   // Chunked bodies go through this callback instead of being accumulated in the body.
   // Beast keeps a reference to the callback, hence the member.
   chunk_cb_ = [this](std::uint64_t, beast::string_view body, beast::error_code&) {
@@ -71,7 +87,7 @@ void RestWatchStream::ConsumeBytes(std::string_view data) {
 void RestWatchStream::ParseLine(std::string_view line) {
   while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
   if (line.empty() || ended_) return;
-  auto ev = ParseWatchEvent(line);
+  auto ev = ParseWatchEvent(line, drop_managed_fields_, transform_);
   if (!ev.ok()) {
     End(ev.status());
     return;

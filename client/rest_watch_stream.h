@@ -17,7 +17,8 @@ namespace tinyk8s::client::internal {
 class RestWatchStream final : public WatchStream {
  public:
   // `conn` has received the 200 response header into `parser`.
-  RestWatchStream(std::unique_ptr<HttpConnection> conn, std::unique_ptr<ResponseParser> parser);
+  RestWatchStream(std::unique_ptr<HttpConnection> conn, std::unique_ptr<ResponseParser> parser,
+                  bool drop_managed_fields = false, ObjectTransform transform = {});
   ~RestWatchStream() override;
 
   NextResult Next(WatchEvent* event, std::chrono::milliseconds timeout) override;
@@ -35,6 +36,8 @@ class RestWatchStream final : public WatchStream {
   std::function<size_t(std::uint64_t, beast::string_view, beast::error_code&)> chunk_cb_;
   std::string partial_;  // bytes of an incomplete line
   std::deque<WatchEvent> events_;
+  bool drop_managed_fields_ = false;
+  ObjectTransform transform_;
   bool read_pending_ = false;
   bool ended_ = false;
   std::atomic<bool> stopped_{false};
@@ -43,6 +46,12 @@ class RestWatchStream final : public WatchStream {
 };
 
 // ParseWatchEvent decodes one NDJSON line ({"type": ..., "object": {...}}).
-Result<WatchEvent> ParseWatchEvent(std::string_view line);
+// Objects of ADDED, MODIFIED and DELETED events lose their managedFields (drop_managed_fields)
+// and go through `transform` (if set).
+Result<WatchEvent> ParseWatchEvent(std::string_view line, bool drop_managed_fields = false,
+                                   const ObjectTransform& transform = {});
+
+// Removes metadata.managedFields from `obj` (before it is copied into a compact document).
+void DropManagedFields(rapidjson::Value& obj);
 
 }  // namespace tinyk8s::client::internal

@@ -9,6 +9,8 @@
 #include <mutex>
 #include <thread>
 
+#include "api/json.h"
+#include "api/names.h"
 #include "client/event_recorder.h"
 #include "client/informer.h"
 #include "client/leader_election.h"
@@ -33,6 +35,19 @@ void WaitForStop(std::stop_token stop) {
   std::condition_variable_any cv;
   std::unique_lock<std::mutex> lock(m);
   cv.wait(lock, stop, [] { return false; });
+}
+
+// Drops everything but apiVersion, kind and metadata (upstream's garbage collector watches
+// through metadata-only informers).
+void KeepMetadataOnly(rapidjson::Value& obj) {
+  for (auto it = obj.MemberBegin(); it != obj.MemberEnd();) {
+    std::string_view name = api::AsStringView(it->name);
+    if (name == "apiVersion" || name == "kind" || name == "metadata") {
+      ++it;
+    } else {
+      it = obj.EraseMember(it);
+    }
+  }
 }
 
 // RunControllers builds every enabled controller, starts the shared informers and runs the
@@ -64,6 +79,12 @@ void RunControllers(const ControllerManagerOptions& o, client::Client& client,
   if (ControllerEnabled(o.controllers, "garbagecollector")) {
     entries.push_back({std::make_unique<garbagecollector::GarbageCollector>(client, factory, clock),
                        o.concurrent_gc_syncs});
+    // In this process only the collector watches events and config maps, and it reads their
+    // metadata: a rollout writes one Scheduled event per pod, a config map may hold megabytes.
+    for (const client::Resource* r :
+         {&client::resources::Events(), &client::resources::ConfigMaps()}) {
+      factory.ForResource(*r).SetTransform(KeepMetadataOnly);
+    }
   }
   if (ControllerEnabled(o.controllers, "namespace")) {
     entries.push_back({std::make_unique<ns::NamespaceController>(client, factory, clock),

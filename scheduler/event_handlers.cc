@@ -1,13 +1,47 @@
 // Informer events -> Cache and SchedulingQueue (upstream scheduler/eventhandlers.go). Pending
 // pods of our profiles go to the queue; bound pods to the cache; node changes, deleted pods and
 // finished pods are cluster events that re-activate unschedulable pods (SCH-4, SCH-23).
+#include <algorithm>
+#include <string_view>
+
 #include "api/json.h"
 #include "api/meta.h"
 #include "scheduler/scheduler.h"
 
 namespace tinyk8s::scheduler {
 
+namespace {
+
+// Keeps only the members of `obj.status` named in `keep`.
+void KeepStatusMembers(rapidjson::Value& obj, std::initializer_list<std::string_view> keep) {
+  rapidjson::Value* status = api::FindMemberMutable(obj, "status");
+  if (status == nullptr || !status->IsObject()) return;
+  for (auto it = status->MemberBegin(); it != status->MemberEnd();) {
+    std::string_view name = api::AsStringView(it->name);
+    if (std::find(keep.begin(), keep.end(), name) == keep.end()) {
+      it = status->EraseMember(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+// The informer caches keep what the scheduler reads, nothing else: at 5,000 nodes and pods the
+// documents are most of its memory. Nodes: metadata, spec and status.allocatable
+// (ParseNodeSpec). Bound pods: their status is only read for phase, startTime and the
+// nomination (ParsePodInfo); pending pods keep it whole (PatchSchedulingStatus reads the
+// PodScheduled condition).
+void TrimNode(rapidjson::Value& node) { KeepStatusMembers(node, {"allocatable"}); }
+void TrimPod(rapidjson::Value& pod) {
+  if (api::GetStringView(pod, {"spec", "nodeName"}).empty()) return;
+  KeepStatusMembers(pod, {"phase", "startTime", "nominatedNodeName"});
+}
+
+}  // namespace
+
 void Scheduler::AddEventHandlers(client::SharedInformerFactory& factory) {
+  factory.ForResource(client::resources::Pods()).SetTransform(TrimPod);
+  factory.ForResource(client::resources::Nodes()).SetTransform(TrimNode);
   client::ResourceEventHandler pods;
   pods.on_add = [this](const client::ObjectPtr& obj) { OnPodAdd(obj); };
   pods.on_update = [this](const client::ObjectPtr& old_obj, const client::ObjectPtr& new_obj) {

@@ -52,7 +52,9 @@ class Scheduler {
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
-  // AddEventHandlers wires the pods and nodes informers of `factory` to the On* handlers.
+  // AddEventHandlers wires the pods and nodes informers of `factory` to the On* handlers and
+  // sets their transforms (the caches keep only the fields the scheduler reads). Call before
+  // the factory starts.
   void AddEventHandlers(client::SharedInformerFactory& factory);
   // Start launches the scheduling thread. Call after the informers synced.
   void Start();

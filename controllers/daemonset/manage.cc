@@ -49,35 +49,38 @@ Status DaemonSetController::Release(const client::Resource& r, const ObjectPtr& 
 }
 
 Result<DaemonSetController::NodePods> DaemonSetController::GetNodeToDaemonPods(
-    const ObjectPtr& ds, const api::LabelSelector& selector, bool adopt) {
+    const ObjectPtr& ds, const api::LabelSelector& selector, bool adopt, bool* wrote) {
   const std::string uid = api::Uid(*ds);
+  const std::string ns = api::Namespace(*ds);
   std::vector<ObjectPtr> claimed;
-  for (const ObjectPtr& pod : pod_informer_.indexer().ByIndex(client::kOwnerUidIndex, uid)) {
-    if (api::Namespace(*pod) != api::Namespace(*ds)) continue;
+  for (ObjectPtr& pod : pod_informer_.indexer().ByIndex(client::kOwnerUidIndex, uid)) {
+    if (api::GetStringView(*pod, {"metadata", "namespace"}) != ns) continue;
     if (selector.Matches(api::Labels(*pod))) {
-      claimed.push_back(pod);
+      claimed.push_back(std::move(pod));
     } else if (adopt && !api::HasDeletionTimestamp(*pod)) {
+      if (wrote != nullptr) *wrote = true;
       TK_RETURN_IF_ERROR(Release(client::resources::Pods(), ds, *pod));
     }
   }
   std::optional<bool> can_adopt;
   if (!adopt) can_adopt = false;
-  for (const ObjectPtr& pod :
-       pod_informer_.indexer().ByIndex(kOrphanByNamespaceIndex, api::Namespace(*ds))) {
+  for (const ObjectPtr& pod : pod_informer_.indexer().ByIndex(kOrphanByNamespaceIndex, ns)) {
     if (api::HasDeletionTimestamp(*pod) || !selector.Matches(api::Labels(*pod))) continue;
     if (!can_adopt) can_adopt = CanAdopt(ds);
     if (!*can_adopt) break;
+    if (wrote != nullptr) *wrote = true;
     TK_RETURN_IF_ERROR(Adopt(client::resources::Pods(), ds, *pod));
     // Count it now; the patched pod arrives through the informer shortly.
     claimed.push_back(pod);
   }
   NodePods out;
-  for (const ObjectPtr& pod : claimed) {
+  out.reserve(claimed.size());
+  for (ObjectPtr& pod : claimed) {
     // Terminal and terminating pods are gone for this purpose (DS-14).
-    if (IsPodTerminal(*pod) && api::HasDeletionTimestamp(*pod)) continue;
-    std::string node = TargetNodeName(*pod);
+    if (api::HasDeletionTimestamp(*pod) && IsPodTerminal(*pod)) continue;
+    std::string_view node = TargetNodeNameView(*pod);
     if (node.empty()) continue;  // not mapped to any node (DS-11)
-    out[node].push_back(pod);
+    out[node].push_back(std::move(pod));
   }
   return out;
 }
@@ -107,9 +110,9 @@ bool DaemonSetController::FailedPodBackoffAllows(const std::string& key,
   return true;
 }
 
-Status DaemonSetController::Manage(const ObjectPtr& ds, const api::LabelSelector& selector,
-                                   const std::vector<ObjectPtr>& nodes, const std::string& hash) {
-  TK_ASSIGN_OR_RETURN(NodePods node_to_pods, GetNodeToDaemonPods(ds, selector));
+Status DaemonSetController::Manage(const ObjectPtr& ds, const NodePods& node_to_pods,
+                                   const std::vector<ObjectPtr>& nodes, const std::string& hash,
+                                   bool* wrote) {
   const rapidjson::Value* spec = api::FindPath(*ds, {"spec", "template", "spec"});
   if (spec == nullptr) return Status::OK();
   DaemonPlacement placement(*spec);
@@ -120,15 +123,16 @@ Status DaemonSetController::Manage(const ObjectPtr& ds, const api::LabelSelector
 
   std::vector<std::string> nodes_needing_pods;
   std::vector<ObjectPtr> to_delete;
-  std::unordered_set<std::string> node_names;
+  std::unordered_set<std::string_view> node_names;
+  node_names.reserve(nodes.size());
   for (const ObjectPtr& node : nodes) {
-    const std::string name = api::Name(*node);
+    const std::string_view name = api::GetStringView(*node, {"metadata", "name"});
     node_names.insert(name);
     ShouldRun sr = placement.Evaluate(*node);
     auto it = node_to_pods.find(name);
     const bool exists = it != node_to_pods.end() && !it->second.empty();
     if (sr.should_run && !exists) {
-      nodes_needing_pods.push_back(name);
+      nodes_needing_pods.emplace_back(name);
       continue;
     }
     if (!exists) continue;
@@ -141,12 +145,12 @@ Status DaemonSetController::Manage(const ObjectPtr& ds, const api::LabelSelector
     std::vector<ObjectPtr> running;
     for (const ObjectPtr& pod : it->second) {
       if (api::HasDeletionTimestamp(*pod)) continue;
-      std::string phase = PodPhase(*pod);
+      std::string_view phase = api::GetStringView(*pod, {"status", "phase"});
       if (phase == "Failed") {
         // Key changes with the observed generation, so a new template starts over (DS-22).
         std::string key = api::Uid(*ds) + "/" +
                           std::to_string(api::GetInt(*ds, {"status", "observedGeneration"})) + "/" +
-                          name;
+                          std::string(name);
         std::chrono::nanoseconds retry{0};
         if (!FailedPodBackoffAllows(key, &retry)) {
           queue_.AddAfter(client::ObjectKey::Of(*ds), retry);
@@ -154,12 +158,12 @@ Status DaemonSetController::Manage(const ObjectPtr& ds, const api::LabelSelector
         }
         events_.Event(*ds, client::kEventTypeWarning, "FailedDaemonPod",
                       "Found failed daemon pod " + ds_ns + "/" + api::Name(*pod) + " on node " +
-                          name + ", will try to kill it");
+                          std::string(name) + ", will try to kill it");
         to_delete.push_back(pod);
       } else if (phase == "Succeeded") {
         events_.Event(*ds, client::kEventTypeNormal, "SucceededDaemonPod",
                       "Found succeeded daemon pod " + ds_ns + "/" + api::Name(*pod) + " on node " +
-                          name + ", will try to delete it");
+                          std::string(name) + ", will try to delete it");
         to_delete.push_back(pod);
       } else {
         running.push_back(pod);
@@ -174,13 +178,13 @@ Status DaemonSetController::Manage(const ObjectPtr& ds, const api::LabelSelector
       continue;
     }
     if (running.empty()) {
-      if (sr.should_run) nodes_needing_pods.push_back(name);
+      if (sr.should_run) nodes_needing_pods.emplace_back(name);
       continue;
     }
     SortOldestFirst(running);
     ObjectPtr oldest_new, oldest_old;
     for (const ObjectPtr& pod : running) {
-      bool is_new = api::Label(*pod, kRevisionHashLabel) == hash;
+      bool is_new = RevisionHashOf(*pod) == hash;
       ObjectPtr& slot = is_new ? oldest_new : oldest_old;
       if (slot == nullptr) {
         slot = pod;
@@ -199,9 +203,13 @@ Status DaemonSetController::Manage(const ObjectPtr& ds, const api::LabelSelector
   for (const auto& [node, pods] : node_to_pods) {
     if (node_names.count(node) > 0) continue;
     for (const ObjectPtr& pod : pods) {
-      if (PodNodeName(*pod).empty() && !api::HasDeletionTimestamp(*pod)) to_delete.push_back(pod);
+      if (api::GetStringView(*pod, {"spec", "nodeName"}).empty() &&
+          !api::HasDeletionTimestamp(*pod)) {
+        to_delete.push_back(pod);
+      }
     }
   }
+  if (!to_delete.empty() || !nodes_needing_pods.empty()) *wrote = true;
   return SyncNodes(ds, to_delete, nodes_needing_pods, hash);
 }
 

@@ -148,7 +148,7 @@ DaemonPlacement::DaemonPlacement(const rapidjson::Value& spec) {
 }
 
 ShouldRun DaemonPlacement::Evaluate(const rapidjson::Value& node) const {
-  std::string name = api::GetString(node, {"metadata", "name"});
+  std::string_view name = api::GetStringView(node, {"metadata", "name"});
   if (!node_name_.empty() && node_name_ != name) return {};
   if (node_selector_ != nullptr && node_selector_->IsObject()) {
     const rapidjson::Value* labels = api::FindPath(node, {"metadata", "labels"});
@@ -164,6 +164,8 @@ ShouldRun DaemonPlacement::Evaluate(const rapidjson::Value& node) const {
   if (required_terms_ != nullptr && !NodeMatchesSelectorTerms(node, *required_terms_)) return {};
   bool all_tolerated = true;
   bool no_execute_tolerated = true;
+  const rapidjson::Value* taints = api::FindPath(node, {"spec", "taints"});
+  if (taints == nullptr || !taints->IsArray() || taints->Empty()) return {true, true};
   for (const Taint& taint : NodeTaints(node)) {
     if (taint.effect != "NoSchedule" && taint.effect != "NoExecute") continue;
     if (TaintToleratedBy(taint, tolerations_)) continue;

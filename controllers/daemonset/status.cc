@@ -53,8 +53,14 @@ void ApplyCounters(rapidjson::Document& obj, const Counters& c, int64_t observed
 
 Status DaemonSetController::UpdateStatus(const ObjectPtr& ds, const api::LabelSelector& selector,
                                          const std::vector<ObjectPtr>& nodes,
-                                         const std::string& hash, bool update_observed) {
-  TK_ASSIGN_OR_RETURN(NodePods node_to_pods, GetNodeToDaemonPods(ds, selector, /*adopt=*/false));
+                                         const std::string& hash, bool update_observed,
+                                         NodePods* claimed) {
+  NodePods fresh;
+  if (claimed == nullptr) {
+    TK_ASSIGN_OR_RETURN(fresh, GetNodeToDaemonPods(ds, selector, /*adopt=*/false));
+    claimed = &fresh;
+  }
+  NodePods& node_to_pods = *claimed;
   const rapidjson::Value* spec = api::FindPath(*ds, {"spec", "template", "spec"});
   if (spec == nullptr) return Status::OK();
   DaemonPlacement placement(*spec);
@@ -63,7 +69,7 @@ Status DaemonSetController::UpdateStatus(const ObjectPtr& ds, const api::LabelSe
   Counters c;
   for (const ObjectPtr& node : nodes) {
     ShouldRun sr = placement.Evaluate(*node);
-    auto it = node_to_pods.find(api::Name(*node));
+    auto it = node_to_pods.find(api::GetStringView(*node, {"metadata", "name"}));
     const bool scheduled = it != node_to_pods.end() && !it->second.empty();
     if (!sr.should_run) {
       if (scheduled) ++c.misscheduled;  // includes shouldContinueRunning nodes (DS-6)
@@ -78,7 +84,7 @@ Status DaemonSetController::UpdateStatus(const ObjectPtr& ds, const api::LabelSe
       ++c.ready;
       if (IsPodAvailable(*pod, min_ready, now)) ++c.available;
     }
-    if (api::Label(*pod, kRevisionHashLabel) == hash) ++c.updated;  // DS-26
+    if (RevisionHashOf(*pod) == hash) ++c.updated;  // DS-26
   }
   c.unavailable = c.desired - c.available;
 

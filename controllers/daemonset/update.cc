@@ -1,5 +1,6 @@
 // Rolling update (behavior-spec DS-30..DS-36; upstream pkg/controller/daemon/update.go
 // rollingUpdate, findUpdatedPodsOnNode, updatedDesiredNodeCounts).
+#include <algorithm>
 #include <unordered_map>
 
 #include "api/json.h"
@@ -20,7 +21,7 @@ bool FindUpdatedPodsOnNode(const std::vector<ObjectPtr>& pods, const std::string
   for (const ObjectPtr& pod : pods) {
     if (api::HasDeletionTimestamp(*pod)) continue;
     // Only the hash label decides "updated" (DS-26).
-    ObjectPtr& slot = api::Label(*pod, kRevisionHashLabel) == hash ? *new_pod : *old_pod;
+    ObjectPtr& slot = RevisionHashOf(*pod) == hash ? *new_pod : *old_pod;
     if (slot != nullptr) return false;
     slot = pod;
   }
@@ -28,23 +29,30 @@ bool FindUpdatedPodsOnNode(const std::vector<ObjectPtr>& pods, const std::string
 }
 }  // namespace
 
-Status DaemonSetController::RollingUpdate(const ObjectPtr& ds, const api::LabelSelector& selector,
+Status DaemonSetController::RollingUpdate(const ObjectPtr& ds, NodePods& node_to_pods,
                                           const std::vector<ObjectPtr>& nodes,
-                                          const std::string& hash) {
-  TK_ASSIGN_OR_RETURN(NodePods node_to_pods, GetNodeToDaemonPods(ds, selector));
+                                          const std::string& hash, bool* wrote) {
   const rapidjson::Value* spec = api::FindPath(*ds, {"spec", "template", "spec"});
   if (spec == nullptr) return Status::OK();
   DaemonPlacement placement(*spec);
-  std::unordered_map<std::string, ShouldRun> should_run;
+  std::unordered_map<std::string_view, ShouldRun> should_run;
+  should_run.reserve(nodes.size());
   int64_t desired = 0;
   for (const ObjectPtr& node : nodes) {
     ShouldRun sr = placement.Evaluate(*node);
-    should_run[api::Name(*node)] = sr;
+    const std::string_view name = api::GetStringView(*node, {"metadata", "name"});
+    should_run[name] = sr;
     if (sr.should_run) {
       ++desired;
-      node_to_pods[api::Name(*node)];  // an empty entry for nodes without pods (DS-30)
+      node_to_pods[name];  // an empty entry for nodes without pods (DS-30)
     }
   }
+  // Nodes in name order: which pods go first stays deterministic (unordered map above).
+  std::vector<NodePods::value_type*> by_node;
+  by_node.reserve(node_to_pods.size());
+  for (auto& entry : node_to_pods) by_node.push_back(&entry);
+  std::sort(by_node.begin(), by_node.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
   int64_t max_surge = 0, max_unavailable = 0;
   SurgeAndUnavailable(*ds, desired, &max_surge, &max_unavailable);
   const int64_t min_ready = api::GetInt(*ds, {"spec", "minReadySeconds"});
@@ -54,7 +62,8 @@ Status DaemonSetController::RollingUpdate(const ObjectPtr& ds, const api::LabelS
   if (max_surge == 0) {
     int64_t num_unavailable = 0;
     std::vector<ObjectPtr> allowed_replacements, candidates;
-    for (const auto& [node, pods] : node_to_pods) {
+    for (const auto* entry : by_node) {
+      const auto& pods = entry->second;
       ObjectPtr new_pod, old_pod;
       if (!FindUpdatedPodsOnNode(pods, hash, &new_pod, &old_pod)) {
         ++num_unavailable;  // manage cleans the node up
@@ -74,13 +83,16 @@ Status DaemonSetController::RollingUpdate(const ObjectPtr& ds, const api::LabelS
     remaining = std::min<int64_t>(remaining, static_cast<int64_t>(candidates.size()));
     std::vector<ObjectPtr> to_delete = std::move(allowed_replacements);
     to_delete.insert(to_delete.end(), candidates.begin(), candidates.begin() + remaining);
+    if (!to_delete.empty()) *wrote = true;
     return SyncNodes(ds, to_delete, {}, hash);
   }
 
   std::vector<ObjectPtr> old_to_delete, should_not_run_to_delete;
   std::vector<std::string> candidate_new_nodes, allowed_new_nodes;
   int64_t num_surge = 0, num_available = 0;
-  for (const auto& [node, pods] : node_to_pods) {
+  for (const auto* entry : by_node) {
+    const std::string_view node = entry->first;
+    const auto& pods = entry->second;
     ObjectPtr new_pod, old_pod;
     if (!FindUpdatedPodsOnNode(pods, hash, &new_pod, &old_pod)) {
       ++num_surge;
@@ -99,13 +111,13 @@ Status DaemonSetController::RollingUpdate(const ObjectPtr& ds, const api::LabelS
         if (!runs_here) {
           old_to_delete.push_back(old_pod);
         } else {
-          allowed_new_nodes.push_back(node);
+          allowed_new_nodes.emplace_back(node);
         }
       } else if (num_surge < max_surge) {
         if (!runs_here) {
           should_not_run_to_delete.push_back(old_pod);
         } else {
-          candidate_new_nodes.push_back(node);
+          candidate_new_nodes.emplace_back(node);
         }
       }
       continue;
@@ -126,6 +138,7 @@ Status DaemonSetController::RollingUpdate(const ObjectPtr& ds, const api::LabelS
     if (extra-- <= 0) break;
     old_to_delete.push_back(p);
   }
+  if (!old_to_delete.empty() || !create.empty()) *wrote = true;
   return SyncNodes(ds, old_to_delete, create, hash);
 }
 

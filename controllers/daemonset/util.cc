@@ -5,12 +5,17 @@
 
 #include "api/json.h"
 #include "api/meta.h"
+#include "controllers/daemonset/pod_template.h"
 #include "controllers/util/pod_util.h"
 
 namespace tinyk8s::controllers::daemonset {
 
 std::string TargetNodeName(const rapidjson::Value& pod) {
-  std::string node = PodNodeName(pod);
+  return std::string(TargetNodeNameView(pod));
+}
+
+std::string_view TargetNodeNameView(const rapidjson::Value& pod) {
+  std::string_view node = api::GetStringView(pod, {"spec", "nodeName"});
   if (!node.empty()) return node;
   const rapidjson::Value* terms =
       api::FindPath(pod, {"spec", "affinity", "nodeAffinity",
@@ -20,27 +25,34 @@ std::string TargetNodeName(const rapidjson::Value& pod) {
     const rapidjson::Value* fields = api::FindMember(term, "matchFields");
     if (fields == nullptr || !fields->IsArray()) continue;
     for (const auto& req : fields->GetArray()) {
-      if (api::GetString(req, {"key"}) != "metadata.name" ||
-          api::GetString(req, {"operator"}) != "In") {
+      if (api::GetStringView(req, {"key"}) != "metadata.name" ||
+          api::GetStringView(req, {"operator"}) != "In") {
         continue;
       }
       const rapidjson::Value* values = api::FindMember(req, "values");
       if (values != nullptr && values->IsArray() && values->Size() == 1 &&
           (*values)[0].IsString()) {
-        return (*values)[0].GetString();
+        return api::AsStringView((*values)[0]);
       }
     }
   }
   return "";
 }
 
+std::string_view RevisionHashOf(const rapidjson::Value& pod) {
+  return api::GetStringView(pod, {"metadata", "labels", kRevisionHashLabel});
+}
+
 void SortOldestFirst(std::vector<client::ObjectPtr>& pods) {
+  if (pods.size() < 2) return;  // the common case: one pod per node
   std::sort(pods.begin(), pods.end(), [](const client::ObjectPtr& a, const client::ObjectPtr& b) {
-    bool ab = !PodNodeName(*a).empty(), bb = !PodNodeName(*b).empty();
+    bool ab = !api::GetStringView(*a, {"spec", "nodeName"}).empty();
+    bool bb = !api::GetStringView(*b, {"spec", "nodeName"}).empty();
     if (ab != bb) return ab;
     auto ta = CreationTime(*a), tb = CreationTime(*b);
     if (ta != tb) return ta < tb;
-    return api::Name(*a) < api::Name(*b);
+    return api::GetStringView(*a, {"metadata", "name"}) <
+           api::GetStringView(*b, {"metadata", "name"});
   });
 }
 

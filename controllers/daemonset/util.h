@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "client/resource.h"
@@ -15,6 +16,11 @@ namespace tinyk8s::controllers::daemonset {
 // GetTargetNodeName: spec.nodeName, else the single metadata.name In [x] matchFields value of
 // the required node affinity; "" if neither (DS-11).
 std::string TargetNodeName(const rapidjson::Value& pod);
+// The same as a view into `pod` (valid while the pod lives): no copy in per-sync loops.
+std::string_view TargetNodeNameView(const rapidjson::Value& pod);
+
+// The controller-revision-hash label of a pod, as a view into it ("" if absent).
+std::string_view RevisionHashOf(const rapidjson::Value& pod);
 
 // Sorts oldest first: bound before unbound, then creationTimestamp, then name (DS-19).
 void SortOldestFirst(std::vector<client::ObjectPtr>& pods);

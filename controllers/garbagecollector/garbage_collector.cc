@@ -13,8 +13,11 @@ using client::ObjectPtr;
 
 std::vector<std::string> AllOwnerUids(const rapidjson::Value& obj) {
   std::vector<std::string> out;
-  for (const auto& ref : api::GetOwnerReferences(obj)) {
-    if (!ref.uid.empty()) out.push_back(ref.uid);
+  const rapidjson::Value* refs = api::OwnerReferences(obj);
+  if (refs == nullptr) return out;
+  for (const auto& ref : refs->GetArray()) {
+    std::string_view uid = api::GetStringView(ref, {"uid"});
+    if (!uid.empty()) out.emplace_back(uid);
   }
   return out;
 }
@@ -28,9 +31,12 @@ bool HasGcFinalizer(const rapidjson::Value& obj) {
   return HasFinalizer(obj, kOrphanFinalizer) || HasFinalizer(obj, kForegroundFinalizer);
 }
 
-std::string OwnerRefsJson(const rapidjson::Value& obj) {
-  const rapidjson::Value* refs = api::OwnerReferences(obj);
-  return refs == nullptr ? "" : api::ToJson(*refs);
+// Compared on every update of every watched object: no serialisation, no copies.
+bool SameOwnerRefs(const rapidjson::Value& a, const rapidjson::Value& b) {
+  const rapidjson::Value* ra = api::OwnerReferences(a);
+  const rapidjson::Value* rb = api::OwnerReferences(b);
+  if (ra == nullptr || rb == nullptr) return ra == rb;
+  return api::JsonEqual(*ra, *rb);
 }
 }  // namespace
 
@@ -91,7 +97,7 @@ void GarbageCollector::OnUpdate(int resource, const ObjectPtr& old_obj, const Ob
   bool deleting_changed = api::HasDeletionTimestamp(*old_obj) != api::HasDeletionTimestamp(*obj) ||
                           api::Finalizers(*old_obj) != api::Finalizers(*obj);
   if ((deleting_changed && api::HasDeletionTimestamp(*obj) && HasGcFinalizer(*obj)) ||
-      OwnerRefsJson(*old_obj) != OwnerRefsJson(*obj)) {
+      !SameOwnerRefs(*old_obj, *obj)) {
     queue_.Add({resource, client::ObjectKey::Of(*obj)});
   }
   // An owner that starts a foreground deletion makes its dependents "waiting" owners' children.

@@ -9,7 +9,7 @@ const rapidjson::Value* FindCondition(const rapidjson::Value& obj, std::string_v
   const rapidjson::Value* conds = api::FindPath(obj, {"status", "conditions"});
   if (conds == nullptr || !conds->IsArray()) return nullptr;
   for (const auto& c : conds->GetArray()) {
-    if (api::GetString(c, {"type"}) == type) return &c;
+    if (api::GetStringView(c, {"type"}) == type) return &c;
   }
   return nullptr;
 }
@@ -20,7 +20,7 @@ std::string PodPhase(const rapidjson::Value& pod) {
 }
 
 bool IsPodTerminal(const rapidjson::Value& pod) {
-  std::string phase = PodPhase(pod);
+  std::string_view phase = api::GetStringView(pod, {"status", "phase"});
   return phase == "Succeeded" || phase == "Failed";
 }
 
@@ -30,12 +30,12 @@ std::string PodNodeName(const rapidjson::Value& pod) {
 
 bool IsPodReady(const rapidjson::Value& pod) {
   const rapidjson::Value* c = FindCondition(pod, "Ready");
-  return c != nullptr && api::GetString(*c, {"status"}) == "True";
+  return c != nullptr && api::GetStringView(*c, {"status"}) == "True";
 }
 
 std::optional<Clock::TimePoint> PodReadySince(const rapidjson::Value& pod) {
   const rapidjson::Value* c = FindCondition(pod, "Ready");
-  if (c == nullptr || api::GetString(*c, {"status"}) != "True") return std::nullopt;
+  if (c == nullptr || api::GetStringView(*c, {"status"}) != "True") return std::nullopt;
   Clock::TimePoint t;
   if (!ParseRfc3339(api::GetString(*c, {"lastTransitionTime"}), &t)) return std::nullopt;
   return t;

@@ -145,6 +145,58 @@ TEST(InformerTest, SyncsAndDeliversAddUpdateDelete) {
   EXPECT_EQ(late.Take(), std::vector<std::string>{"ADD default/pre"});
 }
 
+TEST(InformerTest, CachesObjectsWithoutManagedFields) {
+  TestServer ts;
+  RestClient& c = ts.client();
+  WriteOptions apply;
+  apply.field_manager = "test";
+  // Server-side apply records managedFields; one object before the list, one after (watch).
+  auto applied = c.Patch(resources::Pods(), "default", "listed", PatchType::kApply,
+                         api::ToJson(PodJson("default", "listed")), "", apply);
+  ASSERT_TRUE(applied.ok()) << applied.status().ToString();
+  ASSERT_NE(api::FindPath(**applied, {"metadata", "managedFields"}), nullptr);
+  SharedInformerFactory factory(c);
+  Informer& pods = factory.ForResource(resources::Pods());
+  factory.Start();
+  ASSERT_TRUE(factory.WaitForCacheSync(seconds(20)));
+  ASSERT_TRUE(c.Patch(resources::Pods(), "default", "watched", PatchType::kApply,
+                      api::ToJson(PodJson("default", "watched")), "", apply)
+                  .ok());
+  ASSERT_TRUE(Eventually([&] { return pods.lister().Get("default", "watched") != nullptr; }));
+  for (const char* name : {"listed", "watched"}) {
+    ObjectPtr cached = pods.lister().Get("default", name);
+    ASSERT_NE(cached, nullptr) << name;
+    EXPECT_EQ(api::FindPath(*cached, {"metadata", "managedFields"}), nullptr) << name;
+    EXPECT_EQ(api::Name(*cached), name);
+    EXPECT_FALSE(api::Uid(*cached).empty());
+  }
+}
+
+TEST(InformerTest, TransformEditsListedAndWatchedObjects) {
+  TestServer ts;
+  RestClient& c = ts.client();
+  ASSERT_TRUE(c.Create(resources::Pods(), "default", PodJson("default", "listed")).ok());
+  SharedInformerFactory factory(c);
+  Informer& pods = factory.ForResource(resources::Pods());
+  pods.SetTransform([](rapidjson::Value& obj) {
+    if (auto* spec = api::FindMemberMutable(obj, "spec")) api::RemoveMember(*spec, "containers");
+  });
+  factory.Start();
+  ASSERT_TRUE(factory.WaitForCacheSync(seconds(20)));
+  ASSERT_TRUE(c.Create(resources::Pods(), "default", PodJson("default", "watched")).ok());
+  ASSERT_TRUE(Eventually([&] { return pods.lister().Get("default", "watched") != nullptr; }));
+  for (const char* name : {"listed", "watched"}) {
+    ObjectPtr cached = pods.lister().Get("default", name);
+    ASSERT_NE(cached, nullptr) << name;
+    EXPECT_EQ(api::FindPath(*cached, {"spec", "containers"}), nullptr) << name;
+    EXPECT_EQ(api::Name(*cached), name);
+  }
+  // The server still has them: only the cache's copy was edited.
+  auto live = c.Get(resources::Pods(), "default", "watched");
+  ASSERT_TRUE(live.ok());
+  EXPECT_NE(api::FindPath(**live, {"spec", "containers"}), nullptr);
+}
+
 TEST(InformerTest, IndexesAndListers) {
   TestServer ts;
   RestClient& c = ts.client();
