@@ -67,6 +67,7 @@ Status DaemonSetController::UpdateStatus(const ObjectPtr& ds, const api::LabelSe
   const int64_t min_ready = api::GetInt(*ds, {"spec", "minReadySeconds"});
   const auto now = clock_.Now();
   Counters c;
+  bool pending_available = false;
   for (const ObjectPtr& node : nodes) {
     ShouldRun sr = placement.Evaluate(*node);
     auto it = node_to_pods.find(api::GetStringView(*node, {"metadata", "name"}));
@@ -79,6 +80,14 @@ Status DaemonSetController::UpdateStatus(const ObjectPtr& ds, const api::LabelSe
     if (!scheduled) continue;
     ++c.current;
     SortOldestFirst(it->second);
+    // Any ready pod still inside minReadySeconds (a surge pod next to the old one included)
+    // needs a sync when it turns available: the requeue the pod handler asked for may have
+    // been merged into an earlier one, so every sync asks again while one is pending.
+    for (const ObjectPtr& p : it->second) {
+      if (min_ready > 0 && IsPodReady(*p) && !IsPodAvailable(*p, min_ready, now)) {
+        pending_available = true;
+      }
+    }
     const ObjectPtr& pod = it->second.front();
     if (IsPodReady(*pod)) {
       ++c.ready;
@@ -89,7 +98,7 @@ Status DaemonSetController::UpdateStatus(const ObjectPtr& ds, const api::LabelSe
   c.unavailable = c.desired - c.available;
 
   // Requeue so numberAvailable catches up once minReadySeconds pass (DS-28).
-  if (min_ready > 0 && c.ready != c.available) {
+  if (pending_available) {
     queue_.AddAfter(client::ObjectKey::Of(*ds), std::chrono::seconds(min_ready));
   }
   if (SameAsStatus(*ds, c, update_observed)) return Status::OK();

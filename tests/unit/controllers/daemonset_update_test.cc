@@ -107,6 +107,37 @@ TEST_F(DaemonSetUpdateTest, MinReadySecondsHoldsTheRollout) {
   EXPECT_EQ(CountDeletes(), 1);
 }
 
+// A surge pod that is ready but inside minReadySeconds, next to the node's old pod, keeps the
+// DaemonSet coming back: every sync asks for a requeue (the pod handler's own delayed requeue can
+// be merged into an earlier one and lost, which stalled surge rollouts end to end).
+TEST_F(DaemonSetUpdateTest, SurgePodInsideMinReadySecondsRequeuesEachSync) {
+  RollOut(2,
+          DsJson("ds", "agent:1", R"("minReadySeconds":30,)", 1,
+                 R"({"type":"RollingUpdate","rollingUpdate":{"maxUnavailable":0,"maxSurge":1}})"));
+  SetImage("agent:2", 2);
+  CacheAll();
+  ASSERT_OK(Sync());  // one surge pod created next to an old one
+  ObserveAll();
+  RunAllPods("2024-01-01T00:00:00Z", /*only_new=*/true);  // ready since "now"
+  ObserveAll();
+  // An earlier requeue (as PacedSync or a backoff makes) replaces the handler's delayed one;
+  // it fires and is drained: nothing is left waiting.
+  ctrl_->queue().AddAfter({"t", "ds"}, std::chrono::milliseconds(1));
+  clock_.Advance(std::chrono::milliseconds(1));
+  client::ObjectKey key;
+  while (ctrl_->queue().Len() > 0 && ctrl_->queue().Get(&key)) ctrl_->queue().Done(key);
+  ASSERT_EQ(ctrl_->queue().NumWaiting(), 0u);
+  fake_.ClearActions();
+  ASSERT_OK(Sync());
+  EXPECT_EQ(CountDeletes(), 0);  // the surge pod is not available yet
+  EXPECT_EQ(ctrl_->queue().NumWaiting(), 1u);
+  clock_.Advance(std::chrono::seconds(31));
+  EXPECT_EQ(ctrl_->queue().Len(), 1u);
+  ObserveAll();
+  ASSERT_OK(Sync());
+  EXPECT_EQ(CountDeletes(), 1);  // now available: the old pod goes
+}
+
 TEST_F(DaemonSetUpdateTest, OnDeleteDoesNotReplacePods) {
   RollOut(3, DsJson("ds", "agent:1", "", 1, R"({"type":"OnDelete"})"));
   std::string first_hash = CurrentHash();
