@@ -14,7 +14,7 @@ struct NodeAgentFlags {
   std::string memory = "8Gi";
   int pods = 110;
   int lease_renew_interval_ms = 10000;  // kubelet: a quarter of the 40 s lease duration
-  std::vector<std::string> labels;  // k=v
+  std::vector<std::string> labels;      // k=v
   std::string static_pod_dir;
   int readiness_delay_ms = 0;
   // Like the kubelet's flags of the same names: what pods resolve with (node/pod_dns.h).

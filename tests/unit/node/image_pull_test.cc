@@ -1,8 +1,7 @@
-#include "node/pod_status.h"
-
 #include <gtest/gtest.h>
 
 #include "api/json.h"
+#include "node/pod_status.h"
 
 namespace tinyk8s::node {
 namespace {
