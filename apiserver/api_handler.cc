@@ -187,7 +187,8 @@ HttpResponse ApiHandler::Serve(const std::shared_ptr<HttpExchange>& ex, std::str
   }
   if (m == "POST") {
     if (r->group == "authorization.k8s.io" && info.name.empty() && info.subresource.empty()) {
-      return CreateAccessReview(req, *user);
+      return r->plural == "selfsubjectrulesreviews" ? CreateRulesReview(req, *user)
+                                                    : CreateAccessReview(req, *user);
     }
     if (!info.subresource.empty()) return CreateSubresource(c);
     if (!info.name.empty()) return ErrorResponse(MethodNotSupported(*r, "create"));

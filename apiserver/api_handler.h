@@ -68,6 +68,8 @@ class ApiHandler {
                                         std::optional<auth::UserInfo>* user);
   // CreateAccessReview answers a SelfSubjectAccessReview for `user`.
   HttpResponse CreateAccessReview(const HttpRequest& req, const auth::UserInfo& user);
+  // CreateRulesReview answers a SelfSubjectRulesReview: the rules `user` holds in a namespace.
+  HttpResponse CreateRulesReview(const HttpRequest& req, const auth::UserInfo& user);
 
   ObjectService& objects_;
   const Registry& registry_;

@@ -145,6 +145,107 @@ TEST_F(SecurityTest, ViewerCanGetButNotDelete) {
   }));
 }
 
+TEST_F(SecurityTest, ImpersonationNeedsTheImpersonateVerb) {
+  Start({"apiserver"});
+  ASSERT_EQ(K({"create", "clusterrolebinding", "devs-view", "--clusterrole=view", "--group=devs"})
+                .exit_code,
+            0);
+  ASSERT_EQ(K({"run", "web", "--image=nginx", "-n", "default"}).exit_code, 0);
+  // cluster-admin may impersonate anyone; the impersonated user's own rights apply.
+  EXPECT_TRUE(WaitFor([&] {
+    return K({"get", "pods", "--as=bob", "--as-group=devs", "-o", "name"}).out == "pod/web\n";
+  }));
+  auto bob = K({"get", "pods", "--as=bob"});
+  EXPECT_NE(bob.exit_code, 0);
+  EXPECT_NE(
+      bob.err.find(
+          R"(pods is forbidden: User "bob" cannot list resource "pods" in API group "" in the namespace "default")"),
+      std::string::npos)
+      << bob.err;
+  // The impersonated user is in system:authenticated, which the discovery role is bound to.
+  EXPECT_EQ(K({"get", "--raw", "/api", "--as=bob"}).exit_code, 0);
+  EXPECT_EQ(K({"auth", "can-i", "delete", "pods", "--as=bob", "--as-group=devs"}).out, "no\n");
+  EXPECT_EQ(K({"auth", "can-i", "get", "pods", "--as=bob", "--as-group=devs"}).out, "yes\n");
+  EXPECT_EQ(
+      cluster_->Kubectl("1.27", {"auth", "can-i", "get", "pods", "--as=bob", "--as-group=devs"})
+          .out,
+      "yes\n");
+
+  std::string alice = KubeconfigFor("alice");
+  // --raw: kubectl reports a 403 on its discovery requests as "unknown", whoever sends it.
+  const std::string pods = "/api/v1/namespaces/default/pods";
+  EXPECT_NE(As(alice, {"get", "pods", "--as=bob"}).exit_code, 0);
+  auto denied = As(alice, {"get", "--raw", pods, "--as=bob"});
+  EXPECT_NE(denied.exit_code, 0);
+  EXPECT_NE(
+      denied.err.find(
+          R"(users "bob" is forbidden: User "alice" cannot impersonate resource "users" in API group "" at the cluster scope)"),
+      std::string::npos)
+      << denied.err;
+  // alice may impersonate bob (only), not the group devs or another user.
+  ASSERT_EQ(K({"apply", "-f", "-"}, R"({"apiVersion":"v1","kind":"List","items":[
+    {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole",
+     "metadata":{"name":"impersonate-bob"},
+     "rules":[{"apiGroups":[""],"resources":["users"],"resourceNames":["bob"],"verbs":["impersonate"]}]},
+    {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRoleBinding",
+     "metadata":{"name":"alice-impersonates-bob"},
+     "roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"impersonate-bob"},
+     "subjects":[{"apiGroup":"rbac.authorization.k8s.io","kind":"User","name":"alice"}]}]})")
+                .exit_code,
+            0);
+  EXPECT_TRUE(WaitFor([&] {
+    return As(alice, {"auth", "can-i", "get", "pods", "--as=bob"}).out == "no\n";
+  }));
+  auto group = As(alice, {"get", "--raw", pods, "--as=bob", "--as-group=devs"});
+  EXPECT_NE(
+      group.err.find(
+          R"(groups "devs" is forbidden: User "alice" cannot impersonate resource "groups" in API group "" at the cluster scope)"),
+      std::string::npos)
+      << group.err;
+  auto carol = As(alice, {"get", "--raw", pods, "--as=carol"});
+  EXPECT_NE(carol.err.find(R"(users "carol" is forbidden: User "alice" cannot impersonate)"),
+            std::string::npos)
+      << carol.err;
+  auto uid = As(alice, {"get", "--raw", pods, "--as=bob", "--as-uid=42"});
+  EXPECT_NE(
+      uid.err.find(
+          R"(uids.authentication.k8s.io "42" is forbidden: User "alice" cannot impersonate resource "uids" in API group "authentication.k8s.io" at the cluster scope)"),
+      std::string::npos)
+      << uid.err;
+}
+
+TEST_F(SecurityTest, AuthCanIListShowsTheRulesOfANamespace) {
+  Start({"apiserver"});
+  std::string jane = KubeconfigFor("jane");
+  ASSERT_EQ(K({"create", "namespace", "team"}).exit_code, 0);
+  ASSERT_EQ(
+      K({"create", "rolebinding", "jane-edit", "-n", "team", "--clusterrole=edit", "--user=jane"})
+          .exit_code,
+      0);
+  auto discovery = K({"api-resources", "--api-group=authorization.k8s.io", "-o", "wide"});
+  EXPECT_NE(discovery.out.find("selfsubjectrulesreviews"), std::string::npos) << discovery.out;
+  CommandResult team;
+  ASSERT_TRUE(WaitFor([&] {
+    team = As(jane, {"auth", "can-i", "--list", "-n", "team"});
+    return team.exit_code == 0 && team.out.find("pods ") != std::string::npos;
+  })) << team.out
+      << team.err;
+  // edit in team: pods may be deleted there; the discovery URLs come from system:discovery.
+  EXPECT_NE(team.out.find("delete"), std::string::npos) << team.out;
+  EXPECT_NE(team.out.find("[/api/*]"), std::string::npos) << team.out;
+  EXPECT_NE(team.out.find("selfsubjectrulesreviews.authorization.k8s.io"), std::string::npos)
+      << team.out;
+  auto def = As(jane, {"auth", "can-i", "--list", "-n", "default"});
+  EXPECT_EQ(def.exit_code, 0) << def.err;
+  EXPECT_EQ(def.out.find("pods "), std::string::npos) << def.out;
+  EXPECT_NE(def.out.find("[/api/*]"), std::string::npos) << def.out;
+  auto admin = K({"auth", "can-i", "--list"});
+  EXPECT_NE(admin.out.find("*.*"), std::string::npos) << admin.out;
+  // Impersonation applies to the rules review as well.
+  auto as_jane = K({"auth", "can-i", "--list", "-n", "team", "--as=jane"});
+  EXPECT_EQ(as_jane.out, team.out);
+}
+
 TEST_F(SecurityTest, NodeIdentitiesOnlyChangeTheirOwnNodes) {
   Start({"--nodes", "2", "--disable", "scheduler,controllers,dns"});
   ASSERT_TRUE(WaitFor([&] {
