@@ -246,6 +246,49 @@ TEST_F(SecurityTest, AuthCanIListShowsTheRulesOfANamespace) {
   EXPECT_EQ(as_jane.out, team.out);
 }
 
+TEST_F(SecurityTest, ClusterRolesLabelledAggregateToViewExtendViewEditAndAdmin) {
+  Start({"--disable", "scheduler,dns"});
+  std::string kim = KubeconfigFor("kim");
+  ASSERT_EQ(
+      K({"create", "clusterrolebinding", "kim-view", "--clusterrole=view", "--user=kim"}).exit_code,
+      0);
+  auto view = K({"get", "clusterrole", "view", "-o", "jsonpath={.aggregationRule}"});
+  EXPECT_NE(view.out.find(R"("rbac.authorization.k8s.io/aggregate-to-view":"true")"),
+            std::string::npos)
+      << view.out;
+  EXPECT_TRUE(WaitFor([&] { return As(kim, {"auth", "can-i", "get", "pods"}).out == "yes\n"; }));
+  EXPECT_EQ(As(kim, {"auth", "can-i", "list", "priorityclasses"}).out, "no\n");
+  ASSERT_EQ(K({"apply", "-f", "-"}, R"({"apiVersion":"rbac.authorization.k8s.io/v1",
+    "kind":"ClusterRole","metadata":{"name":"priority-reader",
+    "labels":{"rbac.authorization.k8s.io/aggregate-to-view":"true"}},
+    "rules":[{"apiGroups":["scheduling.k8s.io"],"resources":["priorityclasses"],
+              "verbs":["get","list","watch"]}]})")
+                .exit_code,
+            0);
+  // The controller manager writes the union into view, and through edit into admin.
+  EXPECT_TRUE(WaitFor([&] {
+    return As(kim, {"auth", "can-i", "list", "priorityclasses"}).out == "yes\n";
+  }));
+  EXPECT_TRUE(WaitFor([&] {
+    return K({"get", "clusterrole", "admin", "-o", "jsonpath={.rules}"})
+               .out.find("priorityclasses") != std::string::npos;
+  }));
+  EXPECT_NE(K({"get", "clusterrole", "view", "-o", "yaml"}).out.find("priorityclasses"),
+            std::string::npos);
+  EXPECT_EQ(
+      cluster_->Kubectl("1.27", {"auth", "can-i", "watch", "priorityclasses", "--as=kim"}).out,
+      "yes\n");
+  // Removing the label takes the rules away again.
+  ASSERT_EQ(
+      K({"label", "clusterrole", "priority-reader", "rbac.authorization.k8s.io/aggregate-to-view-"})
+          .exit_code,
+      0);
+  EXPECT_TRUE(WaitFor([&] {
+    return As(kim, {"auth", "can-i", "list", "priorityclasses"}).out == "no\n";
+  }));
+  EXPECT_EQ(As(kim, {"auth", "can-i", "get", "pods"}).out, "yes\n");
+}
+
 TEST_F(SecurityTest, NodeIdentitiesOnlyChangeTheirOwnNodes) {
   Start({"--nodes", "2", "--disable", "scheduler,controllers,dns"});
   ASSERT_TRUE(WaitFor([&] {
