@@ -8,6 +8,7 @@
 #include "apiserver/api_errors.h"
 #include "apiserver/api_handler.h"
 #include "apiserver/auth/authorizer.h"
+#include "apiserver/auth/escalation.h"
 #include "apiserver/auth/impersonation.h"
 #include "apiserver/auth/rbac.h"
 
@@ -107,6 +108,34 @@ HttpResponse ApiHandler::CreateAccessReview(const HttpRequest& req, const auth::
     review.AddMember("metadata", rapidjson::Value(rapidjson::kObjectType), alloc);
   }
   return JsonResponse(201, api::ToJson(review));
+}
+
+WriteOptions ApiHandler::WithRequestAdmission(const Call& c, WriteOptions o) {
+  if (c.resource.group != "rbac.authorization.k8s.io" || !c.user) return o;
+  const auth::UserInfo* user = c.user;  // outlives the write: the request is still being served
+  std::string plural = c.resource.plural;
+  std::string ns = c.info.ns;
+  o.admit = [this, user, plural, ns](const rapidjson::Value& obj) {
+    return auth::CheckEscalation(
+        authorizer_, *user, plural, ns, obj,
+        [this](const std::string& kind, const std::string& role_ns,
+               const std::string& name) -> Result<std::vector<auth::PolicyRule>> {
+          std::string role_plural = kind == "Role" ? "roles" : "clusterroles";
+          const ResourceInfo* r =
+              registry_.FindByGroupResource("rbac.authorization.k8s.io", role_plural);
+          auto role = r ? objects_.Find(*r, role_ns, name) : nullptr;
+          if (!role) {
+            return Status::NotFound(role_plural + ".rbac.authorization.k8s.io \"" + name +
+                                    "\" not found");
+          }
+          std::vector<auth::PolicyRule> rules;
+          if (const auto* list = api::FindMember(*role, "rules"); list && list->IsArray()) {
+            for (const auto& rule : list->GetArray()) rules.push_back(auth::ParsePolicyRule(rule));
+          }
+          return rules;
+        });
+  };
+  return o;
 }
 
 namespace {

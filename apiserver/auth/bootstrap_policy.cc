@@ -147,7 +147,9 @@ std::vector<std::pair<std::string, std::string>> Policy() {
         {{"apps"}, {"controllerrevisions"}, {"create"}, {}},
         {{"discovery.k8s.io"}, {"endpointslices"}, {"create"}, {}},
         {{"events.k8s.io"}, {"events"}, {"create"}, {}},
-        {{"coordination.k8s.io"}, {"leases"}, {"create"}, {}}});
+        {{"coordination.k8s.io"}, {"leases"}, {"create"}, {}},
+        // The ClusterRole aggregation controller writes rules it does not hold (as upstream).
+        {{"rbac.authorization.k8s.io"}, {"clusterroles"}, {"escalate"}, {}}});
   // The scheduler binds pods, reports unschedulable pods, preempts (deletes) victims and
   // writes events; it reads what its plugins need and nothing else.
   role(kSchedulerUser, {{{""}, {"pods"}, {"get", "list", "watch", "delete"}, {}},

@@ -289,6 +289,75 @@ TEST_F(SecurityTest, ClusterRolesLabelledAggregateToViewExtendViewEditAndAdmin) 
   EXPECT_EQ(As(kim, {"auth", "can-i", "get", "pods"}).out, "yes\n");
 }
 
+TEST_F(SecurityTest, RolesAndBindingsCannotGrantMoreThanTheRequesterHolds) {
+  Start({"apiserver"});
+  std::string dana = KubeconfigFor("dana");
+  ASSERT_EQ(K({"create", "namespace", "team"}).exit_code, 0);
+  ASSERT_EQ(
+      K({"create", "rolebinding", "dana-admin", "-n", "team", "--clusterrole=admin", "--user=dana"})
+          .exit_code,
+      0);
+  // dana holds pods rights in team: she may hand them on, as a Role or by binding view.
+  EXPECT_TRUE(WaitFor([&] {
+    return As(dana, {"create", "role", "pod-reader", "-n", "team", "--verb=get", "--resource=pods"})
+               .exit_code == 0;
+  }));
+  auto bind_view = As(dana, {"create", "rolebinding", "eve-view", "-n", "team",
+                             "--clusterrole=view", "--user=eve"});
+  EXPECT_EQ(bind_view.exit_code, 0) << bind_view.err;
+  // ... but not rights she lacks.
+  auto role = As(dana, {"create", "role", "pc-reader", "-n", "team", "--verb=get,list",
+                        "--resource=priorityclasses"});
+  EXPECT_NE(role.exit_code, 0);
+  EXPECT_NE(
+      role.err.find(
+          "roles.rbac.authorization.k8s.io \"pc-reader\" is forbidden: user \"dana\" "
+          "(groups=[\"system:authenticated\"]) is attempting to grant RBAC permissions not "
+          "currently held:\n{APIGroups:[\"scheduling.k8s.io\"], Resources:[\"priorityclasses\"], "
+          "Verbs:[\"get\" \"list\"]}"),
+      std::string::npos)
+      << role.err;
+  auto bind_admin = As(dana, {"create", "rolebinding", "eve-admin", "-n", "team",
+                              "--clusterrole=cluster-admin", "--user=eve"});
+  EXPECT_NE(bind_admin.exit_code, 0);
+  EXPECT_NE(bind_admin.err.find("rolebindings.rbac.authorization.k8s.io \"eve-admin\" is "
+                                "forbidden: user \"dana\""),
+            std::string::npos)
+      << bind_admin.err;
+  EXPECT_NE(bind_admin.err.find(R"({APIGroups:["*"], Resources:["*"], Verbs:["*"]})"),
+            std::string::npos)
+      << bind_admin.err;
+  // An update may not add rights either.
+  auto patch = As(dana, {"patch", "role", "pod-reader", "-n", "team", "--type=json", "-p",
+                         R"([{"op":"add","path":"/rules/0/verbs/-","value":"delete"},
+                             {"op":"add","path":"/rules/-","value":{"apiGroups":[""],
+                              "resources":["nodes"],"verbs":["get"]}}])"});
+  EXPECT_NE(patch.err.find(R"({APIGroups:[""], Resources:["nodes"], Verbs:["get"]})"),
+            std::string::npos)
+      << patch.err;
+  // With `escalate` on roles and `bind` on cluster-admin she may.
+  ASSERT_EQ(K({"apply", "-f", "-"}, R"({"apiVersion":"v1","kind":"List","items":[
+    {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole",
+     "metadata":{"name":"escalate-bind"},
+     "rules":[{"apiGroups":["rbac.authorization.k8s.io"],"resources":["roles"],"verbs":["escalate"]},
+              {"apiGroups":["rbac.authorization.k8s.io"],"resources":["clusterroles"],
+               "resourceNames":["cluster-admin"],"verbs":["bind"]}]},
+    {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding",
+     "metadata":{"name":"dana-escalate-bind","namespace":"team"},
+     "roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"escalate-bind"},
+     "subjects":[{"apiGroup":"rbac.authorization.k8s.io","kind":"User","name":"dana"}]}]})")
+                .exit_code,
+            0);
+  EXPECT_TRUE(WaitFor([&] {
+    return As(dana, {"create", "role", "pc-reader", "-n", "team", "--verb=get,list",
+                     "--resource=priorityclasses"})
+               .exit_code == 0;
+  }));
+  auto bound = As(dana, {"create", "rolebinding", "eve-admin", "-n", "team",
+                         "--clusterrole=cluster-admin", "--user=eve"});
+  EXPECT_EQ(bound.exit_code, 0) << bound.err;
+}
+
 TEST_F(SecurityTest, NodeIdentitiesOnlyChangeTheirOwnNodes) {
   Start({"--nodes", "2", "--disable", "scheduler,controllers,dns"});
   ASSERT_TRUE(WaitFor([&] {

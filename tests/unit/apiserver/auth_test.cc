@@ -6,6 +6,7 @@
 #include "api/json.h"
 #include "apiserver/auth/authn.h"
 #include "apiserver/auth/authorizer.h"
+#include "apiserver/auth/escalation.h"
 #include "apiserver/auth/impersonation.h"
 #include "apiserver/auth/node_authorizer.h"
 #include "apiserver/auth/pki.h"
@@ -231,6 +232,35 @@ TEST_F(RbacStoreTest, RulesForListsClusterAndNamespaceRules) {
   EXPECT_EQ(team[2].resource_names, (std::vector<std::string>{"ds"}));
   EXPECT_EQ(rbac.RulesFor(jane, "default").size(), 2u);
   EXPECT_TRUE(rbac.RulesFor(UserInfo{"bob", "", {}}, "team").empty());
+}
+
+TEST(EscalationTest, UncoveredRulesAreBrokenDownMergedAndWorded) {
+  std::vector<PolicyRule> owner = {
+      Rule(R"({"verbs":["get","list"],"apiGroups":[""],"resources":["pods","*/status"]})"),
+      Rule(
+          R"({"verbs":["update"],"apiGroups":["apps"],"resources":["daemonsets"],"resourceNames":["a"]})"),
+      Rule(R"({"verbs":["get"],"nonResourceURLs":["/apis/*"]})")};
+  // Held: nothing missing.
+  EXPECT_TRUE(
+      UncoveredRules(
+          owner,
+          {Rule(R"({"verbs":["get"],"apiGroups":[""],"resources":["pods","services/status"]})"),
+           Rule(
+               R"({"verbs":["update"],"apiGroups":["apps"],"resources":["daemonsets"],"resourceNames":["a"]})"),
+           Rule(R"({"verbs":["get"],"nonResourceURLs":["/apis/apps"]})")})
+          .empty());
+  auto missing = UncoveredRules(
+      owner,
+      {Rule(
+           R"({"verbs":["get","delete","create"],"apiGroups":[""],"resources":["pods","secrets"]})"),
+       Rule(R"({"verbs":["update"],"apiGroups":["apps"],"resources":["daemonsets"]})"),
+       Rule(R"({"verbs":["get"],"nonResourceURLs":["/metrics"]})")});
+  EXPECT_EQ(missing,
+            (std::vector<std::string>{
+                R"({APIGroups:[""], Resources:["pods"], Verbs:["delete" "create"]})",
+                R"({APIGroups:[""], Resources:["secrets"], Verbs:["get" "delete" "create"]})",
+                R"({APIGroups:["apps"], Resources:["daemonsets"], Verbs:["update"]})",
+                R"({NonResourceURLs:["/metrics"], Verbs:["get"]})"}));
 }
 
 TEST(PkiTest, IssuesCertificatesWithSans) {
