@@ -11,10 +11,6 @@ namespace {
 
 constexpr const char* kRbacGroup = "rbac.authorization.k8s.io";
 
-bool HasOrStar(const std::vector<std::string>& list, const std::string& value) {
-  return std::any_of(list.begin(), list.end(),
-                     [&](const std::string& s) { return s == "*" || s == value; });
-}
 bool Has(const std::vector<std::string>& list, const std::string& value) {
   return std::find(list.begin(), list.end(), value) != list.end();
 }
@@ -46,28 +42,19 @@ std::vector<Simple> Breakdown(const PolicyRule& rule) {
   return out;
 }
 
-// Covers: `owner` grants `s` (upstream validation.Covers for one broken-down rule).
+// Covers: `owner` grants `s` (upstream validation.Covers for one broken-down rule): exactly
+// when a request with those attributes would be allowed by the rule.
 bool Covers(const PolicyRule& owner, const Simple& s) {
-  if (!HasOrStar(owner.verbs, s.verb)) return false;
-  if (s.non_resource) {
-    for (const auto& url : owner.non_resource_urls) {
-      if (url == "*" || url == s.url) return true;
-      if (!url.empty() && url.back() == '*' &&
-          s.url.compare(0, url.size() - 1, url, 0, url.size() - 1) == 0) {
-        return true;
-      }
-    }
-    return false;
-  }
-  if (!HasOrStar(owner.api_groups, s.group)) return false;
-  if (!Has(owner.resources, "*") && !Has(owner.resources, s.resource)) {
-    size_t slash = s.resource.find('/');
-    if (slash == std::string::npos || !Has(owner.resources, "*" + s.resource.substr(slash))) {
-      return false;
-    }
-  }
-  if (owner.resource_names.empty()) return true;
-  return !s.name.empty() && Has(owner.resource_names, s.name);
+  Attributes a;
+  a.verb = s.verb;
+  a.resource_request = !s.non_resource;
+  a.path = s.url;
+  a.api_group = s.group;
+  size_t slash = s.resource.find('/');
+  a.resource = s.resource.substr(0, slash);
+  if (slash != std::string::npos) a.subresource = s.resource.substr(slash + 1);
+  a.name = s.name;
+  return RuleAllows(a, owner);
 }
 
 std::string Quoted(const std::vector<std::string>& items) {
