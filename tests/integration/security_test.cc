@@ -244,6 +244,10 @@ TEST_F(SecurityTest, AuthCanIListShowsTheRulesOfANamespace) {
   // Impersonation applies to the rules review as well.
   auto as_jane = K({"auth", "can-i", "--list", "-n", "team", "--as=jane"});
   EXPECT_EQ(as_jane.out, team.out);
+  auto old_kubectl =
+      cluster_->Kubectl("1.27", {"auth", "can-i", "--list", "-n", "team", "--as=jane"});
+  EXPECT_EQ(old_kubectl.exit_code, 0) << old_kubectl.err;
+  EXPECT_NE(old_kubectl.out.find("pods "), std::string::npos) << old_kubectl.out;
 }
 
 TEST_F(SecurityTest, ClusterRolesLabelledAggregateToViewExtendViewEditAndAdmin) {
