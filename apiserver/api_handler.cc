@@ -170,7 +170,7 @@ HttpResponse ApiHandler::Serve(const std::shared_ptr<HttpExchange>& ex, std::str
     return ErrorResponse(PathNotFound());
   }
   if (r->namespaced && info.ns.empty() && !info.name.empty()) return ErrorResponse(PathNotFound());
-  Call c{req, info, *r, ex};
+  Call c{req, info, *r, ex, user ? &*user : nullptr};
   const std::string& m = req.method;
   if (info.legacy_watch) {
     if (m != "GET") return ErrorResponse(MethodNotSupported(*r, *verb));
@@ -187,7 +187,8 @@ HttpResponse ApiHandler::Serve(const std::shared_ptr<HttpExchange>& ex, std::str
   }
   if (m == "POST") {
     if (r->group == "authorization.k8s.io" && info.name.empty() && info.subresource.empty()) {
-      return CreateAccessReview(req, *user);
+      return r->plural == "selfsubjectrulesreviews" ? CreateRulesReview(req, *user)
+                                                    : CreateAccessReview(req, *user);
     }
     if (!info.subresource.empty()) return CreateSubresource(c);
     if (!info.name.empty()) return ErrorResponse(MethodNotSupported(*r, "create"));

@@ -47,6 +47,7 @@ class ApiHandler {
     const RequestInfo& info;
     const ResourceInfo& resource;
     std::shared_ptr<HttpExchange> ex;
+    const auth::UserInfo* user = nullptr;  // the authenticated (or impersonated) requester
   };
   HttpResponse Serve(const std::shared_ptr<HttpExchange>& ex, std::string* verb,
                      std::string* resource_label, bool* streaming);
@@ -68,6 +69,11 @@ class ApiHandler {
                                         std::optional<auth::UserInfo>* user);
   // CreateAccessReview answers a SelfSubjectAccessReview for `user`.
   HttpResponse CreateAccessReview(const HttpRequest& req, const auth::UserInfo& user);
+  // WithRequestAdmission adds the admission that needs the requester (RBAC escalation
+  // prevention on roles and bindings) to `o` (auth_filter.cc).
+  WriteOptions WithRequestAdmission(const Call& c, WriteOptions o);
+  // CreateRulesReview answers a SelfSubjectRulesReview: the rules `user` holds in a namespace.
+  HttpResponse CreateRulesReview(const HttpRequest& req, const auth::UserInfo& user);
 
   ObjectService& objects_;
   const Registry& registry_;

@@ -1,12 +1,16 @@
 // ApiHandler's authentication and authorization step (upstream's WithAuthentication and
-// WithAuthorization filters) and the SelfSubjectAccessReview endpoint that exposes the same
-// decision to `kubectl auth can-i`.
+// WithAuthorization filters, impersonation included) and the SelfSubjectAccessReview and
+// SelfSubjectRulesReview endpoints that expose the same decisions to `kubectl auth can-i
+// [--list]`.
 #include <algorithm>
 
 #include "api/json.h"
 #include "apiserver/api_errors.h"
 #include "apiserver/api_handler.h"
 #include "apiserver/auth/authorizer.h"
+#include "apiserver/auth/escalation.h"
+#include "apiserver/auth/impersonation.h"
+#include "apiserver/auth/rbac.h"
 
 namespace tinyk8s::apiserver {
 
@@ -30,6 +34,13 @@ std::optional<HttpResponse> ApiHandler::Authorize(const HttpRequest& req, const 
   bool bad_token = false;
   *user = authenticator_.Authenticate(req, &bad_token);
   if (!*user) return ErrorResponse(Status(StatusCode::kUnauthorized, "Unauthorized"));
+  if (auth::ImpersonationRequested(req)) {
+    auto as = auth::Impersonate(req, **user, [this](const auth::Attributes& a, std::string* why) {
+      return authorizer_.Allowed(a, why);
+    });
+    if (!as.ok()) return ErrorResponse(as.status());
+    *user = std::move(*as);
+  }
   auth::Attributes a;
   a.user = &**user;
   if (info && info->is_resource) {
@@ -93,6 +104,92 @@ HttpResponse ApiHandler::CreateAccessReview(const HttpRequest& req, const auth::
     review.AddMember("apiVersion", "authorization.k8s.io/v1", alloc);
   }
   if (!review.HasMember("kind")) review.AddMember("kind", "SelfSubjectAccessReview", alloc);
+  if (!review.HasMember("metadata")) {
+    review.AddMember("metadata", rapidjson::Value(rapidjson::kObjectType), alloc);
+  }
+  return JsonResponse(201, api::ToJson(review));
+}
+
+WriteOptions ApiHandler::WithRequestAdmission(const Call& c, WriteOptions o) {
+  if (c.resource.group != "rbac.authorization.k8s.io" || !c.user) return o;
+  const auth::UserInfo* user = c.user;  // outlives the write: the request is still being served
+  std::string plural = c.resource.plural;
+  std::string ns = c.info.ns;
+  o.admit = [this, user, plural, ns](const rapidjson::Value& obj) {
+    return auth::CheckEscalation(
+        authorizer_, *user, plural, ns, obj,
+        [this](const std::string& kind, const std::string& role_ns,
+               const std::string& name) -> Result<std::vector<auth::PolicyRule>> {
+          std::string role_plural = kind == "Role" ? "roles" : "clusterroles";
+          const ResourceInfo* r =
+              registry_.FindByGroupResource("rbac.authorization.k8s.io", role_plural);
+          auto role = r ? objects_.Find(*r, role_ns, name) : nullptr;
+          if (!role) {
+            return Status::NotFound(role_plural + ".rbac.authorization.k8s.io \"" + name +
+                                    "\" not found");
+          }
+          std::vector<auth::PolicyRule> rules;
+          if (const auto* list = api::FindMember(*role, "rules"); list && list->IsArray()) {
+            for (const auto& rule : list->GetArray()) rules.push_back(auth::ParsePolicyRule(rule));
+          }
+          return rules;
+        });
+  };
+  return o;
+}
+
+namespace {
+rapidjson::Value StringArray(const std::vector<std::string>& items, api::Allocator& alloc) {
+  rapidjson::Value out(rapidjson::kArrayType);
+  for (const auto& s : items) out.PushBack(api::MakeString(s, alloc), alloc);
+  return out;
+}
+}  // namespace
+
+HttpResponse ApiHandler::CreateRulesReview(const HttpRequest& req, const auth::UserInfo& user) {
+  auto body = DecodeBody(req);
+  if (!body.ok()) return ErrorResponse(body.status());
+  rapidjson::Document& review = *body;
+  if (!review.IsObject()) return ErrorResponse(BadRequestError("the body must be an object"));
+  std::string ns = api::GetString(review, {"spec", "namespace"});
+  // Upstream's REST handler refuses a review without a namespace the same way.
+  if (ns.empty()) return ErrorResponse(BadRequestError("no namespace on request"));
+  auth::RuleSet set = authorizer_.RulesFor(user, ns);
+  auto& alloc = review.GetAllocator();
+  rapidjson::Value resource_rules(rapidjson::kArrayType);
+  rapidjson::Value non_resource_rules(rapidjson::kArrayType);
+  for (const auto& rule : set.rules) {
+    rapidjson::Value r(rapidjson::kObjectType);
+    r.AddMember("verbs", StringArray(rule.verbs, alloc), alloc);
+    if (!rule.resources.empty()) {
+      rapidjson::Value rr(r, alloc);
+      if (!rule.api_groups.empty()) {
+        rr.AddMember("apiGroups", StringArray(rule.api_groups, alloc), alloc);
+      }
+      rr.AddMember("resources", StringArray(rule.resources, alloc), alloc);
+      if (!rule.resource_names.empty()) {
+        rr.AddMember("resourceNames", StringArray(rule.resource_names, alloc), alloc);
+      }
+      resource_rules.PushBack(rr, alloc);
+    }
+    if (!rule.non_resource_urls.empty()) {
+      r.AddMember("nonResourceURLs", StringArray(rule.non_resource_urls, alloc), alloc);
+      non_resource_rules.PushBack(r, alloc);
+    }
+  }
+  api::RemoveMember(review, "status");
+  rapidjson::Value status(rapidjson::kObjectType);
+  status.AddMember("resourceRules", resource_rules, alloc);
+  status.AddMember("nonResourceRules", non_resource_rules, alloc);
+  status.AddMember("incomplete", set.incomplete, alloc);
+  if (!set.evaluation_error.empty()) {
+    status.AddMember("evaluationError", api::MakeString(set.evaluation_error, alloc), alloc);
+  }
+  review.AddMember("status", status, alloc);
+  if (!review.HasMember("apiVersion")) {
+    review.AddMember("apiVersion", "authorization.k8s.io/v1", alloc);
+  }
+  if (!review.HasMember("kind")) review.AddMember("kind", "SelfSubjectRulesReview", alloc);
   if (!review.HasMember("metadata")) {
     review.AddMember("metadata", rapidjson::Value(rapidjson::kObjectType), alloc);
   }

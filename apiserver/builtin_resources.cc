@@ -90,6 +90,12 @@ void RegisterBuiltinResources(Registry& registry, ServiceAllocator* service_allo
     r.verbs = {"create"};
     registry.Add(std::move(r), NewAccessReviewStrategy());
   }
+  {
+    auto r = Info("authorization.k8s.io", "selfsubjectrulesreviews", "selfsubjectrulesreview",
+                  "SelfSubjectRulesReview", false);
+    r.verbs = {"create"};
+    registry.Add(std::move(r), NewAccessReviewStrategy());
+  }
 }
 
 }  // namespace tinyk8s::apiserver

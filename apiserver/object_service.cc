@@ -245,6 +245,7 @@ Result<CachedPtr> ObjectService::Create(const ResourceInfo& r, const std::string
       }
       TK_RETURN_IF_ERROR(ns_status);
       TK_RETURN_IF_ERROR(strategy.AdmitCreate(obj, ctx));
+      if (options.admit) TK_RETURN_IF_ERROR(options.admit(obj));
       std::vector<FieldError> errs = ValidateObjectMeta(r, obj);
       auto more = strategy.Validate(obj);
       errs.insert(errs.end(), more.begin(), more.end());
@@ -388,6 +389,7 @@ Result<CachedPtr> ObjectService::UpdateFrom(const ResourceInfo& r, const CachedP
       api::SetInt(api::EnsureObject(obj, {"metadata"}, a), "generation", gen, a);
     }
     TK_RETURN_IF_ERROR(strategy.AdmitUpdate(obj, o, ctx));
+    if (options.admit) TK_RETURN_IF_ERROR(options.admit(obj));
     errs = ValidateObjectMeta(r, obj);
     auto more = strategy.ValidateUpdate(obj, o);
     errs.insert(errs.end(), more.begin(), more.end());

@@ -29,6 +29,9 @@ struct WriteOptions {
   bool manager_from_user_agent = false;
   // Set by Apply, whose result already carries its managedFields.
   bool managed_fields_done = false;
+  // Request-scoped admission that needs the requester (RBAC escalation prevention): run on the
+  // final object of a create or update, after the strategy's admission. Null: none.
+  std::function<Status(const rapidjson::Value& obj)> admit;
 };
 
 struct ApplyResult {

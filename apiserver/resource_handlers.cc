@@ -301,7 +301,7 @@ HttpResponse ApiHandler::CreateObject(const Call& c) {
   auto body = DecodeCheckedBody(c.req, c.resource, &warnings);
   if (!body.ok()) return ErrorResponse(body.status());
   auto obj = objects_.Create(c.resource, c.info.ns, std::move(body).value(),
-                             WriteOptionsWithManager(c.req));
+                             WithRequestAdmission(c, WriteOptionsWithManager(c.req)));
   if (!obj.ok()) return ErrorResponse(obj.status());
   HttpResponse resp = ObjectResponse(201, *obj);
   AddWarningHeaders(resp, warnings);
@@ -318,7 +318,8 @@ HttpResponse ApiHandler::UpdateObject(const Call& c) {
   if (!body.ok()) return ErrorResponse(body.status());
   bool created = false;
   auto obj = objects_.Update(c.resource, c.info.ns, c.info.name, c.info.subresource,
-                             std::move(body).value(), WriteOptionsWithManager(c.req), &created);
+                             std::move(body).value(),
+                             WithRequestAdmission(c, WriteOptionsWithManager(c.req)), &created);
   if (!obj.ok()) return ErrorResponse(obj.status());
   HttpResponse resp = ObjectResponse(created ? 201 : 200, *obj);
   AddWarningHeaders(resp, warnings);
@@ -331,8 +332,9 @@ HttpResponse ApiHandler::PatchObject(const Call& c) {
   }
   std::string ct = c.req.Header("content-type");
   std::string media = ct.substr(0, ct.find(';'));
-  WriteOptions options = media == "application/apply-patch+yaml" ? WriteOptionsFrom(c.req)
-                                                                 : WriteOptionsWithManager(c.req);
+  WriteOptions options = WithRequestAdmission(c, media == "application/apply-patch+yaml"
+                                                     ? WriteOptionsFrom(c.req)
+                                                     : WriteOptionsWithManager(c.req));
   auto mode = FieldValidationFrom(c.req);
   if (!mode.ok()) return ErrorResponse(mode.status());
   std::vector<std::string> warnings;

@@ -18,6 +18,7 @@
 #include "client/timer_clock.h"
 #include "common/logging.h"
 #include "common/termination_signals.h"
+#include "controllers/clusterroleaggregation/cluster_role_aggregation_controller.h"
 #include "controllers/daemonset/daemonset_controller.h"
 #include "controllers/endpointslice/endpointslice_controller.h"
 #include "controllers/garbagecollector/garbage_collector.h"
@@ -103,6 +104,12 @@ void RunControllers(const ControllerManagerOptions& o, client::Client& client,
     po.quarantine = o.pod_gc_quarantine;
     po.terminated_pod_threshold = o.terminated_pod_gc_threshold;
     entries.push_back({std::make_unique<podgc::PodGcController>(client, factory, clock, po), 1});
+  }
+
+  if (ControllerEnabled(o.controllers, "clusterrole-aggregation")) {
+    entries.push_back({std::make_unique<clusterroleaggregation::ClusterRoleAggregationController>(
+                           client, factory, clock),
+                       1});
   }
 
   factory.Start();

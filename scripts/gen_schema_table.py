@@ -38,6 +38,7 @@ ROOTS = [
     ("rbac.v1.ClusterRoleBinding", "rbac.authorization.k8s.io/v1/ClusterRoleBinding"),
     ("rbac.v1.RoleBinding", "rbac.authorization.k8s.io/v1/RoleBinding"),
     ("authorization.v1.SelfSubjectAccessReview", "authorization.k8s.io/v1/SelfSubjectAccessReview"),
+    ("authorization.v1.SelfSubjectRulesReview", "authorization.k8s.io/v1/SelfSubjectRulesReview"),
     ("meta.v1.DeleteOptions", None),
     ("meta.v1.Status", None),
 ]

@@ -22,6 +22,18 @@ bool Authorizer::Allowed(const Attributes& a, std::string* reason) {
   return false;
 }
 
+RuleSet Authorizer::RulesFor(const UserInfo& user, const std::string& ns) {
+  RuleSet out;
+  out.rules = rbac_->RulesFor(user, ns);
+  NodeOwner owner;
+  if (NodeOwnerOf(user, &owner)) {
+    // As upstream: a node's permissions depend on the objects bound to it, not on rules.
+    out.incomplete = true;
+    out.evaluation_error = "node authorizer does not support user rule resolution";
+  }
+  return out;
+}
+
 std::string ForbiddenMessage(const Attributes& a, const std::string& reason) {
   std::string user = "User \"" + a.user->name + "\"";
   std::string msg;

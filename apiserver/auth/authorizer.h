@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "apiserver/auth/authn.h"
 
@@ -44,6 +45,14 @@ class AuthorizerStep {
 };
 
 class RbacAuthorizer;
+struct PolicyRule;
+
+// RuleSet answers "what may this user do here" (upstream authorizer.RuleResolver).
+struct RuleSet {
+  std::vector<PolicyRule> rules;
+  bool incomplete = false;  // some authorizer cannot enumerate the user's permissions
+  std::string evaluation_error;
+};
 
 // Authorizer runs the chain. Owns its steps.
 class Authorizer {
@@ -54,10 +63,12 @@ class Authorizer {
   Authorizer& operator=(const Authorizer&) = delete;
 
   bool Allowed(const Attributes& a, std::string* reason);
+  // RulesFor: the rules `user` holds in namespace `ns` (cluster-wide ones included).
+  RuleSet RulesFor(const UserInfo& user, const std::string& ns);
 
  private:
   std::unique_ptr<AuthorizerStep> node_;
-  std::unique_ptr<AuthorizerStep> rbac_;
+  std::unique_ptr<RbacAuthorizer> rbac_;
 };
 
 // ForbiddenMessage renders upstream's wording:

@@ -25,11 +25,25 @@ std::string Array(const Strings& items) {
   return out + "]";
 }
 
-std::string ClusterRole(const std::string& name, const std::vector<Rule>& rules) {
+const std::string kAggregateTo = "rbac.authorization.k8s.io/aggregate-to-";
+
+// ClusterRole renders a bootstrap ClusterRole. `aggregate_into`: labels it
+// aggregate-to-<that>=true; `aggregates`: gives it an aggregationRule selecting the roles
+// labelled aggregate-to-<that>=true (its rules are then maintained by the controller manager).
+std::string ClusterRole(const std::string& name, const std::vector<Rule>& rules,
+                        const std::string& aggregate_into = "",
+                        const std::string& aggregates = "") {
+  std::string labels = R"("kubernetes.io/bootstrapping":"rbac-defaults")";
+  if (!aggregate_into.empty()) labels += ",\"" + (kAggregateTo + aggregate_into) + "\":\"true\"";
   std::string out =
       R"({"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":")" +
-      name +
-      R"(","labels":{"kubernetes.io/bootstrapping":"rbac-defaults"},"annotations":{"rbac.authorization.kubernetes.io/autoupdate":"true"}},"rules":[)";
+      name + R"(","labels":{)" + labels +
+      R"(},"annotations":{"rbac.authorization.kubernetes.io/autoupdate":"true"}},)";
+  if (!aggregates.empty()) {
+    out += R"("aggregationRule":{"clusterRoleSelectors":[{"matchLabels":{")" + kAggregateTo +
+           aggregates + R"(":"true"}}]},)";
+  }
+  out += R"("rules":[)";
   for (size_t i = 0; i < rules.size(); ++i) {
     const Rule& r = rules[i];
     out += i ? ",{" : "{";
@@ -65,8 +79,9 @@ const Strings kAll = {"create", "delete", "deletecollection", "get",
 
 std::vector<std::pair<std::string, std::string>> Policy() {
   std::vector<std::pair<std::string, std::string>> out;  // (plural, json)
-  auto role = [&](const std::string& name, const std::vector<Rule>& rules) {
-    out.push_back({"clusterroles", ClusterRole(name, rules)});
+  auto role = [&](const std::string& name, const std::vector<Rule>& rules,
+                  const std::string& aggregate_into = "", const std::string& aggregates = "") {
+    out.push_back({"clusterroles", ClusterRole(name, rules, aggregate_into, aggregates)});
   };
   auto bind = [&](const std::string& name, const std::string& role, const Strings& subjects) {
     out.push_back({"clusterrolebindings", Binding(name, role, subjects)});
@@ -83,17 +98,33 @@ std::vector<std::pair<std::string, std::string>> Policy() {
       {{"discovery.k8s.io"}, {"endpointslices"}, kRead, {}},
       {{"events.k8s.io"}, {"events"}, kRead, {}},
   };
-  std::vector<Rule> edit = view;
-  edit.push_back({{""}, {"pods", "services", "endpoints", "configmaps"}, kWrite, {}});
-  edit.push_back({{""}, {"pods/eviction"}, {"create"}, {}});
-  edit.push_back({{"apps"}, {"daemonsets"}, kWrite, {}});
-  edit.push_back({{"discovery.k8s.io"}, {"endpointslices"}, kWrite, {}});
-  std::vector<Rule> admin = edit;
-  admin.push_back({{"rbac.authorization.k8s.io"}, {"roles", "rolebindings"}, kAll, {}});
-  admin.push_back({{"coordination.k8s.io"}, {"leases"}, kAll, {}});
-  role("admin", admin);
-  role("edit", edit);
-  role("view", view);
+  std::vector<Rule> edit_only = {
+      {{""}, {"pods", "services", "endpoints", "configmaps"}, kWrite, {}},
+      {{""}, {"pods/eviction"}, {"create"}, {}},
+      {{"apps"}, {"daemonsets"}, kWrite, {}},
+      {{"discovery.k8s.io"}, {"endpointslices"}, kWrite, {}},
+  };
+  std::vector<Rule> admin_only = {
+      {{"rbac.authorization.k8s.io"}, {"roles", "rolebindings"}, kAll, {}},
+      {{"coordination.k8s.io"}, {"leases"}, kAll, {}},
+  };
+  // As upstream, admin, edit and view aggregate the ClusterRoles labelled
+  // aggregate-to-admin/edit/view (edit is labelled into admin, view into edit) and the defaults
+  // live in system:aggregate-to-*. The rules written here are the union the aggregation
+  // controller computes (selected roles in name order), so the roles work before the
+  // controller manager runs and with it disabled.
+  auto concat = [](std::vector<Rule> a, const std::vector<Rule>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+  };
+  std::vector<Rule> edit = concat(edit_only, view);    // system:aggregate-to-edit < view
+  std::vector<Rule> admin = concat(edit, admin_only);  // edit < system:aggregate-to-admin
+  role("admin", admin, "", "admin");
+  role("edit", edit, "admin", "edit");
+  role("view", view, "edit", "view");
+  role("system:aggregate-to-admin", admin_only, "admin");
+  role("system:aggregate-to-edit", edit_only, "edit");
+  role("system:aggregate-to-view", view, "view");
   role("system:discovery", {{{},
                              {},
                              {"get"},
@@ -116,7 +147,9 @@ std::vector<std::pair<std::string, std::string>> Policy() {
         {{"apps"}, {"controllerrevisions"}, {"create"}, {}},
         {{"discovery.k8s.io"}, {"endpointslices"}, {"create"}, {}},
         {{"events.k8s.io"}, {"events"}, {"create"}, {}},
-        {{"coordination.k8s.io"}, {"leases"}, {"create"}, {}}});
+        {{"coordination.k8s.io"}, {"leases"}, {"create"}, {}},
+        // The ClusterRole aggregation controller writes rules it does not hold (as upstream).
+        {{"rbac.authorization.k8s.io"}, {"clusterroles"}, {"escalate"}, {}}});
   // The scheduler binds pods, reports unschedulable pods, preempts (deletes) victims and
   // writes events; it reads what its plugins need and nothing else.
   role(kSchedulerUser, {{{""}, {"pods"}, {"get", "list", "watch", "delete"}, {}},

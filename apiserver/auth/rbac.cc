@@ -214,21 +214,35 @@ std::shared_ptr<RbacAuthorizer::Snapshot> RbacAuthorizer::CurrentSnapshot() {
   return snap;
 }
 
+std::shared_ptr<const RbacAuthorizer::UserRules> RbacAuthorizer::UserRulesIn(Snapshot& snap,
+                                                                             const UserInfo& user) {
+  std::string key = user.name;
+  for (const auto& g : user.groups) key += "\n" + g;
+  {
+    std::lock_guard lock(snap.mu);
+    auto it = snap.users.find(key);
+    if (it != snap.users.end()) return it->second;
+  }
+  auto rules = snap.Collect(user);
+  std::lock_guard lock(snap.mu);
+  snap.users.emplace(key, rules);
+  return rules;
+}
+
+std::vector<PolicyRule> RbacAuthorizer::RulesFor(const UserInfo& user, const std::string& ns) {
+  auto snap = CurrentSnapshot();  // keeps the rules the pointers refer to alive
+  auto rules = UserRulesIn(*snap, user);
+  std::vector<PolicyRule> out;
+  for (const PolicyRule* r : rules->cluster) out.push_back(*r);
+  if (auto it = rules->by_namespace.find(ns); !ns.empty() && it != rules->by_namespace.end()) {
+    for (const PolicyRule* r : it->second) out.push_back(*r);
+  }
+  return out;
+}
+
 Decision RbacAuthorizer::Authorize(const Attributes& a, std::string* /*reason*/) {
   auto snap = CurrentSnapshot();
-  std::string key = a.user->name;
-  for (const auto& g : a.user->groups) key += "\n" + g;
-  std::shared_ptr<const UserRules> rules;
-  {
-    std::lock_guard lock(snap->mu);
-    auto it = snap->users.find(key);
-    if (it != snap->users.end()) rules = it->second;
-  }
-  if (!rules) {
-    rules = snap->Collect(*a.user);
-    std::lock_guard lock(snap->mu);
-    snap->users.emplace(key, rules);
-  }
+  auto rules = UserRulesIn(*snap, *a.user);
   for (const PolicyRule* r : rules->cluster) {
     if (RuleAllows(a, *r)) return Decision::kAllow;
   }

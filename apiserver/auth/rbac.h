@@ -45,12 +45,16 @@ class RbacAuthorizer final : public AuthorizerStep {
   explicit RbacAuthorizer(WatchCache& cache);
   ~RbacAuthorizer() override;
   Decision Authorize(const Attributes& a, std::string* reason) override;
+  // RulesFor: copies of the rules that apply to `user` in namespace `ns` (cluster-wide ones
+  // first), as upstream's RuleResolver answers a SelfSubjectRulesReview.
+  std::vector<PolicyRule> RulesFor(const UserInfo& user, const std::string& ns);
 
   struct Snapshot;
   struct UserRules;
 
  private:
-  std::shared_ptr<const UserRules> RulesFor(const UserInfo& user);
+  // UserRulesIn: the user's rules in `snap` (collected once per snapshot and user).
+  std::shared_ptr<const UserRules> UserRulesIn(Snapshot& snap, const UserInfo& user);
   std::shared_ptr<Snapshot> CurrentSnapshot();
   void EnsureWatching();
 

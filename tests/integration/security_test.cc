@@ -145,6 +145,223 @@ TEST_F(SecurityTest, ViewerCanGetButNotDelete) {
   }));
 }
 
+TEST_F(SecurityTest, ImpersonationNeedsTheImpersonateVerb) {
+  Start({"apiserver"});
+  ASSERT_EQ(K({"create", "clusterrolebinding", "devs-view", "--clusterrole=view", "--group=devs"})
+                .exit_code,
+            0);
+  ASSERT_EQ(K({"run", "web", "--image=nginx", "-n", "default"}).exit_code, 0);
+  // cluster-admin may impersonate anyone; the impersonated user's own rights apply.
+  EXPECT_TRUE(WaitFor([&] {
+    return K({"get", "pods", "--as=bob", "--as-group=devs", "-o", "name"}).out == "pod/web\n";
+  }));
+  auto bob = K({"get", "pods", "--as=bob"});
+  EXPECT_NE(bob.exit_code, 0);
+  EXPECT_NE(
+      bob.err.find(
+          R"(pods is forbidden: User "bob" cannot list resource "pods" in API group "" in the namespace "default")"),
+      std::string::npos)
+      << bob.err;
+  // The impersonated user is in system:authenticated, which the discovery role is bound to.
+  EXPECT_EQ(K({"get", "--raw", "/api", "--as=bob"}).exit_code, 0);
+  EXPECT_EQ(K({"auth", "can-i", "delete", "pods", "--as=bob", "--as-group=devs"}).out, "no\n");
+  EXPECT_EQ(K({"auth", "can-i", "get", "pods", "--as=bob", "--as-group=devs"}).out, "yes\n");
+  EXPECT_EQ(
+      cluster_->Kubectl("1.27", {"auth", "can-i", "get", "pods", "--as=bob", "--as-group=devs"})
+          .out,
+      "yes\n");
+
+  std::string alice = KubeconfigFor("alice");
+  // --raw: kubectl reports a 403 on its discovery requests as "unknown", whoever sends it.
+  const std::string pods = "/api/v1/namespaces/default/pods";
+  EXPECT_NE(As(alice, {"get", "pods", "--as=bob"}).exit_code, 0);
+  auto denied = As(alice, {"get", "--raw", pods, "--as=bob"});
+  EXPECT_NE(denied.exit_code, 0);
+  EXPECT_NE(
+      denied.err.find(
+          R"(users "bob" is forbidden: User "alice" cannot impersonate resource "users" in API group "" at the cluster scope)"),
+      std::string::npos)
+      << denied.err;
+  // alice may impersonate bob (only), not the group devs or another user.
+  ASSERT_EQ(K({"apply", "-f", "-"}, R"({"apiVersion":"v1","kind":"List","items":[
+    {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole",
+     "metadata":{"name":"impersonate-bob"},
+     "rules":[{"apiGroups":[""],"resources":["users"],"resourceNames":["bob"],"verbs":["impersonate"]}]},
+    {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRoleBinding",
+     "metadata":{"name":"alice-impersonates-bob"},
+     "roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"impersonate-bob"},
+     "subjects":[{"apiGroup":"rbac.authorization.k8s.io","kind":"User","name":"alice"}]}]})")
+                .exit_code,
+            0);
+  EXPECT_TRUE(WaitFor([&] {
+    return As(alice, {"auth", "can-i", "get", "pods", "--as=bob"}).out == "no\n";
+  }));
+  auto group = As(alice, {"get", "--raw", pods, "--as=bob", "--as-group=devs"});
+  EXPECT_NE(
+      group.err.find(
+          R"(groups "devs" is forbidden: User "alice" cannot impersonate resource "groups" in API group "" at the cluster scope)"),
+      std::string::npos)
+      << group.err;
+  auto carol = As(alice, {"get", "--raw", pods, "--as=carol"});
+  EXPECT_NE(carol.err.find(R"(users "carol" is forbidden: User "alice" cannot impersonate)"),
+            std::string::npos)
+      << carol.err;
+  auto uid = As(alice, {"get", "--raw", pods, "--as=bob", "--as-uid=42"});
+  EXPECT_NE(
+      uid.err.find(
+          R"(uids.authentication.k8s.io "42" is forbidden: User "alice" cannot impersonate resource "uids" in API group "authentication.k8s.io" at the cluster scope)"),
+      std::string::npos)
+      << uid.err;
+}
+
+TEST_F(SecurityTest, AuthCanIListShowsTheRulesOfANamespace) {
+  Start({"apiserver"});
+  std::string jane = KubeconfigFor("jane");
+  ASSERT_EQ(K({"create", "namespace", "team"}).exit_code, 0);
+  ASSERT_EQ(
+      K({"create", "rolebinding", "jane-edit", "-n", "team", "--clusterrole=edit", "--user=jane"})
+          .exit_code,
+      0);
+  auto discovery = K({"api-resources", "--api-group=authorization.k8s.io", "-o", "wide"});
+  EXPECT_NE(discovery.out.find("selfsubjectrulesreviews"), std::string::npos) << discovery.out;
+  CommandResult team;
+  ASSERT_TRUE(WaitFor([&] {
+    team = As(jane, {"auth", "can-i", "--list", "-n", "team"});
+    return team.exit_code == 0 && team.out.find("pods ") != std::string::npos;
+  })) << team.out
+      << team.err;
+  // edit in team: pods may be deleted there; the discovery URLs come from system:discovery.
+  EXPECT_NE(team.out.find("delete"), std::string::npos) << team.out;
+  EXPECT_NE(team.out.find("[/api/*]"), std::string::npos) << team.out;
+  EXPECT_NE(team.out.find("selfsubjectrulesreviews.authorization.k8s.io"), std::string::npos)
+      << team.out;
+  auto def = As(jane, {"auth", "can-i", "--list", "-n", "default"});
+  EXPECT_EQ(def.exit_code, 0) << def.err;
+  EXPECT_EQ(def.out.find("pods "), std::string::npos) << def.out;
+  EXPECT_NE(def.out.find("[/api/*]"), std::string::npos) << def.out;
+  auto admin = K({"auth", "can-i", "--list"});
+  EXPECT_NE(admin.out.find("*.*"), std::string::npos) << admin.out;
+  // Impersonation applies to the rules review as well.
+  auto as_jane = K({"auth", "can-i", "--list", "-n", "team", "--as=jane"});
+  EXPECT_EQ(as_jane.out, team.out);
+  auto old_kubectl =
+      cluster_->Kubectl("1.27", {"auth", "can-i", "--list", "-n", "team", "--as=jane"});
+  EXPECT_EQ(old_kubectl.exit_code, 0) << old_kubectl.err;
+  EXPECT_NE(old_kubectl.out.find("pods "), std::string::npos) << old_kubectl.out;
+}
+
+TEST_F(SecurityTest, ClusterRolesLabelledAggregateToViewExtendViewEditAndAdmin) {
+  Start({"--disable", "scheduler,dns"});
+  std::string kim = KubeconfigFor("kim");
+  ASSERT_EQ(
+      K({"create", "clusterrolebinding", "kim-view", "--clusterrole=view", "--user=kim"}).exit_code,
+      0);
+  auto view = K({"get", "clusterrole", "view", "-o", "jsonpath={.aggregationRule}"});
+  EXPECT_NE(view.out.find(R"("rbac.authorization.k8s.io/aggregate-to-view":"true")"),
+            std::string::npos)
+      << view.out;
+  EXPECT_TRUE(WaitFor([&] { return As(kim, {"auth", "can-i", "get", "pods"}).out == "yes\n"; }));
+  EXPECT_EQ(As(kim, {"auth", "can-i", "list", "priorityclasses"}).out, "no\n");
+  ASSERT_EQ(K({"apply", "-f", "-"}, R"({"apiVersion":"rbac.authorization.k8s.io/v1",
+    "kind":"ClusterRole","metadata":{"name":"priority-reader",
+    "labels":{"rbac.authorization.k8s.io/aggregate-to-view":"true"}},
+    "rules":[{"apiGroups":["scheduling.k8s.io"],"resources":["priorityclasses"],
+              "verbs":["get","list","watch"]}]})")
+                .exit_code,
+            0);
+  // The controller manager writes the union into view, and through edit into admin.
+  EXPECT_TRUE(WaitFor([&] {
+    return As(kim, {"auth", "can-i", "list", "priorityclasses"}).out == "yes\n";
+  }));
+  EXPECT_TRUE(WaitFor([&] {
+    return K({"get", "clusterrole", "admin", "-o", "jsonpath={.rules}"})
+               .out.find("priorityclasses") != std::string::npos;
+  }));
+  EXPECT_NE(K({"get", "clusterrole", "view", "-o", "yaml"}).out.find("priorityclasses"),
+            std::string::npos);
+  EXPECT_EQ(
+      cluster_->Kubectl("1.27", {"auth", "can-i", "watch", "priorityclasses", "--as=kim"}).out,
+      "yes\n");
+  // Removing the label takes the rules away again.
+  ASSERT_EQ(
+      K({"label", "clusterrole", "priority-reader", "rbac.authorization.k8s.io/aggregate-to-view-"})
+          .exit_code,
+      0);
+  EXPECT_TRUE(WaitFor([&] {
+    return As(kim, {"auth", "can-i", "list", "priorityclasses"}).out == "no\n";
+  }));
+  EXPECT_EQ(As(kim, {"auth", "can-i", "get", "pods"}).out, "yes\n");
+}
+
+TEST_F(SecurityTest, RolesAndBindingsCannotGrantMoreThanTheRequesterHolds) {
+  Start({"apiserver"});
+  std::string dana = KubeconfigFor("dana");
+  ASSERT_EQ(K({"create", "namespace", "team"}).exit_code, 0);
+  ASSERT_EQ(
+      K({"create", "rolebinding", "dana-admin", "-n", "team", "--clusterrole=admin", "--user=dana"})
+          .exit_code,
+      0);
+  // dana holds pods rights in team: she may hand them on, as a Role or by binding view.
+  EXPECT_TRUE(WaitFor([&] {
+    return As(dana, {"create", "role", "pod-reader", "-n", "team", "--verb=get", "--resource=pods"})
+               .exit_code == 0;
+  }));
+  auto bind_view = As(dana, {"create", "rolebinding", "eve-view", "-n", "team",
+                             "--clusterrole=view", "--user=eve"});
+  EXPECT_EQ(bind_view.exit_code, 0) << bind_view.err;
+  // ... but not rights she lacks.
+  auto role = As(dana, {"create", "role", "pc-reader", "-n", "team", "--verb=get,list",
+                        "--resource=priorityclasses"});
+  EXPECT_NE(role.exit_code, 0);
+  EXPECT_NE(
+      role.err.find(
+          "roles.rbac.authorization.k8s.io \"pc-reader\" is forbidden: user \"dana\" "
+          "(groups=[\"system:authenticated\"]) is attempting to grant RBAC permissions not "
+          "currently held:\n{APIGroups:[\"scheduling.k8s.io\"], Resources:[\"priorityclasses\"], "
+          "Verbs:[\"get\" \"list\"]}"),
+      std::string::npos)
+      << role.err;
+  auto bind_admin = As(dana, {"create", "rolebinding", "eve-admin", "-n", "team",
+                              "--clusterrole=cluster-admin", "--user=eve"});
+  EXPECT_NE(bind_admin.exit_code, 0);
+  EXPECT_NE(bind_admin.err.find("rolebindings.rbac.authorization.k8s.io \"eve-admin\" is "
+                                "forbidden: user \"dana\""),
+            std::string::npos)
+      << bind_admin.err;
+  EXPECT_NE(bind_admin.err.find(R"({APIGroups:["*"], Resources:["*"], Verbs:["*"]})"),
+            std::string::npos)
+      << bind_admin.err;
+  // An update may not add rights either.
+  auto patch = As(dana, {"patch", "role", "pod-reader", "-n", "team", "--type=json", "-p",
+                         R"([{"op":"add","path":"/rules/0/verbs/-","value":"delete"},
+                             {"op":"add","path":"/rules/-","value":{"apiGroups":[""],
+                              "resources":["nodes"],"verbs":["get"]}}])"});
+  EXPECT_NE(patch.err.find(R"({APIGroups:[""], Resources:["nodes"], Verbs:["get"]})"),
+            std::string::npos)
+      << patch.err;
+  // With `escalate` on roles and `bind` on cluster-admin she may.
+  ASSERT_EQ(K({"apply", "-f", "-"}, R"({"apiVersion":"v1","kind":"List","items":[
+    {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole",
+     "metadata":{"name":"escalate-bind"},
+     "rules":[{"apiGroups":["rbac.authorization.k8s.io"],"resources":["roles"],"verbs":["escalate"]},
+              {"apiGroups":["rbac.authorization.k8s.io"],"resources":["clusterroles"],
+               "resourceNames":["cluster-admin"],"verbs":["bind"]}]},
+    {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding",
+     "metadata":{"name":"dana-escalate-bind","namespace":"team"},
+     "roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"escalate-bind"},
+     "subjects":[{"apiGroup":"rbac.authorization.k8s.io","kind":"User","name":"dana"}]}]})")
+                .exit_code,
+            0);
+  EXPECT_TRUE(WaitFor([&] {
+    return As(dana, {"create", "role", "pc-reader", "-n", "team", "--verb=get,list",
+                     "--resource=priorityclasses"})
+               .exit_code == 0;
+  }));
+  auto bound = As(dana, {"create", "rolebinding", "eve-admin", "-n", "team",
+                         "--clusterrole=cluster-admin", "--user=eve"});
+  EXPECT_EQ(bound.exit_code, 0) << bound.err;
+}
+
 TEST_F(SecurityTest, NodeIdentitiesOnlyChangeTheirOwnNodes) {
   Start({"--nodes", "2", "--disable", "scheduler,controllers,dns"});
   ASSERT_TRUE(WaitFor([&] {

@@ -1,13 +1,19 @@
-// Unit tests of the authentication and authorization building blocks: RBAC rule matching,
-// node identities, the token file, 403 wording and certificate issuing.
+// Unit tests of the authentication and authorization building blocks: RBAC rule matching and
+// rule listing, impersonation, node identities, the token file, 403 wording and certificate
+// issuing.
 #include <gtest/gtest.h>
 
 #include "api/json.h"
 #include "apiserver/auth/authn.h"
 #include "apiserver/auth/authorizer.h"
+#include "apiserver/auth/escalation.h"
+#include "apiserver/auth/impersonation.h"
 #include "apiserver/auth/node_authorizer.h"
 #include "apiserver/auth/pki.h"
 #include "apiserver/auth/rbac.h"
+#include "apiserver/watch_cache.h"
+#include "storage/sqlite_store.h"
+#include "tests/unit/storage/test_util.h"
 
 namespace tinyk8s::apiserver::auth {
 namespace {
@@ -100,6 +106,161 @@ TEST(ForbiddenMessageTest, UpstreamWording) {
   path.verb = "get";
   path.path = "/metrics";
   EXPECT_EQ(ForbiddenMessage(path, ""), R"(forbidden: User "jane" cannot get path "/metrics")");
+}
+
+// Impersonation against a fake chain that records what was asked and allows what `grants` has
+// (as "resource[.group]/name").
+struct FakeChain {
+  std::vector<std::string> grants;
+  std::vector<std::string> asked;
+  AllowedFn Fn() {
+    return [this](const Attributes& a, std::string*) {
+      std::string key = a.resource + (a.subresource.empty() ? "" : "/" + a.subresource) +
+                        (a.api_group.empty() ? "" : "." + a.api_group) + "/" +
+                        (a.ns.empty() ? "" : a.ns + "/") + a.name;
+      EXPECT_EQ(a.verb, "impersonate");
+      asked.push_back(key);
+      return std::find(grants.begin(), grants.end(), key) != grants.end();
+    };
+  }
+};
+
+HttpRequest WithHeaders(std::map<std::string, std::string> headers) {
+  HttpRequest req;
+  req.headers = std::move(headers);
+  return req;
+}
+
+TEST(ImpersonationTest, ChecksEveryPartAndAddsAuthenticated) {
+  UserInfo admin{"admin", "", {"system:authenticated"}};
+  FakeChain chain{{"users/bob", "groups/devs", "groups/ops", "uids.authentication.k8s.io/42",
+                   "userextras/scopes.authentication.k8s.io/view"},
+                  {}};
+  auto req = WithHeaders({{"impersonate-user", "bob"},
+                          {"impersonate-group", "devs,ops"},
+                          {"impersonate-uid", "42"},
+                          {"impersonate-extra-scopes", "view"}});
+  EXPECT_TRUE(ImpersonationRequested(req));
+  EXPECT_FALSE(ImpersonationRequested(WithHeaders({{"accept", "x"}})));
+  auto as = Impersonate(req, admin, chain.Fn());
+  ASSERT_TRUE(as.ok()) << as.status().ToString();
+  EXPECT_EQ(as->name, "bob");
+  EXPECT_EQ(as->uid, "42");
+  EXPECT_EQ(as->groups, (std::vector<std::string>{"devs", "ops", "system:authenticated"}));
+  EXPECT_EQ(chain.asked, (std::vector<std::string>{"users/bob", "groups/devs", "groups/ops",
+                                                   "userextras/scopes.authentication.k8s.io/view",
+                                                   "uids.authentication.k8s.io/42"}));
+}
+
+TEST(ImpersonationTest, RefusesWithUpstreamWording) {
+  UserInfo alice{"alice", "", {"system:authenticated"}};
+  FakeChain chain{{"users/bob"}, {}};
+  auto user = Impersonate(WithHeaders({{"impersonate-user", "carol"}}), alice, chain.Fn());
+  ASSERT_FALSE(user.ok());
+  EXPECT_EQ(user.status().code(), StatusCode::kForbidden);
+  EXPECT_EQ(
+      user.status().message(),
+      R"(users "carol" is forbidden: User "alice" cannot impersonate resource "users" in API group "" at the cluster scope)");
+  auto group = Impersonate(WithHeaders({{"impersonate-user", "bob"}, {"impersonate-group", "g"}}),
+                           alice, chain.Fn());
+  ASSERT_FALSE(group.ok());
+  EXPECT_EQ(
+      group.status().message(),
+      R"(groups "g" is forbidden: User "alice" cannot impersonate resource "groups" in API group "" at the cluster scope)");
+  // Groups without a user are a bad request, whatever the requester may do.
+  auto no_user = Impersonate(WithHeaders({{"impersonate-group", "g"}}), alice, chain.Fn());
+  ASSERT_FALSE(no_user.ok());
+  EXPECT_EQ(no_user.status().code(), StatusCode::kBadRequest);
+}
+
+TEST(ImpersonationTest, ServiceAccountsAndAnonymous) {
+  UserInfo admin{"admin", "", {}};
+  FakeChain chain{{"serviceaccounts/kube-system/builder", "users/system:anonymous"}, {}};
+  auto sa =
+      Impersonate(WithHeaders({{"impersonate-user", "system:serviceaccount:kube-system:builder"}}),
+                  admin, chain.Fn());
+  ASSERT_TRUE(sa.ok()) << sa.status().ToString();
+  EXPECT_EQ(sa->groups, (std::vector<std::string>{"system:serviceaccounts",
+                                                  "system:serviceaccounts:kube-system",
+                                                  "system:authenticated"}));
+  auto anon =
+      Impersonate(WithHeaders({{"impersonate-user", "system:anonymous"}}), admin, chain.Fn());
+  ASSERT_TRUE(anon.ok());
+  EXPECT_EQ(anon->groups, (std::vector<std::string>{"system:unauthenticated"}));
+}
+
+// RBAC over a real store and watch cache.
+class RbacStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    storage::SqliteStoreOptions options;
+    options.path = dir_.File("state.db");
+    options.durable = false;
+    options.compaction_interval = std::chrono::milliseconds(0);
+    auto store = storage::SqliteStore::Open(options);
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    store_ = std::move(*store);
+    auto cache = WatchCache::Start(*store_, {});
+    ASSERT_TRUE(cache.ok());
+    cache_ = std::move(*cache);
+  }
+  void Put(const std::string& key, const std::string& json) {
+    auto kv = store_->Create("/registry/rbac.authorization.k8s.io/" + key, json);
+    ASSERT_TRUE(kv.ok()) << kv.status().message();
+    ASSERT_TRUE(cache_->WaitForRevision(kv->mod_revision, std::chrono::seconds(5)));
+  }
+  storage::testing::TempDir dir_;
+  std::unique_ptr<storage::SqliteStore> store_;
+  std::unique_ptr<WatchCache> cache_;
+};
+
+TEST_F(RbacStoreTest, RulesForListsClusterAndNamespaceRules) {
+  Put("clusterroles/reader",
+      R"({"kind":"ClusterRole","metadata":{"name":"reader"},"rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["get"]},{"nonResourceURLs":["/healthz"],"verbs":["get"]}]})");
+  Put("roles/team/writer",
+      R"({"kind":"Role","metadata":{"name":"writer","namespace":"team"},"rules":[{"apiGroups":["apps"],"resources":["daemonsets"],"resourceNames":["ds"],"verbs":["delete"]}]})");
+  Put("clusterrolebindings/devs-read",
+      R"({"kind":"ClusterRoleBinding","metadata":{"name":"devs-read"},"roleRef":{"kind":"ClusterRole","name":"reader"},"subjects":[{"kind":"Group","name":"devs"}]})");
+  Put("rolebindings/team/jane-write",
+      R"({"kind":"RoleBinding","metadata":{"name":"jane-write","namespace":"team"},"roleRef":{"kind":"Role","name":"writer"},"subjects":[{"kind":"User","name":"jane"}]})");
+  RbacAuthorizer rbac(*cache_);
+  UserInfo jane{"jane", "", {"devs"}};
+  auto team = rbac.RulesFor(jane, "team");
+  ASSERT_EQ(team.size(), 3u);
+  EXPECT_EQ(team[0].resources, (std::vector<std::string>{"pods"}));
+  EXPECT_EQ(team[1].non_resource_urls, (std::vector<std::string>{"/healthz"}));
+  EXPECT_EQ(team[2].resource_names, (std::vector<std::string>{"ds"}));
+  EXPECT_EQ(rbac.RulesFor(jane, "default").size(), 2u);
+  EXPECT_TRUE(rbac.RulesFor(UserInfo{"bob", "", {}}, "team").empty());
+}
+
+TEST(EscalationTest, UncoveredRulesAreBrokenDownMergedAndWorded) {
+  std::vector<PolicyRule> owner = {
+      Rule(R"({"verbs":["get","list"],"apiGroups":[""],"resources":["pods","*/status"]})"),
+      Rule(
+          R"({"verbs":["update"],"apiGroups":["apps"],"resources":["daemonsets"],"resourceNames":["a"]})"),
+      Rule(R"({"verbs":["get"],"nonResourceURLs":["/apis/*"]})")};
+  // Held: nothing missing.
+  EXPECT_TRUE(
+      UncoveredRules(
+          owner,
+          {Rule(R"({"verbs":["get"],"apiGroups":[""],"resources":["pods","services/status"]})"),
+           Rule(
+               R"({"verbs":["update"],"apiGroups":["apps"],"resources":["daemonsets"],"resourceNames":["a"]})"),
+           Rule(R"({"verbs":["get"],"nonResourceURLs":["/apis/apps"]})")})
+          .empty());
+  auto missing = UncoveredRules(
+      owner,
+      {Rule(
+           R"({"verbs":["get","delete","create"],"apiGroups":[""],"resources":["pods","secrets"]})"),
+       Rule(R"({"verbs":["update"],"apiGroups":["apps"],"resources":["daemonsets"]})"),
+       Rule(R"({"verbs":["get"],"nonResourceURLs":["/metrics"]})")});
+  EXPECT_EQ(missing,
+            (std::vector<std::string>{
+                R"({APIGroups:[""], Resources:["pods"], Verbs:["delete" "create"]})",
+                R"({APIGroups:[""], Resources:["secrets"], Verbs:["get" "delete" "create"]})",
+                R"({APIGroups:["apps"], Resources:["daemonsets"], Verbs:["update"]})",
+                R"({NonResourceURLs:["/metrics"], Verbs:["get"]})"}));
 }
 
 TEST(PkiTest, IssuesCertificatesWithSans) {
