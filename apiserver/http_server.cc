@@ -1,5 +1,7 @@
 #include "apiserver/http_server.h"
 
+#include <sys/socket.h>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -7,6 +9,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cstdio>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -161,19 +164,35 @@ class Session final : public SessionBase {
               });
   }
   void PostStreamStart(unsigned status, std::string content_type) override {
+    {
+      std::lock_guard lock(mu_);
+      ended_ = false;  // a new stream on a kept-alive connection
+    }
     net::post(stream_.get_executor(), [self = Self(), status, ct = std::move(content_type)] {
       self->WriteStreamHeader(status, ct);
     });
   }
   bool QueueChunk(std::string data, bool last) override {
-    {
-      std::lock_guard lock(mu_);
-      if (closed_) return false;
-      if (pending_bytes_ > kStreamQueueLimit) return false;
-      pending_bytes_ += data.size();
-      chunks_.push_back({std::move(data), last});
+    std::string frame = FrameChunk(data, last);
+    std::lock_guard lock(mu_);
+    if (closed_ || ended_) return false;
+    if (pending_bytes_ > kStreamQueueLimit) return false;
+    ended_ = last;
+    if constexpr (!kTls) {
+      // Plain TCP, stream idle: send from the calling thread (the watch cache fanning an event
+      // out to a thousand watchers) instead of hopping to the strand, whose per-write handler
+      // posts, allocations and wake-ups cost more than the send itself. mu_ keeps Close() from
+      // closing the socket meanwhile; what the socket does not take goes through the strand.
+      if (header_written_ && !pumping_ && chunks_.empty() && !last) {
+        ssize_t n = ::send(Tcp().socket().native_handle(), frame.data(), frame.size(),
+                           MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n == static_cast<ssize_t>(frame.size())) return true;
+        if (n > 0) frame.erase(0, static_cast<size_t>(n));
+      }
     }
-    net::post(stream_.get_executor(), [self = Self()] { self->PumpChunks(); });
+    pending_bytes_ += frame.size();
+    chunks_.push_back({std::move(frame), last});
+    SchedulePumpLocked();
     return true;
   }
   void AddCloseCallback(std::function<void()> cb) override {
@@ -305,9 +324,10 @@ class Session final : public SessionBase {
     auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
     http::async_write_header(stream_, *sr, [self = Self(), res, sr](beast::error_code ec, size_t) {
       if (ec) return self->Close();
-      self->header_written_ = true;
       self->WatchForPeerClose();
-      self->PumpChunks();
+      std::lock_guard lock(self->mu_);
+      self->header_written_ = true;
+      self->SchedulePumpLocked();
     });
   }
 
@@ -326,50 +346,71 @@ class Session final : public SessionBase {
     });
   }
 
+  // FrameChunk formats data as one HTTP/1.1 chunk (the terminating chunk after it when last),
+  // so that queued chunks go out as one buffer.
+  static std::string FrameChunk(const std::string& data, bool last) {
+    std::string frame;
+    frame.reserve(data.size() + 24);
+    if (!data.empty()) {
+      char size[20];
+      int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+      frame.append(size, static_cast<size_t>(n));
+      frame += data;
+      frame += "\r\n";
+    }
+    if (last) frame += "0\r\n\r\n";
+    return frame;
+  }
+
+  // SchedulePumpLocked starts a strand write of the queue unless one is under way. mu_ held.
+  void SchedulePumpLocked() {
+    if (!header_written_ || pumping_ || chunks_.empty()) return;
+    pumping_ = true;
+    net::post(stream_.get_executor(), [self = Self()] { self->PumpChunks(); });
+  }
+
+  // PumpChunks writes everything queued in one write; runs on the strand while pumping_.
   void PumpChunks() {
-    if (!header_written_ || writing_) return;
-    Chunk chunk;
+    auto data = std::make_shared<std::string>();
+    bool last = false;
     {
       std::lock_guard lock(mu_);
-      if (chunks_.empty() || closed_) return;
-      chunk = std::move(chunks_.front());
-      chunks_.pop_front();
-    }
-    writing_ = true;
-    auto data = std::make_shared<std::string>(std::move(chunk.data));
-    bool last = chunk.last;
-    auto done = [self = Self(), data, last](beast::error_code ec, size_t) {
-      self->writing_ = false;
-      {
-        std::lock_guard lock(self->mu_);
-        self->pending_bytes_ -= std::min(self->pending_bytes_, data->size());
-      }
-      if (ec) return self->Close();
-      if (last) {
-        self->stream_done_ = true;
-        self->streaming_ = false;
-        self->RunCloseCallbacks();
-        // The stream is complete; keep the connection for the next request.
-        beast::error_code ignored;
-        self->Tcp().socket().cancel(ignored);
-        self->DoRead();
+      if (chunks_.empty() || closed_) {
+        pumping_ = false;
         return;
       }
-      self->PumpChunks();
-    };
-    if (last) {
-      if (data->empty()) {
-        net::async_write(stream_, http::make_chunk_last(), done);
-      } else {
-        net::async_write(stream_, http::make_chunk(net::buffer(*data)),
-                         [self = Self(), done, data](beast::error_code ec, size_t n) {
-                           if (ec) return done(ec, n);
-                           net::async_write(self->stream_, http::make_chunk_last(), done);
-                         });
+      for (auto& chunk : chunks_) {
+        if (data->empty()) {
+          *data = std::move(chunk.data);
+        } else {
+          *data += chunk.data;
+        }
+        last = last || chunk.last;
       }
-    } else {
-      net::async_write(stream_, http::make_chunk(net::buffer(*data)), done);
+      chunks_.clear();
     }
+    net::async_write(stream_, net::buffer(*data),
+                     [self = Self(), data, last](beast::error_code ec, size_t) {
+                       self->OnChunksWritten(ec, data->size(), last);
+                     });
+  }
+
+  void OnChunksWritten(beast::error_code ec, size_t bytes, bool last) {
+    {
+      std::lock_guard lock(mu_);
+      pending_bytes_ -= std::min(pending_bytes_, bytes);
+      if (ec || last) pumping_ = false;
+      if (last) header_written_ = false;
+    }
+    if (ec) return Close();
+    if (!last) return PumpChunks();
+    stream_done_ = true;
+    streaming_ = false;
+    RunCloseCallbacks();
+    // The stream is complete; keep the connection for the next request.
+    beast::error_code ignored;
+    Tcp().socket().cancel(ignored);
+    DoRead();
   }
 
   void RunCloseCallbacks() {
@@ -405,14 +446,15 @@ class Session final : public SessionBase {
   std::string peer_cn_;
   std::vector<std::string> peer_orgs_;
   bool streaming_ = false;
-  bool header_written_ = false;
-  bool writing_ = false;
   bool stream_done_ = false;
   // Shared state.
   mutable std::mutex mu_;
-  bool closed_ = false;                                 // guarded by mu_
-  std::deque<Chunk> chunks_;                            // guarded by mu_
-  size_t pending_bytes_ = 0;                            // guarded by mu_
+  bool closed_ = false;          // guarded by mu_
+  std::deque<Chunk> chunks_;     // framed chunks; guarded by mu_
+  bool header_written_ = false;  // the stream's headers are out; guarded by mu_
+  bool pumping_ = false;         // a strand write of chunks_ is posted or under way; by mu_
+  bool ended_ = false;           // the terminating chunk is queued; guarded by mu_
+  size_t pending_bytes_ = 0;     // guarded by mu_
   std::vector<std::function<void()>> close_callbacks_;  // guarded by mu_
 };
 

@@ -16,6 +16,14 @@ void StampResourceVersion(rapidjson::Document& doc, storage::Revision revision) 
   api::SetString(meta, "resourceVersion", std::to_string(revision), a);
 }
 
+// Below this many watchers per thread, handing a slice to another thread costs more than it saves.
+constexpr size_t kWatchersPerThread = 64;
+
+size_t FanOutHelpers() {
+  unsigned cores = std::thread::hardware_concurrency();
+  return cores > 1 ? std::min(cores - 1, 3u) : 0;
+}
+
 bool HasPrefix(const std::string& s, const std::string& prefix) {
   return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
 }
@@ -135,7 +143,8 @@ std::shared_ptr<const rapidjson::Document> CachedObject::Doc() const {
   return doc;
 }
 
-WatchCache::WatchCache(storage::Store& store, Options options) : store_(store), options_(options) {}
+WatchCache::WatchCache(storage::Store& store, Options options)
+    : store_(store), options_(options), fan_out_(FanOutHelpers()) {}
 
 Result<std::unique_ptr<WatchCache>> WatchCache::Start(storage::Store& store, Options options) {
   std::unique_ptr<WatchCache> cache(new WatchCache(store, options));
@@ -275,21 +284,26 @@ void WatchCache::Apply(std::vector<storage::WatchEvent>& batch) {
         if (HasPrefix(events_[e].object->key, bucket->first)) mine.push_back(&events_[e]);
       }
       auto& list = bucket->second;
-      for (size_t i = 0; !mine.empty() && i < list.size();) {
-        if (!docs_held && list[i]->Filters()) {
+      if (!mine.empty()) {
+        if (!docs_held &&
+            std::any_of(list.begin(), list.end(), [](const auto& w) { return w->Filters(); })) {
           docs_held = true;
           for (size_t e = first; e < events_.size(); ++e) {
             held.push_back(events_[e].object->Doc());
             if (events_[e].prev) held.push_back(events_[e].prev->Doc());
           }
         }
-        if (!list[i]->Deliver(mine)) {
+        // Each watcher's Deliver writes to its socket: split the watchers across threads.
+        std::vector<char> keep(list.size());
+        fan_out_.Run(list.size(), kWatchersPerThread, [&](size_t, size_t begin, size_t end) {
+          for (size_t i = begin; i < end; ++i) keep[i] = list[i]->Deliver(mine);
+        });
+        for (size_t i = list.size(); i-- > 0;) {
+          if (keep[i]) continue;
           closed.push_back(std::move(list[i]));
           list[i] = std::move(list.back());
           list.pop_back();
-          continue;
         }
-        ++i;
       }
       bucket = list.empty() ? watchers_.erase(bucket) : std::next(bucket);
     }

@@ -4,8 +4,9 @@
 // start). One store watch feeds it; a bounded ring of recent events lets client watches resume
 // from any recent resourceVersion, older ones get 410 Expired.
 //
-// Thread-safe. Watchers are called on the cache's dispatch thread while the cache lock is held:
-// Deliver must be quick and must not call back into the cache.
+// Thread-safe. Watchers are called while the cache lock is held, on the cache's dispatch thread
+// or (fan-out of a new event to many watchers) on one of its helper threads; one watcher's calls
+// never overlap. Deliver must be quick and must not call back into the cache.
 
 #include <rapidjson/document.h>
 
@@ -19,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/parallel_for.h"
 #include "common/status.h"
 #include "storage/store.h"
 
@@ -127,6 +129,7 @@ class WatchCache {
   // Watchers by prefix: the fan-out matches each new event against the distinct prefixes (a
   // few) rather than against every watcher (thousands).
   std::map<std::string, std::vector<std::shared_ptr<CacheWatcher>>> watchers_;  // guarded by mu_
+  ParallelFor fan_out_;  // splits one event's watchers across threads
   std::unique_ptr<storage::Watch> store_watch_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;

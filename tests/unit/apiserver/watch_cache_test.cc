@@ -75,34 +75,46 @@ class RecordingWatcher final : public CacheWatcher {
   std::vector<std::string> keys_;
 };
 
-TEST(WatchCacheTest, FanOutGivesEachWatcherTheEventsUnderItsPrefix) {
-  storage::testing::TempDir dir;
-  storage::SqliteStoreOptions options;
-  options.path = dir.File("state.db");
-  options.durable = false;
-  options.compaction_interval = std::chrono::milliseconds(0);
-  auto store = storage::SqliteStore::Open(options);
-  ASSERT_TRUE(store.ok()) << store.status().message();
-  auto cache = WatchCache::Start(**store, {});
-  ASSERT_TRUE(cache.ok());
+// WatchCacheTest runs a cache over a fresh store.
+class WatchCacheTest : public ::testing::Test {
+ protected:
+  void Open() {
+    storage::SqliteStoreOptions options;
+    options.path = dir_.File("state.db");
+    options.durable = false;
+    options.compaction_interval = std::chrono::milliseconds(0);
+    auto opened = storage::SqliteStore::Open(options);
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    store_ = std::move(opened).value();
+    auto started = WatchCache::Start(*store_, {});
+    ASSERT_TRUE(started.ok());
+    cache_ = std::move(started).value();
+  }
+  storage::testing::TempDir dir_;
+  std::unique_ptr<storage::SqliteStore> store_;
+  std::unique_ptr<WatchCache> cache_;
+};
+
+TEST_F(WatchCacheTest, FanOutGivesEachWatcherTheEventsUnderItsPrefix) {
+  ASSERT_NO_FATAL_FAILURE(Open());
   auto all_pods = std::make_shared<RecordingWatcher>();
   auto pods_in_a = std::make_shared<RecordingWatcher>();
   auto pods_in_a_too = std::make_shared<RecordingWatcher>();
   auto nodes_once = std::make_shared<RecordingWatcher>(1);
-  storage::Revision now = (*cache)->revision();
-  ASSERT_TRUE((*cache)->Watch("/registry/core/pods/", now, all_pods).ok());
-  ASSERT_TRUE((*cache)->Watch("/registry/core/pods/a/", now, pods_in_a).ok());
-  ASSERT_TRUE((*cache)->Watch("/registry/core/pods/a/", now, pods_in_a_too).ok());
-  ASSERT_TRUE((*cache)->Watch("/registry/core/nodes/", now, nodes_once).ok());
+  storage::Revision now = cache_->revision();
+  ASSERT_TRUE(cache_->Watch("/registry/core/pods/", now, all_pods).ok());
+  ASSERT_TRUE(cache_->Watch("/registry/core/pods/a/", now, pods_in_a).ok());
+  ASSERT_TRUE(cache_->Watch("/registry/core/pods/a/", now, pods_in_a_too).ok());
+  ASSERT_TRUE(cache_->Watch("/registry/core/nodes/", now, nodes_once).ok());
   storage::Revision last = 0;
   for (const char* key :
        {"/registry/core/pods/a/p1", "/registry/core/nodes/n1", "/registry/core/pods/b/p2",
         "/registry/core/nodes/n2", "/registry/core/pods/a/p3"}) {
-    auto kv = (*store)->Create(key, R"({"metadata":{"name":"x"}})");
+    auto kv = store_->Create(key, R"({"metadata":{"name":"x"}})");
     ASSERT_TRUE(kv.ok());
     last = kv->mod_revision;
   }
-  ASSERT_TRUE((*cache)->WaitForRevision(last, std::chrono::seconds(5)));
+  ASSERT_TRUE(cache_->WaitForRevision(last, std::chrono::seconds(5)));
   using Keys = std::vector<std::string>;
   EXPECT_EQ(all_pods->keys(), (Keys{"/registry/core/pods/a/p1", "/registry/core/pods/b/p2",
                                     "/registry/core/pods/a/p3"}));
@@ -113,15 +125,46 @@ TEST(WatchCacheTest, FanOutGivesEachWatcherTheEventsUnderItsPrefix) {
   ASSERT_FALSE(seen.empty());
   EXPECT_EQ(seen.front(), "/registry/core/nodes/n1");
   // Unwatch stops deliveries; the other watcher of the prefix keeps its own.
-  (*cache)->Unwatch(pods_in_a.get());
-  ASSERT_TRUE((*store)->Create("/registry/core/nodes/n3", R"({"metadata":{"name":"x"}})").ok());
-  auto kv = (*store)->Create("/registry/core/pods/a/p4", R"({"metadata":{"name":"x"}})");
+  cache_->Unwatch(pods_in_a.get());
+  ASSERT_TRUE(store_->Create("/registry/core/nodes/n3", R"({"metadata":{"name":"x"}})").ok());
+  auto kv = store_->Create("/registry/core/pods/a/p4", R"({"metadata":{"name":"x"}})");
   ASSERT_TRUE(kv.ok());
-  ASSERT_TRUE((*cache)->WaitForRevision(kv->mod_revision, std::chrono::seconds(5)));
+  ASSERT_TRUE(cache_->WaitForRevision(kv->mod_revision, std::chrono::seconds(5)));
   EXPECT_EQ(pods_in_a->keys().size(), 2u);
   EXPECT_EQ(pods_in_a_too->keys().size(), 3u);
   EXPECT_EQ(all_pods->keys().size(), 4u);
   EXPECT_EQ(nodes_once->keys().size(), seen.size());
+}
+
+// Many watchers of one prefix are served by several threads: each still gets every event in
+// order, and those that return false are unregistered (and get nothing more).
+TEST_F(WatchCacheTest, FanOutToManyWatchersKeepsOrderAndDropsFinishedOnes) {
+  ASSERT_NO_FATAL_FAILURE(Open());
+  std::vector<std::shared_ptr<RecordingWatcher>> all, once;
+  storage::Revision now = cache_->revision();
+  for (int i = 0; i < 300; ++i) {
+    all.push_back(std::make_shared<RecordingWatcher>());
+    once.push_back(std::make_shared<RecordingWatcher>(1));
+    ASSERT_TRUE(cache_->Watch("/registry/core/pods/", now, all.back()).ok());
+    ASSERT_TRUE(cache_->Watch("/registry/core/pods/", now, once.back()).ok());
+  }
+  std::vector<std::string> keys;
+  storage::Revision last = 0;
+  for (int i = 0; i < 20; ++i) {
+    keys.push_back("/registry/core/pods/a/p" + std::to_string(i));
+    auto kv = store_->Create(keys.back(), R"({"metadata":{"name":"x"}})");
+    ASSERT_TRUE(kv.ok());
+    last = kv->mod_revision;
+    if (i == 0) {
+      ASSERT_TRUE(cache_->WaitForRevision(last, std::chrono::seconds(5)));
+    }
+  }
+  ASSERT_TRUE(cache_->WaitForRevision(last, std::chrono::seconds(5)));
+  for (size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i]->keys(), keys) << "watcher " << i;
+    // The first event came alone in its batch; the watcher was dropped after it.
+    EXPECT_EQ(once[i]->keys(), std::vector<std::string>{keys[0]}) << "watcher " << i;
+  }
 }
 
 }  // namespace
