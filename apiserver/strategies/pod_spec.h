@@ -19,6 +19,11 @@ void DefaultPodSpec(rapidjson::Value& spec, rapidjson::Document::AllocatorType& 
 // "spec.template.spec").
 std::vector<FieldError> ValidatePodSpec(const rapidjson::Value& spec, const std::string& path);
 
+// ValidatePodDns appends the errors of the spec's DNS settings (dnsPolicy, dnsConfig, hostname,
+// subdomain) to `errs`.
+void ValidatePodDns(const rapidjson::Value& spec, const std::string& path,
+                    std::vector<FieldError>& errs);
+
 // CanonicalizeQuantity rewrites a resource quantity value in canonical form ("0.15" -> "150m").
 // Returns false (leaving it alone) when it does not parse.
 bool CanonicalizeQuantity(rapidjson::Value& value, rapidjson::Document::AllocatorType& a);
