@@ -101,7 +101,7 @@ void ValidateDnsConfig(const Value& config, const std::string& path,
 
 }  // namespace
 
-void ValidatePodDns(const Value& spec, const std::string& path, std::vector<FieldError>& errs) {
+void ValidateDnsPolicy(const Value& spec, const std::string& path, std::vector<FieldError>& errs) {
   std::string policy = api::GetString(spec, {"dnsPolicy"});
   if (!policy.empty() && policy != "ClusterFirstWithHostNet" && policy != "ClusterFirst" &&
       policy != "Default" && policy != "None") {
@@ -109,6 +109,10 @@ void ValidatePodDns(const Value& spec, const std::string& path, std::vector<Fiel
         FieldNotSupported(path + ".dnsPolicy", policy,
                           {"ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"}));
   }
+}
+
+void ValidatePodDns(const Value& spec, const std::string& path, std::vector<FieldError>& errs) {
+  std::string policy = api::GetString(spec, {"dnsPolicy"});
   for (const char* field : {"hostname", "subdomain"}) {
     std::string value = api::GetString(spec, {field});
     if (value.empty()) continue;

@@ -231,7 +231,7 @@ std::vector<FieldError> ValidatePodSpec(const Value& spec, const std::string& pa
     errs.push_back(
         FieldNotSupported(path + ".restartPolicy", restart, {"Always", "OnFailure", "Never"}));
   }
-  ValidatePodDns(spec, path, errs);
+  ValidateDnsPolicy(spec, path, errs);
   if (const Value* ns = api::FindMember(spec, "nodeSelector"); ns && ns->IsObject()) {
     auto le = api::ValidateLabels(*ns, path + ".nodeSelector");
     errs.insert(errs.end(), le.begin(), le.end());
@@ -267,6 +267,7 @@ std::vector<FieldError> ValidatePodSpec(const Value& spec, const std::string& pa
     errs.push_back(FieldInvalid(path + ".terminationGracePeriodSeconds", *g,
                                 "must be greater than or equal to 0"));
   }
+  ValidatePodDns(spec, path, errs);
   return errs;
 }
 

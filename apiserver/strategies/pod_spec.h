@@ -19,8 +19,11 @@ void DefaultPodSpec(rapidjson::Value& spec, rapidjson::Document::AllocatorType& 
 // "spec.template.spec").
 std::vector<FieldError> ValidatePodSpec(const rapidjson::Value& spec, const std::string& path);
 
-// ValidatePodDns appends the errors of the spec's DNS settings (dnsPolicy, dnsConfig, hostname,
-// subdomain) to `errs`.
+// ValidateDnsPolicy and ValidatePodDns append the errors of the spec's DNS settings to `errs`:
+// dnsPolicy, and then hostname, subdomain and dnsConfig (two calls, to keep upstream's error
+// order within ValidatePodSpec).
+void ValidateDnsPolicy(const rapidjson::Value& spec, const std::string& path,
+                       std::vector<FieldError>& errs);
 void ValidatePodDns(const rapidjson::Value& spec, const std::string& path,
                     std::vector<FieldError>& errs);
 

@@ -8,11 +8,12 @@
 namespace tinyk8s::apiserver {
 namespace {
 
-// Errors renders the DNS errors of a spec (JSON) as "field: message" lines.
+// Errors renders the DNS errors (policy, then the rest) of a spec (JSON) as "field: message" lines.
 std::vector<std::string> Errors(const std::string& spec_json, const std::string& path = "spec") {
   auto spec = api::ParseJson(spec_json);
   EXPECT_TRUE(spec.ok()) << spec_json;
   std::vector<FieldError> errs;
+  ValidateDnsPolicy(*spec, path, errs);
   ValidatePodDns(*spec, path, errs);
   std::vector<std::string> out;
   for (const auto& e : errs) out.push_back(e.field + ": " + e.message);
