@@ -52,6 +52,22 @@ FieldError FieldInvalid(std::string field, std::string_view value, std::string_v
   return {"FieldValueInvalid", std::move(field), msg};
 }
 
+FieldError FieldInvalidStrings(std::string field, const std::vector<std::string>& value,
+                               std::string_view detail) {
+  std::string rendered = "[]string{";
+  for (size_t i = 0; i < value.size(); ++i) {
+    if (i) rendered += ", ";
+    rendered += Quoted(value[i]);
+  }
+  rendered += "}";
+  std::string msg = "Invalid value: " + rendered;
+  if (!detail.empty()) {
+    msg.append(": ");
+    msg.append(detail);
+  }
+  return {"FieldValueInvalid", std::move(field), msg};
+}
+
 FieldError FieldInvalidInt(std::string field, int64_t value, std::string_view detail) {
   std::string msg = "Invalid value: ";
   msg.append(std::to_string(value));

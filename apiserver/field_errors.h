@@ -14,6 +14,9 @@ namespace tinyk8s::apiserver {
 FieldError FieldRequired(std::string field, std::string_view detail = "");
 FieldError FieldInvalid(std::string field, const rapidjson::Value& value, std::string_view detail);
 FieldError FieldInvalid(std::string field, std::string_view value, std::string_view detail);
+// FieldInvalidStrings: the value is a []string, printed as Go's %#v does.
+FieldError FieldInvalidStrings(std::string field, const std::vector<std::string>& value,
+                               std::string_view detail);
 FieldError FieldInvalidInt(std::string field, int64_t value, std::string_view detail);
 FieldError FieldNotSupported(std::string field, std::string_view value,
                              const std::vector<std::string>& supported);

@@ -231,12 +231,7 @@ std::vector<FieldError> ValidatePodSpec(const Value& spec, const std::string& pa
     errs.push_back(
         FieldNotSupported(path + ".restartPolicy", restart, {"Always", "OnFailure", "Never"}));
   }
-  std::string dns = api::GetString(spec, {"dnsPolicy"});
-  if (!dns.empty() && dns != "ClusterFirst" && dns != "ClusterFirstWithHostNet" &&
-      dns != "Default" && dns != "None") {
-    errs.push_back(FieldNotSupported(
-        path + ".dnsPolicy", dns, {"ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"}));
-  }
+  ValidateDnsPolicy(spec, path, errs);
   if (const Value* ns = api::FindMember(spec, "nodeSelector"); ns && ns->IsObject()) {
     auto le = api::ValidateLabels(*ns, path + ".nodeSelector");
     errs.insert(errs.end(), le.begin(), le.end());
@@ -272,6 +267,7 @@ std::vector<FieldError> ValidatePodSpec(const Value& spec, const std::string& pa
     errs.push_back(FieldInvalid(path + ".terminationGracePeriodSeconds", *g,
                                 "must be greater than or equal to 0"));
   }
+  ValidatePodDns(spec, path, errs);
   return errs;
 }
 

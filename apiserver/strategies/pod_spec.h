@@ -19,6 +19,14 @@ void DefaultPodSpec(rapidjson::Value& spec, rapidjson::Document::AllocatorType& 
 // "spec.template.spec").
 std::vector<FieldError> ValidatePodSpec(const rapidjson::Value& spec, const std::string& path);
 
+// ValidateDnsPolicy and ValidatePodDns append the errors of the spec's DNS settings to `errs`:
+// dnsPolicy, and then hostname, subdomain and dnsConfig (two calls, to keep upstream's error
+// order within ValidatePodSpec).
+void ValidateDnsPolicy(const rapidjson::Value& spec, const std::string& path,
+                       std::vector<FieldError>& errs);
+void ValidatePodDns(const rapidjson::Value& spec, const std::string& path,
+                    std::vector<FieldError>& errs);
+
 // CanonicalizeQuantity rewrites a resource quantity value in canonical form ("0.15" -> "150m").
 // Returns false (leaving it alone) when it does not parse.
 bool CanonicalizeQuantity(rapidjson::Value& value, rapidjson::Document::AllocatorType& a);

@@ -101,7 +101,12 @@ class DaemonSetE2eTest : public ::testing::Test {
     int found = -1;
     while (dirent* e = readdir(d)) {
       std::ifstream f(std::string("/proc/") + e->d_name + "/cmdline");
-      std::string cmd((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+      std::string cmd;
+      try {
+        cmd.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+      } catch (const std::exception&) {
+        continue;  // the process exited between open and read (ESRCH)
+      }
       if (cmd.find(std::string("controller-manager") + '\0') != std::string::npos &&
           cmd.find(cluster_->dir()) != std::string::npos) {
         found = std::atoi(e->d_name);

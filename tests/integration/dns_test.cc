@@ -8,6 +8,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
 #include <sstream>
 
 #include "tests/integration/test_cluster.h"
@@ -25,6 +28,18 @@ std::vector<std::string> Lines(const std::string& text) {
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+// Within polls `condition` until it holds or `seconds` of wall time pass. WaitFor counts polls,
+// which stretches its limit when each poll runs kubectl and dig several times.
+template <typename F>
+bool Within(double seconds, F condition) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    SleepMillis(50);
+  }
+  return condition();
 }
 
 std::string Join(const std::vector<std::string>& v) {
@@ -86,6 +101,54 @@ spec:
   - name: c
     image: registry.k8s.io/pause:3.9
     ports: [{name: http, containerPort: 8080}]
+)";
+
+// A DaemonSet on the ssd=true nodes behind two headless services: `ssd-hl` (per-endpoint names
+// are dashed IPs) and `ssd-sub`, the template's subdomain, so every daemon pod also answers for
+// the one shared hostname.
+constexpr char kSsdManifests[] = R"(apiVersion: v1
+kind: Namespace
+metadata: {name: t}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: ssd, namespace: t}
+spec:
+  selector: {matchLabels: {app: ssd}}
+  template:
+    metadata: {labels: {app: ssd}}
+    spec:
+      nodeSelector: {ssd: "true"}
+      hostname: cache
+      subdomain: ssd-sub
+      containers:
+      - name: c
+        image: registry.k8s.io/pause:3.9
+        ports: [{name: http, containerPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ssd-hl, namespace: t}
+spec:
+  clusterIP: None
+  selector: {app: ssd}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ssd-sub, namespace: t}
+spec:
+  clusterIP: None
+  selector: {app: ssd}
+  ports: [{name: http, port: 80, targetPort: http}]
+)";
+
+constexpr char kPodDnsNoneWithoutConfig[] = R"(apiVersion: v1
+kind: Pod
+metadata: {name: bad-dns, namespace: t}
+spec:
+  dnsPolicy: None
+  containers: [{name: c, image: registry.k8s.io/pause:3.9}]
 )";
 
 class DnsTest : public ::testing::Test {
@@ -234,6 +297,116 @@ TEST_F(DnsTest, HeadlessServiceRecordsFollowDaemonPods) {
       << Dig({"ds1-hl.t.svc.cluster.local"});
   EXPECT_EQ(K({"get", "svc", "ds1-hl", "-n", "t"}).exit_code, 0);
   EXPECT_EQ(Short("ds1.t.svc.cluster.local"), std::vector<std::string>{cluster_ip});
+}
+
+// Records follow the daemon pods as nodes join or leave the DaemonSet's node selector: by label
+// edits and by a node agent starting and its node being deleted.
+TEST_F(DnsTest, HeadlessRecordsFollowNodesJoiningAndLeavingTheSelector) {
+  cluster_ = std::make_unique<TestCluster>(
+      std::vector<std::string>{"--nodes", "0", "--disable", "controllers", "--dns-listen",
+                               "127.0.0.1:" + std::to_string(port_)});
+  ASSERT_TRUE(cluster_->ok());
+  // Agents started by hand need the kube-dns address the server passes to its own (kubelet
+  // --cluster-dns); without it ClusterFirst pods fall back to the host's resolver.
+  auto spawn_nodes = [&](const std::string& prefix, const std::string& count,
+                         const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {
+        "nodes",     "--kubeconfig", cluster_->kubeconfig(),      "--count", count,
+        "--prefix",  prefix,         "--lease-renew-interval-ms", "200",     "--cluster-dns",
+        "10.43.0.10"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return cluster_->Spawn(args, "nodes-" + prefix);
+  };
+  ASSERT_GT(spawn_nodes("node", "3", {}), 0);
+  // Pod GC after 1 s, so a deleted node's daemon pod goes quickly.
+  ASSERT_GT(cluster_->Spawn({"controller-manager", "--kubeconfig", cluster_->kubeconfig(),
+                             "--node-monitor-grace-period", "3s", "--node-monitor-period", "200ms",
+                             "--pod-gc-quarantine", "1s"},
+                            "controller-manager"),
+            0);
+  ASSERT_TRUE(WaitFor([&] { return Lines(Get({"get", "nodes", "-o", "name"})).size() == 3; }, 30));
+  auto applied = K({"apply", "--validate=false", "-f", "-"}, kSsdManifests);
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+
+  // The server refuses `dnsPolicy: None` without `dnsConfig` in upstream's words.
+  auto refused = K({"create", "-f", "-"}, kPodDnsNoneWithoutConfig);
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.err.find("The Pod \"bad-dns\" is invalid: spec.dnsConfig: Required value: "
+                             "must provide `dnsConfig` when `dnsPolicy` is None"),
+            std::string::npos)
+      << refused.err;
+
+  // node -> pod IP of the live daemon pods (deleted ones still terminating left out).
+  auto daemon_pods = [&] {
+    std::map<std::string, std::string> out;
+    for (const auto& line : Lines(Get({"get", "pods", "-n", "t", "-l", "app=ssd", "-o",
+                                       "jsonpath={range .items[*]}{.spec.nodeName} {.status.podIP} "
+                                       "{.metadata.deletionTimestamp}{\"\\n\"}{end}"}))) {
+      std::istringstream in(line);
+      std::string node, ip, deleted;
+      in >> node >> ip >> deleted;
+      if (deleted.empty()) out[node] = ip;
+    }
+    return out;
+  };
+  std::string last;  // what the last check saw, for failure messages
+  // Answers: the daemon pods run exactly on `nodes`, and both names answer with their IPs.
+  auto answers_for = [&](const std::set<std::string>& nodes) {
+    auto pods = daemon_pods();
+    std::vector<std::string> ips, srv;
+    for (const auto& [node, ip] : pods) {
+      if (!nodes.count(node) || ip.empty()) break;
+      ips.push_back(ip);
+    }
+    std::sort(ips.begin(), ips.end());
+    std::string weight = ips.empty() ? "" : std::to_string(100 / ips.size());
+    for (const auto& ip : ips) {
+      srv.push_back("0 " + weight + " 8080 " + Dashed(ip) + ".ssd-hl.t.svc.cluster.local.");
+    }
+    std::sort(srv.begin(), srv.end());
+    auto a = Short("ssd-hl.t.svc.cluster.local");
+    auto got_srv = Short("_http._tcp.ssd-hl.t.svc.cluster.local", "SRV");
+    auto shared = Short("cache.ssd-sub.t.svc.cluster.local");
+    last = "pods:\n" + Get({"get", "pods", "-n", "t", "-o", "wide"}) + "A:\n" + Join(a) + "SRV:\n" +
+           Join(got_srv) + "cache.ssd-sub:\n" + Join(shared);
+    return pods.size() == nodes.size() && ips.size() == nodes.size() && a == ips &&
+           got_srv == srv && shared == ips;
+  };
+
+  // No node has the label yet: the services have no endpoints.
+  EXPECT_TRUE(WaitFor([&] { return Status("ssd-hl.t.svc.cluster.local") == "NXDOMAIN"; }));
+  ASSERT_EQ(K({"label", "node", "node01", "node02", "ssd=true"}).exit_code, 0);
+  ASSERT_TRUE(Within(60, [&] { return answers_for({"node01", "node02"}); })) << last;
+  ASSERT_EQ(K({"label", "node", "node03", "ssd=true"}).exit_code, 0);
+  ASSERT_TRUE(Within(60, [&] { return answers_for({"node01", "node02", "node03"}); })) << last;
+  std::string gone_ip = daemon_pods()["node01"];
+  ASSERT_EQ(K({"label", "node", "node01", "ssd-"}).exit_code, 0);
+  ASSERT_TRUE(Within(60, [&] { return answers_for({"node02", "node03"}); })) << last;
+  EXPECT_EQ(Status(Dashed(gone_ip) + ".ssd-hl.t.svc.cluster.local"), "NXDOMAIN");
+
+  // A daemon pod resolves like any ClusterFirst pod: hostname and subdomain change no search.
+  std::string pod = Get({"get", "pods", "-n", "t", "-l", "app=ssd", "--field-selector",
+                         "spec.nodeName=node02", "-o", "jsonpath={.items[0].metadata.name}"});
+  std::string resolv = Get({"get", "pod", pod, "-n", "t", "-o",
+                            "jsonpath={.metadata.annotations.tinyk8s\\.io/resolv-conf}"});
+  EXPECT_EQ(resolv.rfind("nameserver 10.43.0.10\n"
+                         "search t.svc.cluster.local svc.cluster.local cluster.local",
+                         0),
+            0u)
+      << resolv;
+
+  // A node joining with the label gets a daemon pod whose IP joins the answers; once the node
+  // is gone (agent stopped, Node deleted), pod GC removes the pod and its records.
+  int extra = spawn_nodes("extra", "1", {"--labels", "ssd=true"});
+  ASSERT_GT(extra, 0);
+  ASSERT_TRUE(Within(60, [&] { return answers_for({"node02", "node03", "extra01"}); })) << last;
+  std::string extra_ip = daemon_pods()["extra01"];
+  EXPECT_EQ(Short(Dashed(extra_ip) + ".ssd-hl.t.svc.cluster.local"),
+            std::vector<std::string>{extra_ip});
+  EXPECT_EQ(cluster_->StopSpawned(extra), 0);
+  ASSERT_EQ(K({"delete", "node", "extra01"}).exit_code, 0);
+  ASSERT_TRUE(Within(60, [&] { return answers_for({"node02", "node03"}); })) << last;
+  EXPECT_EQ(Status(Dashed(extra_ip) + ".ssd-hl.t.svc.cluster.local"), "NXDOMAIN");
 }
 
 TEST_F(DnsTest, ServiceCidrAndClusterIpAdmission) {

@@ -64,6 +64,10 @@ TEST_F(EndpointSliceControllerTest, BuildsSliceAndEndpointsFromMatchingPods) {
   fake_.Add(client::resources::Pods(),
             Pod("f", "10.128.1.7", true, "", R"("hostname":"web-0","subdomain":"web",)"));
   fake_.Add(client::resources::Pods(), Pod("g", "10.128.1.8", true, "", "", "Running", "other"));
+  // EPS-4: a hostname counts only under the service's own subdomain.
+  fake_.Add(client::resources::Pods(),
+            Pod("h", "10.128.1.9", true, "", R"("hostname":"web-1","subdomain":"other",)"));
+  fake_.Add(client::resources::Pods(), Pod("i", "10.128.1.90", true, "", R"("hostname":"web-2",)"));
   Fill();
   ASSERT_TRUE(controller_.Sync({"t", "web"}).ok());
 
@@ -84,13 +88,17 @@ TEST_F(EndpointSliceControllerTest, BuildsSliceAndEndpointsFromMatchingPods) {
   EXPECT_EQ(api::ToJson(*api::FindMember(s, "ports")),
             R"([{"name":"http","protocol":"TCP","port":8080}])");
   const auto& eps = *api::FindMember(s, "endpoints");
-  ASSERT_EQ(eps.Size(), 4u);  // a, b, e, f
+  ASSERT_EQ(eps.Size(), 6u);  // a, b, e, f, h, i
   auto cond = [&](int i) { return api::ToJson(eps[i]["conditions"]); };
   EXPECT_EQ(api::GetString(eps[0]["targetRef"], {"name"}), "a");
   EXPECT_EQ(cond(0), R"({"ready":true,"serving":true,"terminating":false})");
   EXPECT_EQ(cond(1), R"({"ready":false,"serving":false,"terminating":false})");  // b
   EXPECT_EQ(cond(2), R"({"ready":false,"serving":true,"terminating":true})");    // e
   EXPECT_EQ(api::GetString(eps[3], {"hostname"}), "web-0");                      // f
+  EXPECT_EQ(api::GetString(eps[4]["targetRef"], {"name"}), "h");
+  EXPECT_FALSE(api::FindMember(eps[4], "hostname"));
+  EXPECT_EQ(api::GetString(eps[5]["targetRef"], {"name"}), "i");
+  EXPECT_FALSE(api::FindMember(eps[5], "hostname"));
   EXPECT_EQ(api::GetString(eps[0], {"nodeName"}), "node01");
   EXPECT_EQ(api::GetString(eps[0], {"zone"}), "z1");
   EXPECT_EQ(api::ToJson(eps[0]["targetRef"]),
@@ -99,7 +107,7 @@ TEST_F(EndpointSliceControllerTest, BuildsSliceAndEndpointsFromMatchingPods) {
   auto ep = fake_.Get(client::resources::Endpoints(), "t", "web");
   ASSERT_TRUE(ep.ok());
   const auto& subset = (**ep)["subsets"][0];
-  EXPECT_EQ(subset["addresses"].Size(), 2u);          // a, f
+  EXPECT_EQ(subset["addresses"].Size(), 4u);          // a, f, h, i
   EXPECT_EQ(subset["notReadyAddresses"].Size(), 1u);  // b (e is terminating: left out)
   EXPECT_EQ(api::ToJson(subset["ports"]), R"([{"name":"http","port":8080,"protocol":"TCP"}])");
 

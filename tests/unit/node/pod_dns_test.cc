@@ -58,6 +58,11 @@ INSTANTIATE_TEST_SUITE_P(
         DnsCase{"ClusterFirst",
                 R"({"metadata":{"namespace":"web"},"spec":{"dnsPolicy":"ClusterFirst"}})",
                 Cluster(), kClusterDefault},
+        // The kubelet's search path does not depend on hostname or subdomain.
+        DnsCase{"HostnameAndSubdomainAddNoSearch",
+                R"({"metadata":{"namespace":"web"},"spec":{"hostname":"web-0",)"
+                R"("subdomain":"sub"}})",
+                Cluster(), kClusterDefault},
         DnsCase{
             "ClusterFirstAppendsHostSearchesNotHostServersOrOptions",
             R"({"metadata":{"namespace":"web"},"spec":{"dnsPolicy":"ClusterFirst"}})",
