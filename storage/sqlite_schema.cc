@@ -13,7 +13,9 @@ Status ApplyConnectionSettings(SqliteDb& db, bool durable, bool writer) {
   TK_RETURN_IF_ERROR(db.Exec(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = OFF"));
   TK_RETURN_IF_ERROR(db.Exec("PRAGMA mmap_size = 268435456"));
   if (writer) {
-    TK_RETURN_IF_ERROR(db.Exec("PRAGMA cache_size = -65536"));
+    // 16 MiB: reads go through mmap and the watch cache, so a larger writer cache bought no
+    // creates/s (14.5-15.1k/s with 64 clients either way) but cost ~40 MiB of RSS at 5,000 nodes.
+    TK_RETURN_IF_ERROR(db.Exec("PRAGMA cache_size = -16384"));
     // Fewer, larger checkpoints: each one is an fsync of the main file on the writer thread.
     TK_RETURN_IF_ERROR(db.Exec("PRAGMA wal_autocheckpoint = 4000"));
     TK_RETURN_IF_ERROR(db.Exec("PRAGMA journal_size_limit = 67108864"));
