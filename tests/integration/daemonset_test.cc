@@ -18,19 +18,6 @@
 namespace tinyk8s::testing {
 namespace {
 
-std::string Testdata(const std::string& name) {
-  return std::string(TINYK8S_SOURCE_PATH) + "/tests/testdata/" + name;
-}
-
-std::vector<std::string> Lines(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) out.push_back(line);
-  }
-  return out;
-}
-
 class DaemonSetE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -42,7 +29,7 @@ class DaemonSetE2eTest : public ::testing::Test {
     ASSERT_TRUE(cluster_->ok());
     ASSERT_TRUE(WaitFor(
         [&] {
-          return Lines(Get({"get", "nodes", "--no-headers"})).size() == 3;
+          return SplitLines(Get({"get", "nodes", "--no-headers"})).size() == 3;
         },
         60));
     ASSERT_EQ(K({"create", "namespace", "t"}).exit_code, 0);
@@ -59,11 +46,12 @@ class DaemonSetE2eTest : public ::testing::Test {
   std::string Get(const std::vector<std::string>& args) { return K(args).out; }
   // "pod node phase ready hash image deleting" per pod of `app`.
   std::vector<std::string> PodRows(const std::string& app) {
-    return Lines(Get({"get", "pods", "-l", "app=" + app, "-o",
-                      "jsonpath={range .items[*]}{.metadata.name} {.spec.nodeName} {.status.phase} "
-                      "{.status.conditions[?(@.type==\"Ready\")].status} "
-                      "{.metadata.labels.controller-revision-hash} {.spec.containers[0].image} "
-                      "{.metadata.deletionTimestamp}{\"\\n\"}{end}"}));
+    return SplitLines(
+        Get({"get", "pods", "-l", "app=" + app, "-o",
+             "jsonpath={range .items[*]}{.metadata.name} {.spec.nodeName} {.status.phase} "
+             "{.status.conditions[?(@.type==\"Ready\")].status} "
+             "{.metadata.labels.controller-revision-hash} {.spec.containers[0].image} "
+             "{.metadata.deletionTimestamp}{\"\\n\"}{end}"}));
   }
   // Every node has exactly one Running+Ready non-terminating pod of `app` with `image`.
   bool RunningEverywhere(const std::string& app, const std::string& image = "") {
@@ -132,7 +120,7 @@ TEST_F(DaemonSetE2eTest, RunsEverywhereAndReplacesDeletedAndFailedPods) {
   EXPECT_EQ(DsField("ds1", ".status.numberMisscheduled"), "0");
   EXPECT_EQ(DsField("ds1", ".status.numberUnavailable"), "");
   // Pod shape (DS-9).
-  std::string pod = Lines(Get({"get", "pods", "-l", "app=ds1", "-o", "name"}))[0];
+  std::string pod = SplitLines(Get({"get", "pods", "-l", "app=ds1", "-o", "name"}))[0];
   EXPECT_EQ(
       Get({"get", pod, "-o",
            "jsonpath={.metadata.ownerReferences[0].kind} {.metadata.ownerReferences[0].controller} "
@@ -144,14 +132,14 @@ TEST_F(DaemonSetE2eTest, RunsEverywhereAndReplacesDeletedAndFailedPods) {
            "jsonpath={.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution."
            "nodeSelectorTerms[0].matchFields[0].key}"}),
       "metadata.name");
-  EXPECT_EQ(
-      Lines(Get({"get", pod, "-o", "jsonpath={range .spec.tolerations[*]}{.key}{\"\\n\"}{end}"}))
-          .size(),
-      6u);
+  EXPECT_EQ(SplitLines(Get({"get", pod, "-o",
+                            "jsonpath={range .spec.tolerations[*]}{.key}{\"\\n\"}{end}"}))
+                .size(),
+            6u);
   // One revision whose hash the pods carry.
-  auto revs = Lines(Get({"get", "controllerrevisions", "-l", "app=ds1", "-o",
-                         "jsonpath={range .items[*]}{.revision} "
-                         "{.metadata.labels.controller-revision-hash}{\"\\n\"}{end}"}));
+  auto revs = SplitLines(Get({"get", "controllerrevisions", "-l", "app=ds1", "-o",
+                              "jsonpath={range .items[*]}{.revision} "
+                              "{.metadata.labels.controller-revision-hash}{\"\\n\"}{end}"}));
   ASSERT_EQ(revs.size(), 1u);
   EXPECT_EQ(revs[0],
             "1 " + Get({"get", pod, "-o", "jsonpath={.metadata.labels.controller-revision-hash}"}));
@@ -159,7 +147,7 @@ TEST_F(DaemonSetE2eTest, RunsEverywhereAndReplacesDeletedAndFailedPods) {
     std::string ev =
         Get({"get", "events", "--field-selector", "reason=SuccessfulCreate", "-o",
              "jsonpath={range .items[*]}{.message} {.reportingComponent}{\"\\n\"}{end}"});
-    return Lines(ev).size() == 3 && ev.find("Created pod: ds1-") != std::string::npos &&
+    return SplitLines(ev).size() == 3 && ev.find("Created pod: ds1-") != std::string::npos &&
            ev.find("daemonset-controller") != std::string::npos;
   }));
 
@@ -169,7 +157,7 @@ TEST_F(DaemonSetE2eTest, RunsEverywhereAndReplacesDeletedAndFailedPods) {
   ASSERT_TRUE(WaitFor([&] { return RunningEverywhere("ds1"); }, 60))
       << Get({"get", "pods", "-o", "wide"});
   // AT-6: a failed pod is removed and replaced.
-  std::string victim = Lines(Get({"get", "pods", "-l", "app=ds1", "-o", "name"}))[1];
+  std::string victim = SplitLines(Get({"get", "pods", "-l", "app=ds1", "-o", "name"}))[1];
   ASSERT_EQ(K({"patch", victim, "--subresource=status", "--type=merge", "-p",
                R"({"status":{"phase":"Failed"}})"})
                 .exit_code,
@@ -221,7 +209,8 @@ TEST_F(DaemonSetE2eTest, RollingUpdateRespectsMaxUnavailable) {
   EXPECT_LE(worst.load(), 1);
   EXPECT_LE(max_per_node.load(), 1);
   EXPECT_TRUE(RunningEverywhere("roll", "registry.local/agent:2.0"));
-  EXPECT_EQ(Lines(Get({"get", "controllerrevisions", "-l", "app=roll", "-o", "name"})).size(), 2u);
+  EXPECT_EQ(SplitLines(Get({"get", "controllerrevisions", "-l", "app=roll", "-o", "name"})).size(),
+            2u);
   EXPECT_EQ(DsField("roll", ".status.observedGeneration"), "2");
 }
 
@@ -229,11 +218,11 @@ TEST_F(DaemonSetE2eTest, RollingUpdateRespectsMaxUnavailable) {
 TEST_F(DaemonSetE2eTest, OnDeleteReplacesOnlyDeletedPods) {
   ASSERT_EQ(K({"apply", "-f", Testdata("ds-ondelete.yaml")}).exit_code, 0);
   ASSERT_TRUE(WaitFor([&] { return RunningEverywhere("od") && StatusSettled("od", 3); }, 60));
-  auto before = Lines(Get({"get", "pods", "-l", "app=od", "-o", "name"}));
+  auto before = SplitLines(Get({"get", "pods", "-l", "app=od", "-o", "name"}));
   ASSERT_EQ(K({"set", "image", "ds/od", "agent=registry.local/agent:2.0"}).exit_code, 0);
   ASSERT_TRUE(WaitFor([&] { return DsField("od", ".status.observedGeneration") == "2"; }, 60));
   EXPECT_EQ(DsField("od", ".status.updatedNumberScheduled"), "");
-  EXPECT_EQ(Lines(Get({"get", "pods", "-l", "app=od", "-o", "name"})), before);
+  EXPECT_EQ(SplitLines(Get({"get", "pods", "-l", "app=od", "-o", "name"})), before);
   auto rs = K({"rollout", "status", "ds/od"});
   EXPECT_NE(rs.exit_code, 0);
   EXPECT_NE(rs.err.find("rollout status is only available for RollingUpdate strategy type"),
@@ -244,7 +233,7 @@ TEST_F(DaemonSetE2eTest, OnDeleteReplacesOnlyDeletedPods) {
         return DsField("od", ".status.updatedNumberScheduled") == "1" && RunningEverywhere("od");
       },
       60));
-  auto after = Lines(Get({"get", "pods", "-l", "app=od", "-o", "name"}));
+  auto after = SplitLines(Get({"get", "pods", "-l", "app=od", "-o", "name"}));
   EXPECT_EQ(std::count(after.begin(), after.end(), before[1]), 1);
   EXPECT_EQ(std::count(after.begin(), after.end(), before[2]), 1);
 }
@@ -297,8 +286,9 @@ TEST_F(DaemonSetE2eTest, RolloutHistoryUndoRestart) {
         90));
     // The old revision 2 object is renumbered to 4; pods carry its hash (DS-42, DS-45).
     EXPECT_EQ(Get({"get", "controllerrevision", rev2_name, "-o", "jsonpath={.revision}"}), "4");
-    std::string pod = Lines(Get({"get", "pods", "-l", "app=" + name, "-o",
-                                 "jsonpath={range .items[*]}{.metadata.name}{\"\\n\"}{end}"}))[0];
+    std::string pod =
+        SplitLines(Get({"get", "pods", "-l", "app=" + name, "-o",
+                        "jsonpath={range .items[*]}{.metadata.name}{\"\\n\"}{end}"}))[0];
     EXPECT_EQ(hash_of(pod), Get({"get", "controllerrevision", rev2_name, "-o",
                                  "jsonpath={.metadata.labels.controller-revision-hash}"}));
     auto skip = K({"rollout", "undo", "ds/" + name, "--to-revision=4"}, v);
@@ -315,9 +305,10 @@ TEST_F(DaemonSetE2eTest, RolloutHistoryUndoRestart) {
     auto st =
         cluster_->Kubectl(v, {"-n=t", "rollout", "status", "ds/" + name, "--timeout=90s"}, "", 100);
     EXPECT_EQ(st.exit_code, 0) << st.out << st.err;
-    EXPECT_NE(hash_of(Lines(Get({"get", "pods", "-l", "app=" + name, "-o",
-                                 "jsonpath={range .items[*]}{.metadata.name}{\"\\n\"}{end}"}))[0]),
-              hash_of(pod));
+    EXPECT_NE(
+        hash_of(SplitLines(Get({"get", "pods", "-l", "app=" + name, "-o",
+                                "jsonpath={range .items[*]}{.metadata.name}{\"\\n\"}{end}"}))[0]),
+        hash_of(pod));
   }
 }
 
@@ -326,7 +317,7 @@ TEST_F(DaemonSetE2eTest, DeleteCascadesOrOrphans) {
   ASSERT_EQ(K({"apply", "-f", Testdata("ds1.yaml")}).exit_code, 0);
   ASSERT_TRUE(WaitFor([&] { return RunningEverywhere("ds1") && StatusSettled("ds1", 3); }, 60));
   // Orphan: pods stay without owner; re-applying adopts them and creates nothing.
-  auto pods = Lines(Get({"get", "pods", "-l", "app=ds1", "-o", "name"}));
+  auto pods = SplitLines(Get({"get", "pods", "-l", "app=ds1", "-o", "name"}));
   ASSERT_EQ(K({"delete", "ds", "ds1", "--cascade=orphan"}).exit_code, 0);
   ASSERT_TRUE(WaitFor([&] { return K({"get", "ds", "ds1"}).exit_code != 0; }, 30));
   ASSERT_TRUE(WaitFor(
@@ -338,7 +329,7 @@ TEST_F(DaemonSetE2eTest, DeleteCascadesOrOrphans) {
       },
       30))
       << Get({"get", "pods", "-o", "yaml"});
-  EXPECT_EQ(Lines(Get({"get", "pods", "-l", "app=ds1", "-o", "name"})), pods);
+  EXPECT_EQ(SplitLines(Get({"get", "pods", "-l", "app=ds1", "-o", "name"})), pods);
   ASSERT_EQ(K({"apply", "-f", Testdata("ds1.yaml")}).exit_code, 0);
   std::string uid = DsField("ds1", ".metadata.uid");
   ASSERT_TRUE(WaitFor(
@@ -349,7 +340,7 @@ TEST_F(DaemonSetE2eTest, DeleteCascadesOrOrphans) {
       },
       30));
   ASSERT_TRUE(WaitFor([&] { return StatusSettled("ds1", 3); }, 30));
-  EXPECT_EQ(Lines(Get({"get", "pods", "-l", "app=ds1", "-o", "name"})), pods);
+  EXPECT_EQ(SplitLines(Get({"get", "pods", "-l", "app=ds1", "-o", "name"})), pods);
   // Foreground: the DS stays with its finalizer until the pods are gone.
   ASSERT_EQ(K({"delete", "ds", "ds1", "--cascade=foreground", "--wait=false"}).exit_code, 0);
   std::string fin = DsField("ds1", ".metadata.finalizers");
@@ -416,7 +407,7 @@ TEST_F(DaemonSetE2eTest, CordonAndDrainKeepDaemonPods) {
       << "cordon taint not added";
   std::string on_node01 = Get(
       {"get", "pods", "-l", "app=ds1", "--field-selector", "spec.nodeName=node01", "-o", "name"});
-  ASSERT_EQ(K({"delete", Lines(on_node01)[0], "--timeout=60s"}).exit_code, 0);
+  ASSERT_EQ(K({"delete", SplitLines(on_node01)[0], "--timeout=60s"}).exit_code, 0);
   EXPECT_TRUE(WaitFor([&] { return RunningEverywhere("ds1"); }, 60));
   ASSERT_EQ(cluster_->Kubectl({"uncordon", "node01"}).exit_code, 0);
   EXPECT_TRUE(WaitFor(

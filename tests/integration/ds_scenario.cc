@@ -4,15 +4,6 @@
 
 namespace tinyk8s::testing {
 
-std::vector<std::string> SplitLines(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) out.push_back(line);
-  }
-  return out;
-}
-
 std::vector<std::string> SplitWords(const std::string& s) {
   std::vector<std::string> out;
   std::istringstream in(s);

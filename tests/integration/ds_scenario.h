@@ -26,7 +26,6 @@ bool Eventually(F condition, double seconds = 60) {
   return WaitFor(condition, seconds);
 }
 
-std::vector<std::string> SplitLines(const std::string& s);
 std::vector<std::string> SplitWords(const std::string& s);
 
 // DaemonSetYaml builds a DaemonSet `name` (label, selector and pod label `app: name`) with one

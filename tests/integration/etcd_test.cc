@@ -19,24 +19,6 @@
 namespace tinyk8s::testing {
 namespace {
 
-std::string Testdata(const std::string& name) {
-  return std::string(TINYK8S_SOURCE_PATH) + "/tests/testdata/" + name;
-}
-
-std::vector<std::string> Lines(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) out.push_back(line);
-  }
-  return out;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 // DaemonPods summarises the pods of app=ds1 as seen through one server.
 struct DaemonPods {
   bool listed = false;
@@ -53,7 +35,7 @@ DaemonPods ReadDaemonPods(const TestCluster& server, const std::string& image) {
        "{.metadata.deletionTimestamp}{\"\\n\"}{end}"});
   if (result.exit_code != 0) return pods;
   pods.listed = true;
-  for (const std::string& row : Lines(result.out)) {
+  for (const std::string& row : SplitLines(result.out)) {
     std::istringstream in(row);
     std::string node, phase, ready, img, deleting;
     in >> node >> phase >> ready >> img >> deleting;
@@ -85,7 +67,7 @@ TEST_F(EtcdE2eTest, ServerOnEtcdRollsOutADaemonSet) {
   ASSERT_TRUE(server.ok());
   ASSERT_TRUE(WaitFor(
       [&] {
-        return Lines(server.Kubectl({"get", "nodes", "--no-headers"}).out).size() == 3;
+        return SplitLines(server.Kubectl({"get", "nodes", "--no-headers"}).out).size() == 3;
       },
       60));
   auto applied = server.Kubectl({"apply", "-f", Testdata("ds1.yaml")});
@@ -114,7 +96,7 @@ TEST_F(EtcdE2eTest, TwoServersShareOneEtcdAndHandOverLeadership) {
                "nodes");
   ASSERT_TRUE(WaitFor(
       [&] {
-        return Lines(first.Kubectl({"get", "nodes", "--no-headers"}).out).size() == 3;
+        return SplitLines(first.Kubectl({"get", "nodes", "--no-headers"}).out).size() == 3;
       },
       60));
 
@@ -145,7 +127,7 @@ TEST_F(EtcdE2eTest, TwoServersShareOneEtcdAndHandOverLeadership) {
   ASSERT_EQ(services.exit_code, 0) << services.err;
   std::set<std::string> cluster_ips, node_ports;
   int with_node_port = 0;
-  for (const std::string& row : Lines(services.out)) {
+  for (const std::string& row : SplitLines(services.out)) {
     std::istringstream in(row);
     std::string ip, port;
     in >> ip >> port;

@@ -13,17 +13,6 @@
 namespace tinyk8s::testing {
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string Testdata(const std::string& name) {
-  return std::string(TINYK8S_SOURCE_PATH) + "/tests/testdata/" + name;
-}
-
 class KubectlApplyTest : public ::testing::Test {
  protected:
   void SetUp() override {

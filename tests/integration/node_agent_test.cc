@@ -9,10 +9,6 @@
 namespace tinyk8s::testing {
 namespace {
 
-std::string Testdata(const std::string& name) {
-  return std::string(TINYK8S_SOURCE_PATH) + "/tests/testdata/" + name;
-}
-
 class NodeAgentTest : public ::testing::Test {
  protected:
   void SetUp() override {

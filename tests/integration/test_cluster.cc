@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <thread>
 
 namespace tinyk8s::testing {
@@ -34,6 +35,24 @@ std::string BinaryPath() {
 }  // namespace
 
 void SleepMillis(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms)); }
+
+std::string Testdata(const std::string& name) {
+  return std::string(TINYK8S_SOURCE_PATH) + "/tests/testdata/" + name;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) out.push_back(line);
+  }
+  return out;
+}
 
 int FreeLoopbackPort() {
   for (int attempt = 0; attempt < 50; ++attempt) {

@@ -90,6 +90,13 @@ class TestCluster {
 
 void SleepMillis(int ms);
 
+// Testdata is the path of tests/testdata/NAME in the source tree.
+std::string Testdata(const std::string& name);
+// ReadFile is a file's whole content ("" when it cannot be read).
+std::string ReadFile(const std::string& path);
+// SplitLines is the non-empty lines of `text`.
+std::vector<std::string> SplitLines(const std::string& text);
+
 // FreeLoopbackPort finds a port free for both UDP and TCP on 127.0.0.1 (0 if none found).
 int FreeLoopbackPort();
 

@@ -16,10 +16,6 @@ namespace {
 
 constexpr char kDig[] = "/usr/bin/dig";
 
-std::string Testdata(const std::string& name) {
-  return std::string(TINYK8S_SOURCE_PATH) + "/tests/testdata/" + name;
-}
-
 std::vector<std::string> Words(const std::string& text) {
   std::vector<std::string> out;
   std::istringstream in(text);
