@@ -153,9 +153,18 @@ void EtcdClient::Release(size_t endpoint, std::unique_ptr<EtcdConnection> connec
   }
 }
 
+size_t EtcdClient::FailOver(size_t endpoint, int attempt) {
+  MarkFailed(endpoint);
+  const size_t n = endpoints_.size();
+  // Once every member has been tried, give the cluster a moment (leader election).
+  if ((attempt + 1) % static_cast<int>(n) == 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return (endpoint + 1) % n;
+}
+
 Result<rapidjson::Document> EtcdClient::Call(const std::string& path, const std::string& body) {
   const auto give_up = Clock::now() + options_.retry_window;
-  const size_t n = endpoints_.size();
   size_t endpoint = Preferred();
   Status last;
   for (int attempt = 0;; ++attempt) {
@@ -182,12 +191,7 @@ Result<rapidjson::Document> EtcdClient::Call(const std::string& path, const std:
       last = connection.status();
     }
     if (Clock::now() >= give_up) break;
-    MarkFailed(endpoint);
-    endpoint = (endpoint + 1) % n;
-    // Once every member has been tried, give the cluster a moment (leader election).
-    if ((attempt + 1) % static_cast<int>(n) == 0) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    endpoint = FailOver(endpoint, attempt);
   }
   return Status::Unavailable(last.message());
 }
@@ -195,7 +199,6 @@ Result<rapidjson::Document> EtcdClient::Call(const std::string& path, const std:
 Result<std::unique_ptr<EtcdWatchStream>> EtcdClient::Watch(const std::string& create_request) {
   const std::string body = "{\"create_request\":" + create_request + "}";
   const auto give_up = Clock::now() + options_.retry_window;
-  const size_t n = endpoints_.size();
   size_t endpoint = Preferred();
   Status last;
   for (int attempt = 0;; ++attempt) {
@@ -220,11 +223,7 @@ Result<std::unique_ptr<EtcdWatchStream>> EtcdClient::Watch(const std::string& cr
       last = connection.status();
     }
     if (Clock::now() >= give_up) break;
-    MarkFailed(endpoint);
-    endpoint = (endpoint + 1) % n;
-    if ((attempt + 1) % static_cast<int>(n) == 0) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    endpoint = FailOver(endpoint, attempt);
   }
   return Status::Unavailable(last.message());
 }

@@ -79,6 +79,9 @@ class EtcdClient {
   // Preferred starts at the member that answered last; it moves on failure.
   size_t Preferred();
   void MarkFailed(size_t endpoint);
+  // FailOver marks `endpoint` failed and returns the next one to try; after each round over
+  // all members it pauses briefly. Shared by unary calls and watches.
+  size_t FailOver(size_t endpoint, int attempt);
 
   const EtcdClientOptions options_;
   std::vector<EtcdEndpoint> endpoints_;
