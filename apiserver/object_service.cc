@@ -401,6 +401,16 @@ Result<CachedPtr> ObjectService::UpdateFrom(const ResourceInfo& r, const CachedP
   return Commit(r, old, std::move(obj), options);
 }
 
+namespace {
+// A write guarded by the object's revision failed: a moved revision or a vanished key is the
+// client's 409/404, anything else is the store's own error.
+Status WriteOfExistingFailed(const ResourceInfo& r, const std::string& name, const Status& s) {
+  if (s.IsConflict()) return ModifiedConflictError(r, name);
+  if (s.IsNotFound()) return NotFoundError(r, name);
+  return s;
+}
+}  // namespace
+
 Result<CachedPtr> ObjectService::Commit(const ResourceInfo& r, const CachedPtr& old, Document obj,
                                         const WriteOptions& options) {
   auto& a = obj.GetAllocator();
@@ -412,11 +422,7 @@ Result<CachedPtr> ObjectService::Commit(const ResourceInfo& r, const CachedPtr& 
       api::GetInt(obj, {"metadata", "deletionGracePeriodSeconds"}, 0) == 0) {
     if (options.dry_run) return MakeCachedObject(key, std::move(obj), old->revision);
     auto kv = store_.Delete(key, old->revision);
-    if (!kv.ok()) {
-      if (kv.status().IsConflict()) return ModifiedConflictError(r, api::Name(obj));
-      if (kv.status().IsNotFound()) return NotFoundError(r, api::Name(obj));
-      return kv.status();
-    }
+    if (!kv.ok()) return WriteOfExistingFailed(r, api::Name(obj), kv.status());
     cache_.WaitForRevision(kv->mod_revision, std::chrono::seconds(5));
     return MakeCachedObject(key, std::move(obj), kv->mod_revision);
   }
@@ -426,11 +432,7 @@ Result<CachedPtr> ObjectService::Commit(const ResourceInfo& r, const CachedPtr& 
   if (api::JsonEqual(old_copy, obj)) return old;  // no-op writes keep the resourceVersion
   if (options.dry_run) return MakeCachedObject(key, std::move(obj), old->revision);
   auto kv = store_.Update(key, StoredJson(r, obj), old->revision);
-  if (!kv.ok()) {
-    if (kv.status().IsConflict()) return ModifiedConflictError(r, api::Name(obj));
-    if (kv.status().IsNotFound()) return NotFoundError(r, api::Name(obj));
-    return kv.status();
-  }
+  if (!kv.ok()) return WriteOfExistingFailed(r, api::Name(obj), kv.status());
   cache_.WaitForRevision(kv->mod_revision, std::chrono::seconds(5));
   return MakeCachedObject(key, std::move(obj), kv->mod_revision);
 }
