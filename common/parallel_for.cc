@@ -5,7 +5,6 @@
 namespace tinyk8s {
 
 ParallelFor::ParallelFor(size_t helpers) {
-  ranges_.resize(helpers + 1);
   for (size_t i = 0; i < helpers; ++i) threads_.emplace_back([this, i] { Helper(i + 1); });
 }
 
@@ -18,30 +17,38 @@ ParallelFor::~ParallelFor() {
   for (auto& t : threads_) t.join();
 }
 
-void ParallelFor::Run(size_t n, size_t min_per_slice,
-                      const std::function<void(size_t slice, size_t begin, size_t end)>& fn) {
-  size_t slices =
-      std::min(this->slices(), std::max<size_t>(1, n / std::max<size_t>(1, min_per_slice)));
-  if (slices <= 1) {
+void ParallelFor::Run(size_t n, size_t chunk, const Fn& fn) {
+  chunk = std::max<size_t>(1, chunk);
+  if (threads_.empty() || n < 2 * chunk) {
     if (n > 0) fn(0, 0, n);
     return;
   }
-  size_t per = (n + slices - 1) / slices;
+  auto burst = std::make_shared<Burst>();
+  burst->n = n;
+  burst->chunk = chunk;
+  burst->fn = &fn;
   {
     std::lock_guard lock(mu_);
-    for (size_t i = 0; i < ranges_.size(); ++i) {
-      size_t begin = std::min(n, i * per);
-      ranges_[i] = {begin, i < slices ? std::min(n, begin + per) : begin};
-    }
-    fn_ = &fn;
-    pending_ = threads_.size();
+    burst_ = burst;
     ++generation_;
   }
   work_cv_.notify_all();
-  fn(0, ranges_[0].first, ranges_[0].second);
-  std::unique_lock lock(mu_);
-  done_cv_.wait(lock, [&] { return pending_ == 0; });
-  fn_ = nullptr;
+  Work(*burst, 0);
+  std::unique_lock lock(burst->mu);
+  burst->finished.wait(lock, [&] { return burst->done.load() == n; });
+}
+
+void ParallelFor::Work(Burst& burst, size_t thread) {
+  while (true) {
+    size_t begin = burst.next.fetch_add(burst.chunk);
+    if (begin >= burst.n) return;
+    size_t end = std::min(burst.n, begin + burst.chunk);
+    (*burst.fn)(thread, begin, end);
+    if (burst.done.fetch_add(end - begin) + (end - begin) == burst.n) {
+      std::lock_guard lock(burst.mu);  // the caller checks `done` under this lock
+      burst.finished.notify_all();
+    }
+  }
 }
 
 void ParallelFor::Helper(size_t index) {
@@ -51,12 +58,11 @@ void ParallelFor::Helper(size_t index) {
     work_cv_.wait(lock, [&] { return stopping_ || generation_ != seen; });
     if (stopping_) return;
     seen = generation_;
-    auto [begin, end] = ranges_[index];
-    const auto* fn = fn_;
+    std::shared_ptr<Burst> burst = burst_;
     lock.unlock();
-    if (begin < end) (*fn)(index, begin, end);
+    Work(*burst, index);
+    burst.reset();
     lock.lock();
-    if (--pending_ == 0) done_cv_.notify_one();
   }
 }
 
