@@ -1,6 +1,7 @@
 #include "apiserver/http_server.h"
 
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -75,7 +76,7 @@ class SessionBase : public std::enable_shared_from_this<SessionBase> {
   virtual ~SessionBase() = default;
   virtual void PostResponse(HttpResponse response, bool keep_alive) = 0;
   virtual void PostStreamStart(unsigned status, std::string content_type) = 0;
-  virtual bool QueueChunk(std::string data, bool last) = 0;
+  virtual bool QueueChunk(std::string_view data, bool last) = 0;
   virtual void AddCloseCallback(std::function<void()> cb) = 0;
   virtual bool IsClosed() const = 0;
 };
@@ -111,7 +112,7 @@ class Exchange final : public HttpExchange {
   const HttpRequest& request() const override { return request_; }
   void Respond(HttpResponse response) override;
   void StartStream(unsigned status, const std::string& content_type) override;
-  bool WriteChunk(std::string data) override;
+  bool WriteChunk(std::string_view data) override;
   void EndStream() override;
   void OnClose(std::function<void()> callback) override;
   bool Closed() const override;
@@ -172,24 +173,24 @@ class Session final : public SessionBase {
       self->WriteStreamHeader(status, ct);
     });
   }
-  bool QueueChunk(std::string data, bool last) override {
-    std::string frame = FrameChunk(data, last);
+  bool QueueChunk(std::string_view data, bool last) override {
     std::lock_guard lock(mu_);
     if (closed_ || ended_) return false;
     if (pending_bytes_ > kStreamQueueLimit) return false;
     ended_ = last;
+    size_t sent = 0;
     if constexpr (!kTls) {
       // Plain TCP, stream idle: send from the calling thread (the watch cache fanning an event
       // out to a thousand watchers) instead of hopping to the strand, whose per-write handler
       // posts, allocations and wake-ups cost more than the send itself. mu_ keeps Close() from
       // closing the socket meanwhile; what the socket does not take goes through the strand.
       if (header_written_ && !pumping_ && chunks_.empty() && !last) {
-        ssize_t n = ::send(Tcp().socket().native_handle(), frame.data(), frame.size(),
-                           MSG_DONTWAIT | MSG_NOSIGNAL);
-        if (n == static_cast<ssize_t>(frame.size())) return true;
-        if (n > 0) frame.erase(0, static_cast<size_t>(n));
+        sent = SendChunkNow(data);
+        if (sent == ChunkSize(data.size())) return true;
       }
     }
+    std::string frame = FrameChunk(data, last);
+    frame.erase(0, sent);
     pending_bytes_ += frame.size();
     chunks_.push_back({std::move(frame), last});
     SchedulePumpLocked();
@@ -348,18 +349,39 @@ class Session final : public SessionBase {
 
   // FrameChunk formats data as one HTTP/1.1 chunk (the terminating chunk after it when last),
   // so that queued chunks go out as one buffer.
-  static std::string FrameChunk(const std::string& data, bool last) {
+  static std::string FrameChunk(std::string_view data, bool last) {
     std::string frame;
     frame.reserve(data.size() + 24);
     if (!data.empty()) {
       char size[20];
-      int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
-      frame.append(size, static_cast<size_t>(n));
+      frame.append(size, ChunkHeader(data.size(), size));
       frame += data;
       frame += "\r\n";
     }
     if (last) frame += "0\r\n\r\n";
     return frame;
+  }
+  // ChunkHeader writes "<hex size>\r\n" into buf (20 bytes) and returns its length.
+  static size_t ChunkHeader(size_t size, char* buf) {
+    return static_cast<size_t>(std::snprintf(buf, 20, "%zx\r\n", size));
+  }
+  // ChunkSize is the framed size of a non-empty chunk of `size` bytes.
+  static size_t ChunkSize(size_t size) {
+    char buf[20];
+    return ChunkHeader(size, buf) + size + 2;
+  }
+  // SendChunkNow sends a chunk's frame without copying it (header, data, CRLF gathered) and
+  // without blocking; returns the bytes the socket took. mu_ held.
+  size_t SendChunkNow(std::string_view data) {
+    char header[20];
+    iovec parts[3] = {{header, ChunkHeader(data.size(), header)},
+                      {const_cast<char*>(data.data()), data.size()},
+                      {const_cast<char*>("\r\n"), 2}};
+    msghdr msg{};
+    msg.msg_iov = parts;
+    msg.msg_iovlen = 3;
+    ssize_t n = ::sendmsg(Tcp().socket().native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+    return n > 0 ? static_cast<size_t>(n) : 0;
   }
 
   // SchedulePumpLocked starts a strand write of the queue unless one is under way. mu_ held.
@@ -464,11 +486,11 @@ void Exchange::Respond(HttpResponse response) {
 void Exchange::StartStream(unsigned status, const std::string& content_type) {
   session_->PostStreamStart(status, content_type);
 }
-bool Exchange::WriteChunk(std::string data) {
+bool Exchange::WriteChunk(std::string_view data) {
   if (data.empty()) return !session_->IsClosed();
-  return session_->QueueChunk(std::move(data), false);
+  return session_->QueueChunk(data, false);
 }
-void Exchange::EndStream() { session_->QueueChunk(std::string(), true); }
+void Exchange::EndStream() { session_->QueueChunk({}, true); }
 void Exchange::OnClose(std::function<void()> callback) {
   session_->AddCloseCallback(std::move(callback));
 }

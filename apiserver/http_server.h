@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -58,7 +59,8 @@ class HttpExchange {
   virtual void StartStream(unsigned status, const std::string& content_type) = 0;
   // WriteChunk queues data; returns false when the connection is gone or the client is too slow
   // (more than the queue limit pending), in which case the caller should stop streaming.
-  virtual bool WriteChunk(std::string data) = 0;
+  // The data is copied only if the socket does not take it at once.
+  virtual bool WriteChunk(std::string_view data) = 0;
   virtual void EndStream() = 0;
   // OnClose registers a callback run once when the connection closes or the stream ends.
   virtual void OnClose(std::function<void()> callback) = 0;

@@ -105,6 +105,14 @@ std::optional<std::string> StampJson(std::string_view json, storage::Revision re
 }
 }  // namespace
 
+const std::string& SharedRenderings::Get(const void* key,
+                                         const std::function<std::string()>& render) {
+  std::lock_guard lock(mu_);
+  auto it = done_.find(key);
+  if (it == done_.end()) it = done_.emplace(key, render()).first;
+  return it->second;
+}
+
 Result<CachedPtr> MakeCachedObject(const std::string& key, const std::string& value,
                                    storage::Revision revision) {
   if (auto stamped = StampJson(value, revision)) {
@@ -296,8 +304,9 @@ void WatchCache::Apply(std::vector<storage::WatchEvent>& batch) {
         }
         // Each watcher's Deliver writes to its socket: split the watchers across threads.
         std::vector<char> keep(list.size());
+        SharedRenderings shared;
         fan_out_.Run(list.size(), kWatchersPerChunk, [&](size_t, size_t begin, size_t end) {
-          for (size_t i = begin; i < end; ++i) keep[i] = list[i]->Deliver(mine);
+          for (size_t i = begin; i < end; ++i) keep[i] = list[i]->DeliverShared(mine, shared);
         });
         for (size_t i = list.size(); i-- > 0;) {
           if (keep[i]) continue;

@@ -60,12 +60,31 @@ struct CacheEvent {
   CachedPtr prev;    // state before (null for kAdded)
 };
 
+// SharedRenderings holds what the watchers of one fan-out render alike, so that it is rendered
+// once: a thousand unfiltered JSON watches of one resource all send the same bytes. It lives for
+// one fan-out. Thread-safe (the fan-out runs on several threads).
+class SharedRenderings {
+ public:
+  // Get returns the rendering identified by `key` (whatever identifies the way of rendering:
+  // the same key must mean the same bytes for these events); the first caller makes it.
+  const std::string& Get(const void* key, const std::function<std::string()>& render);
+
+ private:
+  std::mutex mu_;
+  std::map<const void*, std::string> done_;  // node-based: returned references stay valid
+};
+
 // CacheWatcher receives events for keys under its prefix.
 class CacheWatcher {
  public:
   virtual ~CacheWatcher() = default;
   // Deliver gets events in revision order. Returning false unregisters the watcher.
   virtual bool Deliver(const std::vector<const CacheEvent*>& events) = 0;
+  // DeliverShared is Deliver during the fan-out of new events to every watcher of a prefix;
+  // watchers that render like others may use `shared`.
+  virtual bool DeliverShared(const std::vector<const CacheEvent*>& events, SharedRenderings&) {
+    return Deliver(events);
+  }
   // Closed is called once when the cache stops or must reset (the client should re-list).
   virtual void Closed(const Status& reason) = 0;
   // Filters: Deliver reads the events' documents (selectors). The cache then parses each event

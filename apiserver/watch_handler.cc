@@ -43,10 +43,44 @@ class WatchStream final : public CacheWatcher, public std::enable_shared_from_th
 
   bool Deliver(const std::vector<const CacheEvent*>& events) override {
     if (stopped_) return false;
+    return Write(Render(events));
+  }
+
+  // Unfiltered JSON watches of one resource send the same bytes for the same events: the first
+  // of them renders, the others reuse it (the fan-out to many watchers is latency-critical).
+  bool DeliverShared(const std::vector<const CacheEvent*>& events,
+                     SharedRenderings& shared) override {
+    if (stopped_) return false;
+    if (!filter_.Empty() || table_ || filter_.resource->converter) return Write(Render(events));
+    return Write(shared.Get(filter_.resource, [&] { return Render(events); }));
+  }
+
+  bool Filters() const override { return !filter_.Empty(); }
+
+  void Closed(const Status& reason) override {
+    if (stopped_) return;
+    if (reason.IsGone()) {
+      std::string ev = "{\"type\":\"ERROR\",\"object\":" + StatusJson(reason) + "}\n";
+      ex_->WriteChunk(std::move(ev));
+    }
+    stopped_ = true;
+    ex_->EndStream();
+  }
+
+  void Stop() {
+    if (stopped_.exchange(true)) return;
+    boost::system::error_code ec;
+    timer_.cancel();
+    if (cache_) cache_->Unwatch(this);
+    ex_->EndStream();
+  }
+
+ private:
+  // Render is the wire form of the events this watch reports (may be empty).
+  std::string Render(const std::vector<const CacheEvent*>& events) {
     std::string out;
     const ResourceInfo& r = *filter_.resource;
     for (const CacheEvent* stored : events) {
-      last_revision_ = stored->revision;
       // A view of another resource's store (events.k8s.io) sees converted objects.
       CacheEvent converted;
       const CacheEvent* e = stored;
@@ -91,35 +125,18 @@ class WatchStream final : public CacheWatcher, public std::enable_shared_from_th
       }
       out += "}\n";
     }
+    return out;
+  }
+
+  bool Write(std::string_view out) {
     if (out.empty()) return true;
-    if (!ex_->WriteChunk(std::move(out))) {
+    if (!ex_->WriteChunk(out)) {
       StopAsync();
       return false;
     }
     return true;
   }
 
-  bool Filters() const override { return !filter_.Empty(); }
-
-  void Closed(const Status& reason) override {
-    if (stopped_) return;
-    if (reason.IsGone()) {
-      std::string ev = "{\"type\":\"ERROR\",\"object\":" + StatusJson(reason) + "}\n";
-      ex_->WriteChunk(std::move(ev));
-    }
-    stopped_ = true;
-    ex_->EndStream();
-  }
-
-  void Stop() {
-    if (stopped_.exchange(true)) return;
-    boost::system::error_code ec;
-    timer_.cancel();
-    if (cache_) cache_->Unwatch(this);
-    ex_->EndStream();
-  }
-
- private:
   // StopAsync is for the cache thread (which holds the cache lock): unregistering happens by
   // returning false from Deliver, so only end the stream here.
   void StopAsync() {
@@ -158,7 +175,6 @@ class WatchStream final : public CacheWatcher, public std::enable_shared_from_th
   WatchCache* cache_ = nullptr;
   std::atomic<bool> stopped_{false};
   std::chrono::steady_clock::time_point deadline_;
-  storage::Revision last_revision_ = 0;
 };
 
 }  // namespace
