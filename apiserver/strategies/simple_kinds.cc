@@ -122,7 +122,11 @@ class EventStrategy final : public Strategy {
     }
     if (field == "reason") return api::GetString(obj, {"reason"});
     if (field == "reportingComponent") return api::GetString(obj, {"reportingComponent"});
-    if (field == "source") return api::GetString(obj, {"source", "component"});
+    if (field == "source") {
+      // Upstream falls back to the reporting component when source.component is empty.
+      std::string source = api::GetString(obj, {"source", "component"});
+      return source.empty() ? api::GetString(obj, {"reportingComponent"}) : source;
+    }
     if (field == "type") return api::GetString(obj, {"type"});
     return Strategy::FieldValue(obj, field);
   }
@@ -151,12 +155,18 @@ class EventsV1Strategy final : public Strategy {
     Str(cells, api::GetString(obj, {"note"}), a);
   }
   std::optional<std::string> FieldValue(const Value& obj, std::string_view field) const override {
-    for (const char* f : {"kind", "namespace", "name", "uid"}) {
+    // Upstream's selectable fields of events.k8s.io Events: core's, under the view's names.
+    for (const char* f :
+         {"kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath"}) {
       if (field == std::string("regarding.") + f) return api::GetString(obj, {"regarding", f});
     }
     if (field == "reason") return api::GetString(obj, {"reason"});
     if (field == "type") return api::GetString(obj, {"type"});
     if (field == "reportingController") return api::GetString(obj, {"reportingController"});
+    if (field == "source") {
+      std::string source = api::GetString(obj, {"deprecatedSource", "component"});
+      return source.empty() ? api::GetString(obj, {"reportingController"}) : source;
+    }
     return Strategy::FieldValue(obj, field);
   }
 };

@@ -212,6 +212,15 @@ TEST_F(ApiListWatchTest, EventsK8sIoIsAViewOfCoreEvents) {
   }
   auto regarding = Json(cluster_->Http("GET", v1 + "?fieldSelector=regarding.name%3Dweb"));
   ASSERT_EQ(regarding["items"].Size(), 1u);
+  // `source` falls back to the reporting component when no source component is set (upstream).
+  for (const std::string& base : {v1, core}) {
+    auto by_source = Json(cluster_->Http("GET", base + "?fieldSelector=source%3Dtinyk8s"));
+    ASSERT_EQ(by_source["items"].Size(), 1u) << base;
+    EXPECT_EQ(api::GetString(by_source["items"][0], {"metadata", "name"}), "ev-new");
+  }
+  auto by_kind_version = Json(
+      cluster_->Http("GET", v1 + "?fieldSelector=regarding.kind%3DNode,regarding.apiVersion%3D"));
+  EXPECT_EQ(by_kind_version["items"].Size(), 1u);
   auto watched = WatchLines(v1 + "?watch=true&timeoutSeconds=1");
   ASSERT_EQ(watched.size(), 2u);
   for (const auto& line : watched) EXPECT_NE(line.find("\"note\":"), std::string::npos) << line;
