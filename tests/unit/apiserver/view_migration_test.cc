@@ -2,12 +2,9 @@
 #include "apiserver/view_migration.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "api/json.h"
-#include "storage/sqlite_store.h"
+#include "tests/unit/apiserver/scratch_store.h"
 
 namespace tinyk8s::apiserver {
 namespace {
@@ -27,22 +24,7 @@ std::string OldEvent(const std::string& name, const std::string& note) {
 
 class ViewMigrationTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("tinyk8s-viewmig-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    storage::SqliteStoreOptions so;
-    so.path = (dir_ / "state.db").string();
-    so.durable = false;
-    store_ = std::move(storage::SqliteStore::Open(so)).value();
-    RegisterBuiltinResources(registry_, nullptr);
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { RegisterBuiltinResources(registry_, nullptr); }
   int64_t Count(const std::string& prefix) { return store_->Count(prefix).value(); }
   rapidjson::Document Stored(const std::string& key) {
     auto kv = store_->Get(key);
@@ -50,8 +32,7 @@ class ViewMigrationTest : public ::testing::Test {
     return kv.ok() ? std::move(api::ParseJson(kv->value)).value() : rapidjson::Document();
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<storage::SqliteStore> store_;
+  testing::ScratchStore store_{"viewmig"};
   Registry registry_;
 };
 
