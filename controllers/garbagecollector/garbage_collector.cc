@@ -276,6 +276,13 @@ Status GarbageCollector::DeleteObject(int resource, const rapidjson::Value& obj,
   return res.status();
 }
 
+Status GarbageCollector::PatchObject(int resource, const rapidjson::Value& obj,
+                                     client::PatchType type, const std::string& patch) {
+  auto res = client_.Patch(resources_[resource], api::Namespace(obj), api::Name(obj), type, patch);
+  if (res.ok() || res.status().IsNotFound()) return Status::OK();  // gone: nothing to change
+  return res.status();
+}
+
 Status GarbageCollector::RemoveOwnerRefs(int resource, const rapidjson::Value& obj,
                                          const std::vector<std::string>& owner_uids) {
   std::string patch = R"({"metadata":{"ownerReferences":[)";
@@ -284,10 +291,7 @@ Status GarbageCollector::RemoveOwnerRefs(int resource, const rapidjson::Value& o
     patch += R"({"$patch":"delete","uid":")" + owner_uids[i] + R"("})";
   }
   patch += R"(],"uid":")" + api::Uid(obj) + R"("}})";
-  auto res = client_.Patch(resources_[resource], api::Namespace(obj), api::Name(obj),
-                           client::PatchType::kStrategic, patch);
-  if (res.ok() || res.status().IsNotFound()) return Status::OK();
-  return res.status();
+  return PatchObject(resource, obj, client::PatchType::kStrategic, patch);
 }
 
 Status GarbageCollector::UnblockOwnerRefs(int resource, const rapidjson::Value& obj) {
@@ -308,10 +312,7 @@ Status GarbageCollector::UnblockOwnerRefs(int resource, const rapidjson::Value& 
   if (list.Empty()) return Status::OK();
   api::SetValue(meta, "ownerReferences", list, a);
   api::SetString(meta, "uid", api::Uid(obj), a);
-  auto res = client_.Patch(resources_[resource], api::Namespace(obj), api::Name(obj),
-                           client::PatchType::kStrategic, api::ToJson(patch));
-  if (res.ok() || res.status().IsNotFound()) return Status::OK();
-  return res.status();
+  return PatchObject(resource, obj, client::PatchType::kStrategic, api::ToJson(patch));
 }
 
 Status GarbageCollector::RemoveFinalizer(int resource, const rapidjson::Value& obj,
@@ -327,10 +328,7 @@ Status GarbageCollector::RemoveFinalizer(int resource, const rapidjson::Value& o
   }
   api::SetValue(meta, "finalizers", list, a);
   api::SetString(meta, "resourceVersion", api::ResourceVersion(obj), a);
-  auto res = client_.Patch(resources_[resource], api::Namespace(obj), api::Name(obj),
-                           client::PatchType::kMerge, api::ToJson(patch));
-  if (res.ok() || res.status().IsNotFound()) return Status::OK();
-  return res.status();
+  return PatchObject(resource, obj, client::PatchType::kMerge, api::ToJson(patch));
 }
 
 }  // namespace tinyk8s::controllers::garbagecollector

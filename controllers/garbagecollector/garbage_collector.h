@@ -89,6 +89,9 @@ class GarbageCollector final : public Controller {
   // Sets blockOwnerDeletion to false on every blocking ownerReference of `obj`.
   Status UnblockOwnerRefs(int resource, const rapidjson::Value& obj);
   Status DeleteObject(int resource, const rapidjson::Value& obj, const std::string& policy);
+  // Patches `obj`; an object already gone is not an error.
+  Status PatchObject(int resource, const rapidjson::Value& obj, client::PatchType type,
+                     const std::string& patch);
 
   client::Client& client_;
   std::vector<client::Resource> resources_;
