@@ -180,7 +180,7 @@ TestCluster::TestCluster(std::vector<std::string> extra_args) {
         if (in >> p && p > 0) port_ = p;
         return port_ > 0;
       },
-      10);
+      30);  // generous: six test clusters may be starting at once on a loaded machine
 }
 
 TestCluster::~TestCluster() {
