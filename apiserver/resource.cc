@@ -11,6 +11,10 @@ using rapidjson::Value;
 
 std::string ResourceInfo::KeyPrefix() const {
   if (!stored_prefix.empty()) return stored_prefix;
+  return OwnKeyPrefix();
+}
+
+std::string ResourceInfo::OwnKeyPrefix() const {
   return "/registry/" + (group.empty() ? std::string("core") : group) + "/" + plural + "/";
 }
 

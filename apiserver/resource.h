@@ -142,6 +142,9 @@ struct ResourceInfo {
   std::string GroupResource() const { return group.empty() ? plural : plural + "." + group; }
   // KeyPrefix is the storage prefix of all objects: "/registry/apps/daemonsets/".
   std::string KeyPrefix() const;
+  // OwnKeyPrefix is the prefix the resource's objects would have in a store of its own; for a
+  // view it differs from KeyPrefix (older data dirs kept the view's objects there).
+  std::string OwnKeyPrefix() const;
   // NamespacePrefix is the prefix of objects in one namespace ("" namespace = all).
   std::string NamespacePrefix(const std::string& ns) const;
   std::string Key(const std::string& ns, const std::string& name) const;

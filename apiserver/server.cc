@@ -21,6 +21,7 @@
 #include "apiserver/metrics.h"
 #include "apiserver/object_service.h"
 #include "apiserver/registry.h"
+#include "apiserver/view_migration.h"
 #include "apiserver/watch_cache.h"
 #include "common/logging.h"
 #include "storage/etcd_store.h"
@@ -179,8 +180,10 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
   // Other API servers may share an etcd store: claim addresses there too.
   if (options.storage == "etcd") sao.shared_store = impl->store.get();
   TK_ASSIGN_OR_RETURN(impl->service_allocator, ServiceAllocator::Create(sao, impl->clock));
-  TK_ASSIGN_OR_RETURN(impl->cache, WatchCache::Start(*impl->store, WatchCache::Options{}));
   RegisterBuiltinResources(impl->registry, impl->service_allocator.get());
+  // Before the cache reads the store: objects of older data dirs move to where they are read.
+  TK_RETURN_IF_ERROR(MigrateViewObjects(*impl->store, impl->registry).status());
+  TK_ASSIGN_OR_RETURN(impl->cache, WatchCache::Start(*impl->store, WatchCache::Options{}));
   TK_RETURN_IF_ERROR(impl->service_allocator->Follow(
       *impl->cache, impl->registry.FindByGroupResource("", "services")->KeyPrefix()));
   impl->objects =

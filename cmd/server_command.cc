@@ -224,12 +224,13 @@ int RunApiServer(const ServerFlags& f, const char* component, bool supervise) {
   if (!WriteKubeconfig(kubeconfig, (*server)->url(), admin)) {
     TK_LOG_ERROR << "cannot write " << kubeconfig;
   }
+  ProcessSupervisor supervisor;
+  if (supervise) StartCoprocesses(f, o.data_dir, (*server)->url(), admin.ca_pem, supervisor);
+  // Last: whoever waits for the port file may then use every kubeconfig, the co-processes' too.
   if (!f.port_file.empty()) {
     std::ofstream(f.port_file + ".tmp") << (*server)->port() << "\n";
     std::filesystem::rename(f.port_file + ".tmp", f.port_file);
   }
-  ProcessSupervisor supervisor;
-  if (supervise) StartCoprocesses(f, o.data_dir, (*server)->url(), admin.ca_pem, supervisor);
   std::cout << "tinyk8s is ready. Use it with:\n  kubectl --kubeconfig "
             << std::filesystem::absolute(kubeconfig).string() << " get nodes" << std::endl;
   signals.Wait();

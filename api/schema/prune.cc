@@ -13,16 +13,25 @@ using rapidjson::Value;
 
 constexpr int kMaxDepth = 200;
 
-const char* JsonTypeName(const Value& v) {
+// JsonValueName is how Go's decoder describes a JSON value it could not store: its JSON type,
+// and for a number going into a numeric Go type (out of range, or a fraction for an integer)
+// the number itself ("number 1.5").
+std::string JsonValueName(const Value& v, bool into_numeric) {
   if (v.IsString()) return "string";
-  if (v.IsNumber()) return "number";
+  if (v.IsNumber()) return into_numeric ? "number " + ToJson(v) : "number";
   if (v.IsBool()) return "bool";
   if (v.IsArray()) return "array";
   if (v.IsObject()) return "object";
   return "null";
 }
 
-std::string GoTypeName(const Field& f) {
+bool IsNumeric(ValueKind k) {
+  return k == ValueKind::kInt32 || k == ValueKind::kInt64 || k == ValueKind::kDouble;
+}
+
+// GoTypeName is the Go type upstream's decoder names for a value of `f`: the whole field's type
+// (`[]string`), or, for one item of a list or map field, the item's type (`string`).
+std::string GoTypeName(const Field& f, bool item) {
   std::string elem;
   switch (f.kind) {
     case ValueKind::kString:
@@ -53,6 +62,7 @@ std::string GoTypeName(const Field& f) {
       elem = std::string(SpecialTypeName(f.kind));
       elem = elem.substr(elem.rfind('.', elem.rfind('.') - 1) + 1);
   }
+  if (item) return elem;
   if (f.container == Container::kList) return "[]" + elem;
   if (f.container == Container::kMap) return "map[string]" + elem;
   return elem;
@@ -63,7 +73,10 @@ class Pruner {
   Pruner(Allocator& a, std::vector<std::string>* problems) : a_(a), problems_(problems) {}
 
   // One pass in document order, reporting as Go's strict decoder does: an unknown name once,
-  // a known name met again as a duplicate whose last value wins. Kept members are moved
+  // a known name met again as a duplicate whose last value wins. Two paths are kept: `path`
+  // (with list indexes and map keys) names fields in unknown/duplicate reports, as the strict
+  // decoder does; the stack of struct field names alone names them in type errors, as Go's
+  // decoder does ("spec.containers.name", never "spec.containers[0].name"). Kept members are moved
   // towards the front and the dropped ones erased at the end in one go, so bodies with very
   // many unknown members stay linear (erasing members one by one shifts the rest each time).
   Status Object(Value& obj, const Type& type, const std::string& path, int depth) {
@@ -97,7 +110,10 @@ class Pruner {
       if (member.value.IsNull()) {
         nulls = true;  // Go decodes null to the zero value, which is then omitted
       } else {
-        TK_RETURN_IF_ERROR(FieldValue(member.value, *f, type, field_path, depth));
+        go_fields_.push_back(name);
+        Status s = FieldValue(member.value, *f, type, field_path, depth);
+        go_fields_.pop_back();
+        TK_RETURN_IF_ERROR(s);
       }
       auto& into = obj.MemberBegin()[slot];
       if (slot == kept) {
@@ -119,53 +135,64 @@ class Pruner {
   Status FieldValue(Value& v, const Field& f, const Type& parent, const std::string& path,
                     int depth) {
     if (f.container == Container::kList) {
-      if (!v.IsArray()) return Mismatch(v, f, parent, path);
+      if (!v.IsArray()) return Mismatch(v, f, false, parent);
       for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
         if (v[i].IsNull()) continue;
-        TK_RETURN_IF_ERROR(Element(v[i], f, parent, path + "[" + std::to_string(i) + "]", depth));
+        TK_RETURN_IF_ERROR(
+            Element(v[i], f, true, parent, path + "[" + std::to_string(i) + "]", depth));
       }
       return Status::OK();
     }
     if (f.container == Container::kMap) {
-      if (!v.IsObject()) return Mismatch(v, f, parent, path);
+      if (!v.IsObject()) return Mismatch(v, f, false, parent);
       for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
         if (it->value.IsNull()) continue;
-        TK_RETURN_IF_ERROR(
-            Element(it->value, f, parent, path + "." + std::string(AsStringView(it->name)), depth));
+        TK_RETURN_IF_ERROR(Element(it->value, f, true, parent,
+                                   path + "." + std::string(AsStringView(it->name)), depth));
       }
       return Status::OK();
     }
-    return Element(v, f, parent, path, depth);
+    return Element(v, f, false, parent, path, depth);
   }
 
  private:
-  Status Element(Value& v, const Field& f, const Type& parent, const std::string& path, int depth) {
+  // Element checks one value of `f` (`item`: one item of a list or map field). Types with their
+  // own JSON decoding in upstream (quantity, time, int-or-string) word their errors themselves.
+  Status Element(Value& v, const Field& f, bool item, const Type& parent, const std::string& path,
+                 int depth) {
     switch (f.kind) {
       case ValueKind::kString:
       case ValueKind::kBytes:
-        return v.IsString() ? Status::OK() : Mismatch(v, f, parent, path);
+        return v.IsString() ? Status::OK() : Mismatch(v, f, item, parent);
       case ValueKind::kInt32:
-        return v.IsInt() ? Status::OK() : Mismatch(v, f, parent, path);
+        return v.IsInt() ? Status::OK() : Mismatch(v, f, item, parent);
       case ValueKind::kInt64:
-        return v.IsInt64() ? Status::OK() : Mismatch(v, f, parent, path);
+        return v.IsInt64() ? Status::OK() : Mismatch(v, f, item, parent);
       case ValueKind::kBool:
-        return v.IsBool() ? Status::OK() : Mismatch(v, f, parent, path);
+        return v.IsBool() ? Status::OK() : Mismatch(v, f, item, parent);
       case ValueKind::kDouble:
-        return v.IsNumber() ? Status::OK() : Mismatch(v, f, parent, path);
+        return v.IsNumber() ? Status::OK() : Mismatch(v, f, item, parent);
       case ValueKind::kQuantity:
+        // resource.Quantity parses any JSON text it is given, quotes stripped.
         if (v.IsNumber()) return Status::OK();
-        if (!v.IsString()) return Mismatch(v, f, parent, path);
-        if (!Quantity::Parse(AsStringView(v)).ok()) {
+        if (!v.IsString() || !Quantity::Parse(AsStringView(v)).ok()) {
           return Status::BadRequest(
               "quantities must match the regular expression "
               "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
         }
         return Status::OK();
       case ValueKind::kIntOrString:
-        return v.IsString() || v.IsInt() ? Status::OK() : Mismatch(v, f, parent, path);
+        // intstr.IntOrString decodes anything but a string into an int32 on its own.
+        if (v.IsString() || v.IsInt()) return Status::OK();
+        return Status::BadRequest("json: cannot unmarshal " + JsonValueName(v, true) +
+                                  " into Go value of type int32");
       case ValueKind::kTime:
       case ValueKind::kMicroTime: {
-        if (!v.IsString()) return Mismatch(v, f, parent, path);
+        // metav1.Time and MicroTime decode a string on their own first.
+        if (!v.IsString()) {
+          return Status::BadRequest("json: cannot unmarshal " + JsonValueName(v, false) +
+                                    " into Go value of type string");
+        }
         Clock::TimePoint t;
         if (!ParseRfc3339(v.GetString(), &t)) {
           return Status::BadRequest("parsing time " + ToJson(v) +
@@ -175,24 +202,35 @@ class Pruner {
         return Status::OK();
       }
       case ValueKind::kDuration:
-        return v.IsString() ? Status::OK() : Mismatch(v, f, parent, path);
+        if (v.IsString()) return Status::OK();
+        return Status::BadRequest("json: cannot unmarshal " + JsonValueName(v, false) +
+                                  " into Go value of type string");
       case ValueKind::kRawExtension:
         return Status::OK();
       case ValueKind::kFieldsV1:
-        return v.IsObject() ? Status::OK() : Mismatch(v, f, parent, path);
+        return v.IsObject() ? Status::OK() : Mismatch(v, f, item, parent);
       case ValueKind::kObject:
-        if (!v.IsObject()) return Mismatch(v, f, parent, path);
+        if (!v.IsObject()) return Mismatch(v, f, item, parent);
         return Object(v, *f.type, path, depth + 1);
     }
     return Status::OK();
   }
 
-  Status Mismatch(const Value& v, const Field& f, const Type& parent, const std::string& path) {
+  // Mismatch words a value of the wrong JSON type as Go's decoder does: the innermost struct,
+  // the struct field names leading to the value, and the Go type it could not go into.
+  Status Mismatch(const Value& v, const Field& f, bool item, const Type& parent) {
     std::string struct_name = parent.name.substr(parent.name.rfind('.') + 1);
-    std::string what = JsonTypeName(v);
-    if (v.IsNumber()) what = "number " + ToJson(v);
-    return Status::BadRequest("json: cannot unmarshal " + what + " into Go struct field " +
-                              struct_name + "." + path + " of type " + GoTypeName(f));
+    std::string fields;
+    for (std::string_view name : go_fields_) {
+      if (!fields.empty()) fields += '.';
+      fields += name;
+    }
+    // A number is named with its value only when it went into a number (an int too big, or
+    // a fraction for an integer); into a list, a map or a string it is just "number".
+    const bool numeric = (item || f.container == Container::kNone) && IsNumeric(f.kind);
+    return Status::BadRequest("json: cannot unmarshal " + JsonValueName(v, numeric) +
+                              " into Go struct field " + struct_name + "." + fields + " of type " +
+                              GoTypeName(f, item));
   }
 
   static std::string Join(const std::string& path, std::string_view name) {
@@ -201,6 +239,7 @@ class Pruner {
 
   Allocator& a_;
   std::vector<std::string>* problems_;
+  std::vector<std::string_view> go_fields_;  // struct field names down to the current value
 };
 
 }  // namespace

@@ -31,6 +31,19 @@ bool HasGcFinalizer(const rapidjson::Value& obj) {
   return HasFinalizer(obj, kOrphanFinalizer) || HasFinalizer(obj, kForegroundFinalizer);
 }
 
+// Upstream's "deletingDependents": deleted in the foreground, waiting for its dependents.
+bool DeletingDependents(const rapidjson::Value& obj) {
+  return api::HasDeletionTimestamp(obj) && HasFinalizer(obj, kForegroundFinalizer);
+}
+
+// Whether `dependent` holds up the foreground deletion of the owner with `owner_uid`.
+bool BlocksOwner(const rapidjson::Value& dependent, const std::string& owner_uid) {
+  for (const auto& ref : api::GetOwnerReferences(dependent)) {
+    if (ref.uid == owner_uid && ref.block_owner_deletion) return true;
+  }
+  return false;
+}
+
 // Compared on every update of every watched object: no serialisation, no copies.
 bool SameOwnerRefs(const rapidjson::Value& a, const rapidjson::Value& b) {
   const rapidjson::Value* ra = api::OwnerReferences(a);
@@ -96,10 +109,13 @@ void GarbageCollector::OnAdd(int resource, const ObjectPtr& obj) {
 void GarbageCollector::OnUpdate(int resource, const ObjectPtr& old_obj, const ObjectPtr& obj) {
   bool deleting_changed = api::HasDeletionTimestamp(*old_obj) != api::HasDeletionTimestamp(*obj) ||
                           api::Finalizers(*old_obj) != api::Finalizers(*obj);
+  const bool refs_changed = !SameOwnerRefs(*old_obj, *obj);
   if ((deleting_changed && api::HasDeletionTimestamp(*obj) && HasGcFinalizer(*obj)) ||
-      !SameOwnerRefs(*old_obj, *obj)) {
+      refs_changed) {
     queue_.Add({resource, client::ObjectKey::Of(*obj)});
   }
+  // A reference dropped or made non-blocking may be what a foreground deletion waits for.
+  if (refs_changed) EnqueueDeletingOwners(*old_obj);
   // An owner that starts a foreground deletion makes its dependents "waiting" owners' children.
   if (deleting_changed && api::HasDeletionTimestamp(*obj)) EnqueueDependents(api::Uid(*obj));
 }
@@ -187,14 +203,11 @@ Status GarbageCollector::ProcessDeletingOwner(int resource, const ObjectPtr& own
   }
   int blocking = 0;
   for (const Dependent& d : deps) {
-    if (!api::HasDeletionTimestamp(*d.obj)) {
-      const std::string policy =
-          DependentsOf(api::Uid(*d.obj)).empty() ? "Background" : "Foreground";
-      TK_RETURN_IF_ERROR(DeleteObject(d.resource, *d.obj, policy));
-    }
-    for (const auto& ref : api::GetOwnerReferences(*d.obj)) {
-      if (ref.uid == uid && ref.block_owner_deletion) ++blocking;
-    }
+    // Each dependent decides by all its owners (one with another solid owner only drops the
+    // reference). One already being deleted is waited for, never deleted again: that, with
+    // the cycle guard of AttemptToDelete, is how ownership cycles end.
+    if (!api::HasDeletionTimestamp(*d.obj)) TK_RETURN_IF_ERROR(AttemptToDelete(d.resource, d.obj));
+    if (BlocksOwner(*d.obj, uid)) ++blocking;
   }
   if (blocking == 0) return RemoveFinalizer(resource, *owner, kForegroundFinalizer);
   // Dependent deletions re-enqueue the owner; the timer is a safety net for missed events.
@@ -228,10 +241,25 @@ Status GarbageCollector::AttemptToDelete(int resource, const ObjectPtr& obj) {
     dangling.insert(dangling.end(), waiting.begin(), waiting.end());
     return RemoveOwnerRefs(resource, *obj, dangling);
   }
-  if (!waiting.empty() && !DependentsOf(api::Uid(*obj)).empty()) {
-    return DeleteObject(resource, *obj, "Foreground");
+  if (!waiting.empty()) {
+    std::vector<Dependent> deps = DependentsOf(api::Uid(*obj));
+    if (!deps.empty()) {
+      // Upstream's cycle guard: an owner waits for this object, and one of its dependents
+      // waits for its own dependents, which may lead back to that owner (A owns B owns A). The
+      // object stops blocking its owners, so the owners can finish while it deletes its own
+      // dependents in the foreground; no deletion waits for itself around the cycle.
+      const bool dependent_waits = std::any_of(
+          deps.begin(), deps.end(), [](const Dependent& d) { return DeletingDependents(*d.obj); });
+      if (dependent_waits) TK_RETURN_IF_ERROR(UnblockOwnerRefs(resource, *obj));
+      return DeleteObject(resource, *obj, "Foreground");
+    }
   }
-  return DeleteObject(resource, *obj, "Background");
+  // No solid owner, none waiting with dependents here: collect it, keeping a propagation its
+  // own finalizers already ask for (as upstream does).
+  const char* policy = HasFinalizer(*obj, kOrphanFinalizer)       ? "Orphan"
+                       : HasFinalizer(*obj, kForegroundFinalizer) ? "Foreground"
+                                                                  : "Background";
+  return DeleteObject(resource, *obj, policy);
 }
 
 Status GarbageCollector::DeleteObject(int resource, const rapidjson::Value& obj,
@@ -248,6 +276,13 @@ Status GarbageCollector::DeleteObject(int resource, const rapidjson::Value& obj,
   return res.status();
 }
 
+Status GarbageCollector::PatchObject(int resource, const rapidjson::Value& obj,
+                                     client::PatchType type, const std::string& patch) {
+  auto res = client_.Patch(resources_[resource], api::Namespace(obj), api::Name(obj), type, patch);
+  if (res.ok() || res.status().IsNotFound()) return Status::OK();  // gone: nothing to change
+  return res.status();
+}
+
 Status GarbageCollector::RemoveOwnerRefs(int resource, const rapidjson::Value& obj,
                                          const std::vector<std::string>& owner_uids) {
   std::string patch = R"({"metadata":{"ownerReferences":[)";
@@ -256,10 +291,28 @@ Status GarbageCollector::RemoveOwnerRefs(int resource, const rapidjson::Value& o
     patch += R"({"$patch":"delete","uid":")" + owner_uids[i] + R"("})";
   }
   patch += R"(],"uid":")" + api::Uid(obj) + R"("}})";
-  auto res = client_.Patch(resources_[resource], api::Namespace(obj), api::Name(obj),
-                           client::PatchType::kStrategic, patch);
-  if (res.ok() || res.status().IsNotFound()) return Status::OK();
-  return res.status();
+  return PatchObject(resource, obj, client::PatchType::kStrategic, patch);
+}
+
+Status GarbageCollector::UnblockOwnerRefs(int resource, const rapidjson::Value& obj) {
+  // Strategic merge by uid: each blocking reference again, with blockOwnerDeletion false.
+  rapidjson::Document patch(rapidjson::kObjectType);
+  auto& a = patch.GetAllocator();
+  rapidjson::Value& meta = api::EnsureObject(patch, {"metadata"}, a);
+  rapidjson::Value list(rapidjson::kArrayType);
+  if (const rapidjson::Value* refs = api::OwnerReferences(obj)) {
+    for (const auto& ref : refs->GetArray()) {
+      const rapidjson::Value* block = api::FindMember(ref, "blockOwnerDeletion");
+      if (block == nullptr || !block->IsBool() || !block->GetBool()) continue;
+      rapidjson::Value copy(ref, a);
+      copy["blockOwnerDeletion"].SetBool(false);
+      list.PushBack(copy, a);
+    }
+  }
+  if (list.Empty()) return Status::OK();
+  api::SetValue(meta, "ownerReferences", list, a);
+  api::SetString(meta, "uid", api::Uid(obj), a);
+  return PatchObject(resource, obj, client::PatchType::kStrategic, api::ToJson(patch));
 }
 
 Status GarbageCollector::RemoveFinalizer(int resource, const rapidjson::Value& obj,
@@ -275,10 +328,7 @@ Status GarbageCollector::RemoveFinalizer(int resource, const rapidjson::Value& o
   }
   api::SetValue(meta, "finalizers", list, a);
   api::SetString(meta, "resourceVersion", api::ResourceVersion(obj), a);
-  auto res = client_.Patch(resources_[resource], api::Namespace(obj), api::Name(obj),
-                           client::PatchType::kMerge, api::ToJson(patch));
-  if (res.ok() || res.status().IsNotFound()) return Status::OK();
-  return res.status();
+  return PatchObject(resource, obj, client::PatchType::kMerge, api::ToJson(patch));
 }
 
 }  // namespace tinyk8s::controllers::garbagecollector

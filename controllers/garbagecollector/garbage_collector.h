@@ -5,7 +5,9 @@
 //  - background: a dependent whose owners are all gone (checked by uid with a live GET, never
 //    from the cache alone) is deleted; one with a surviving owner only loses the dangling refs;
 //  - foreground: an owner carrying the `foregroundDeletion` finalizer gets its dependents
-//    deleted; the finalizer goes once no blockOwnerDeletion dependent is left;
+//    deleted; the finalizer goes once no blockOwnerDeletion dependent is left. Ownership
+//    cycles end as upstream's do: a dependent to delete whose own dependent also waits for
+//    its dependents first stops blocking its owners, then is deleted in the foreground;
 //  - orphan: an owner carrying the `orphan` finalizer has its ownerReference stripped from
 //    every dependent, then the finalizer goes.
 // Everything is level-triggered: after a restart the initial list enqueues every object with
@@ -84,7 +86,12 @@ class GarbageCollector final : public Controller {
   Status RemoveFinalizer(int resource, const rapidjson::Value& obj, const char* finalizer);
   Status RemoveOwnerRefs(int resource, const rapidjson::Value& obj,
                          const std::vector<std::string>& owner_uids);
+  // Sets blockOwnerDeletion to false on every blocking ownerReference of `obj`.
+  Status UnblockOwnerRefs(int resource, const rapidjson::Value& obj);
   Status DeleteObject(int resource, const rapidjson::Value& obj, const std::string& policy);
+  // Patches `obj`; an object already gone is not an error.
+  Status PatchObject(int resource, const rapidjson::Value& obj, client::PatchType type,
+                     const std::string& patch);
 
   client::Client& client_;
   std::vector<client::Resource> resources_;

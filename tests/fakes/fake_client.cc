@@ -1,5 +1,6 @@
 #include "tests/fakes/fake_client.h"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -516,12 +517,28 @@ Result<ObjectPtr> FakeClient::Delete(const Resource& r, std::string_view ns, std
         .WithDetails({std::string(name), r.group, r.plural});
   }
   ObjectKey key{r.namespaced ? std::string(ns) : "", std::string(name)};
-  if (!api::Finalizers(*old).empty()) {
-    if (api::HasDeletionTimestamp(*old)) return old;
+  // Like the API server: Foreground and Orphan are recorded as finalizers for the GC.
+  const char* gc_finalizer = options.propagation_policy == "Foreground" ? "foregroundDeletion"
+                             : options.propagation_policy == "Orphan"   ? "orphan"
+                                                                        : nullptr;
+  std::vector<std::string> finalizers = api::Finalizers(*old);
+  const bool add_gc_finalizer =
+      gc_finalizer != nullptr &&
+      std::find(finalizers.begin(), finalizers.end(), gc_finalizer) == finalizers.end();
+  if (!finalizers.empty() || add_gc_finalizer) {
+    if (api::HasDeletionTimestamp(*old) && !add_gc_finalizer) return old;
     rapidjson::Document doc = api::CloneDocument(*old);
     auto& a = doc.GetAllocator();
-    api::SetString(api::EnsureObject(doc, {"metadata"}, a), "deletionTimestamp",
-                   FormatRfc3339(std::chrono::system_clock::now()), a);
+    rapidjson::Value& meta = api::EnsureObject(doc, {"metadata"}, a);
+    if (add_gc_finalizer) {
+      finalizers.push_back(gc_finalizer);
+      rapidjson::Value list(rapidjson::kArrayType);
+      for (const std::string& f : finalizers) list.PushBack(api::MakeString(f, a), a);
+      api::SetValue(meta, "finalizers", list, a);
+    }
+    if (!api::HasDeletionTimestamp(*old)) {
+      api::SetString(meta, "deletionTimestamp", FormatRfc3339(std::chrono::system_clock::now()), a);
+    }
     return impl_->Store(r, key, std::move(doc));
   }
   impl_->Erase(r, key, old);

@@ -30,18 +30,6 @@ std::vector<std::string> Lines(const std::string& text) {
   return out;
 }
 
-// Within polls `condition` until it holds or `seconds` of wall time pass. WaitFor counts polls,
-// which stretches its limit when each poll runs kubectl and dig several times.
-template <typename F>
-bool Within(double seconds, F condition) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    SleepMillis(50);
-  }
-  return condition();
-}
-
 std::string Join(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += s + "\n";
@@ -376,12 +364,12 @@ TEST_F(DnsTest, HeadlessRecordsFollowNodesJoiningAndLeavingTheSelector) {
   // No node has the label yet: the services have no endpoints.
   EXPECT_TRUE(WaitFor([&] { return Status("ssd-hl.t.svc.cluster.local") == "NXDOMAIN"; }));
   ASSERT_EQ(K({"label", "node", "node01", "node02", "ssd=true"}).exit_code, 0);
-  ASSERT_TRUE(Within(60, [&] { return answers_for({"node01", "node02"}); })) << last;
+  ASSERT_TRUE(WaitFor([&] { return answers_for({"node01", "node02"}); }, 60)) << last;
   ASSERT_EQ(K({"label", "node", "node03", "ssd=true"}).exit_code, 0);
-  ASSERT_TRUE(Within(60, [&] { return answers_for({"node01", "node02", "node03"}); })) << last;
+  ASSERT_TRUE(WaitFor([&] { return answers_for({"node01", "node02", "node03"}); }, 60)) << last;
   std::string gone_ip = daemon_pods()["node01"];
   ASSERT_EQ(K({"label", "node", "node01", "ssd-"}).exit_code, 0);
-  ASSERT_TRUE(Within(60, [&] { return answers_for({"node02", "node03"}); })) << last;
+  ASSERT_TRUE(WaitFor([&] { return answers_for({"node02", "node03"}); }, 60)) << last;
   EXPECT_EQ(Status(Dashed(gone_ip) + ".ssd-hl.t.svc.cluster.local"), "NXDOMAIN");
 
   // A daemon pod resolves like any ClusterFirst pod: hostname and subdomain change no search.
@@ -399,13 +387,13 @@ TEST_F(DnsTest, HeadlessRecordsFollowNodesJoiningAndLeavingTheSelector) {
   // is gone (agent stopped, Node deleted), pod GC removes the pod and its records.
   int extra = spawn_nodes("extra", "1", {"--labels", "ssd=true"});
   ASSERT_GT(extra, 0);
-  ASSERT_TRUE(Within(60, [&] { return answers_for({"node02", "node03", "extra01"}); })) << last;
+  ASSERT_TRUE(WaitFor([&] { return answers_for({"node02", "node03", "extra01"}); }, 60)) << last;
   std::string extra_ip = daemon_pods()["extra01"];
   EXPECT_EQ(Short(Dashed(extra_ip) + ".ssd-hl.t.svc.cluster.local"),
             std::vector<std::string>{extra_ip});
   EXPECT_EQ(cluster_->StopSpawned(extra), 0);
   ASSERT_EQ(K({"delete", "node", "extra01"}).exit_code, 0);
-  ASSERT_TRUE(Within(60, [&] { return answers_for({"node02", "node03"}); })) << last;
+  ASSERT_TRUE(WaitFor([&] { return answers_for({"node02", "node03"}); }, 60)) << last;
   EXPECT_EQ(Status(Dashed(extra_ip) + ".ssd-hl.t.svc.cluster.local"), "NXDOMAIN");
 }
 

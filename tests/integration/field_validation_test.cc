@@ -243,5 +243,45 @@ TEST_F(FieldValidationTest, ServerSideApply) {
   EXPECT_NE(Stored(item).find("\"image\":\"i\""), std::string::npos);
 }
 
+// A value of the wrong JSON type anywhere in the schema (here deep in a pod's dnsConfig, and in
+// a DaemonSet's pod template) is refused whatever the field validation mode, in the words of
+// upstream's decoder as kubectl 1.32 prints them; nothing is stored.
+TEST_F(FieldValidationTest, WrongTypesAreRefusedInTheDecodersWords) {
+  if (!TestCluster::KubectlAvailable("1.32")) GTEST_SKIP() << "kubectl 1.32 not installed";
+  const std::string pod = R"(apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: fv}
+spec:
+  containers: [{name: c, image: i}]
+  dnsConfig: {nameservers: "1.2.3.4"}
+)";
+  auto applied = cluster_->Kubectl({"apply", "-f", "-"}, pod);
+  EXPECT_EQ(applied.exit_code, 1);
+  EXPECT_EQ(applied.err,
+            "Error from server (BadRequest): error when creating \"STDIN\": Pod in version \"v1\" "
+            "cannot be handled as a Pod: json: cannot unmarshal string into Go struct field "
+            "PodDNSConfig.spec.dnsConfig.nameservers of type []string\n");
+  EXPECT_EQ(cluster_->Http("GET", "/api/v1/namespaces/fv/pods/web").status, 404);
+
+  const std::string ds = R"(apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: fv}
+spec:
+  selector: {matchLabels: {app: a}}
+  template:
+    metadata: {labels: {app: a}}
+    spec:
+      containers: [{name: c, image: i}]
+      dnsConfig: {options: [{name: ndots, value: "2"}, {name: 1}]}
+)";
+  applied = cluster_->Kubectl({"apply", "--validate=false", "-f", "-"}, ds);
+  EXPECT_EQ(applied.exit_code, 1);
+  EXPECT_EQ(applied.err,
+            "Error from server (BadRequest): error when creating \"STDIN\": DaemonSet in version "
+            "\"v1\" cannot be handled as a DaemonSet: json: cannot unmarshal number into Go struct "
+            "field PodDNSConfigOption.spec.template.spec.dnsConfig.options.name of type string\n");
+  EXPECT_EQ(cluster_->Http("GET", kDaemonSets + "/agent").status, 404);
+}
+
 }  // namespace
 }  // namespace tinyk8s::testing

@@ -173,12 +173,14 @@ TestCluster::TestCluster(std::vector<std::string> extra_args) {
     execv(args[0], args.data());
     _exit(127);
   }
-  for (int i = 0; i < 400 && port_ == 0; ++i) {
-    std::ifstream in(port_file);
-    int p = 0;
-    if (in >> p && p > 0) port_ = p;
-    if (port_ == 0) SleepMillis(25);
-  }
+  WaitFor(
+      [&] {
+        std::ifstream in(port_file);
+        int p = 0;
+        if (in >> p && p > 0) port_ = p;
+        return port_ > 0;
+      },
+      30);  // generous: six test clusters may be starting at once on a loaded machine
 }
 
 TestCluster::~TestCluster() {
@@ -187,14 +189,13 @@ TestCluster::~TestCluster() {
 }
 
 namespace {
+// TerminateAndWait sends SIGTERM and reaps the process; after 10 s of wall time it is killed
+// (result -1). Otherwise the result is its exit code (128 + signal when a signal ended it).
 int TerminateAndWait(int pid) {
   kill(pid, SIGTERM);
   int status = 0;
-  for (int i = 0; i < 200; ++i) {
-    if (waitpid(pid, &status, WNOHANG) == pid) {
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-    SleepMillis(50);
+  if (WaitFor([&] { return waitpid(pid, &status, WNOHANG) == pid; }, 10)) {
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
   kill(pid, SIGKILL);
   waitpid(pid, &status, 0);
@@ -231,19 +232,9 @@ int TestCluster::StopSpawned(int pid) {
 int TestCluster::Stop() {
   while (!spawned_.empty()) StopSpawned(spawned_.back());
   if (pid_ <= 0) return -1;
-  kill(pid_, SIGTERM);
-  int status = 0;
-  for (int i = 0; i < 200; ++i) {
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    }
-    SleepMillis(50);
-  }
-  kill(pid_, SIGKILL);
-  waitpid(pid_, &status, 0);
+  int result = TerminateAndWait(pid_);
   pid_ = -1;
-  return -1;
+  return result;
 }
 
 void TestCluster::Kill() {

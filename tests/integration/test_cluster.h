@@ -2,6 +2,7 @@
 // TestCluster starts the real tinyk8s binary on a free loopback port in a temporary directory
 // and drives it with the installed kubectl binaries and raw HTTP. Cleans up its processes.
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -100,10 +101,13 @@ std::vector<std::string> SplitLines(const std::string& text);
 // FreeLoopbackPort finds a port free for both UDP and TCP on 127.0.0.1 (0 if none found).
 int FreeLoopbackPort();
 
-// WaitFor polls `condition` every 50 ms until it holds or `seconds` pass.
+// WaitFor polls `condition` every 50 ms until it holds or `seconds` of wall time pass, then
+// checks once more. The limit is a deadline, not a count of polls: a poll that runs kubectl
+// several times takes far longer than 50 ms, and a failing check must still end on time.
 template <typename F>
 bool WaitFor(F condition, double seconds = 20) {
-  for (int i = 0; i < static_cast<int>(seconds * 20); ++i) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
     if (condition()) return true;
     SleepMillis(50);
   }

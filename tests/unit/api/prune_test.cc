@@ -85,9 +85,57 @@ TEST(PruneTest, Table) {
        "ERROR: quantities must match", ""},
       {"bad time", "core.v1.Pod", "{'metadata':{'creationTimestamp':'yesterday'}}",
        "ERROR: parsing time", ""},
-      {"float for intstr", "apps.v1.DaemonSet",
+      {"float for intstr: intstr decodes it as an int32 on its own", "apps.v1.DaemonSet",
        "{'spec':{'updateStrategy':{'rollingUpdate':{'maxUnavailable':1.5}}}}",
-       "ERROR: json: cannot unmarshal number 1.5 into Go struct field", ""},
+       "ERROR: json: cannot unmarshal number 1.5 into Go value of type int32", ""},
+      {"bool for intstr", "apps.v1.DaemonSet",
+       "{'spec':{'updateStrategy':{'rollingUpdate':{'maxSurge':true}}}}",
+       "ERROR: json: cannot unmarshal bool into Go value of type int32", ""},
+      {"number for time: metav1.Time decodes a string on its own", "core.v1.Pod",
+       "{'metadata':{'creationTimestamp':5}}",
+       "ERROR: json: cannot unmarshal number into Go value of type string", ""},
+      {"object for quantity: resource.Quantity parses the JSON text", "core.v1.Pod",
+       "{'spec':{'containers':[{'name':'c','resources':{'limits':{'cpu':{}}}}]}}",
+       "ERROR: quantities must match the regular expression", ""},
+      // Go's decoder names a number's value only when it went into a number; its field path
+      // is the struct fields alone (no list indexes, no map keys), its type the item's type.
+      {"string for list", "core.v1.Pod", "{'spec':{'dnsConfig':{'nameservers':'1.2.3.4'}}}",
+       "ERROR: json: cannot unmarshal string into Go struct field "
+       "PodDNSConfig.spec.dnsConfig.nameservers of type []string",
+       ""},
+      {"number for a string in a list of objects", "core.v1.Pod",
+       "{'spec':{'dnsConfig':{'options':[{'name':'ndots','value':'2'},{'name':1}]}}}",
+       "ERROR: json: cannot unmarshal number into Go struct field "
+       "PodDNSConfigOption.spec.dnsConfig.options.name of type string",
+       ""},
+      {"number item in a list of strings", "core.v1.Pod",
+       "{'spec':{'dnsConfig':{'searches':['a',2]}}}",
+       "ERROR: json: cannot unmarshal number into Go struct field "
+       "PodDNSConfig.spec.dnsConfig.searches of type string",
+       ""},
+      {"string item in a list of objects", "apps.v1.DaemonSet",
+       "{'spec':{'template':{'spec':{'containers':['c']}}}}",
+       "ERROR: json: cannot unmarshal string into Go struct field "
+       "PodSpec.spec.template.spec.containers of type v1.Container",
+       ""},
+      {"wrong type deep in a DaemonSet's pod template", "apps.v1.DaemonSet",
+       "{'spec':{'template':{'spec':{'dnsConfig':{'options':[{'name':'x','value':3}]}}}}}",
+       "ERROR: json: cannot unmarshal number into Go struct field "
+       "PodDNSConfigOption.spec.template.spec.dnsConfig.options.value of type string",
+       ""},
+      {"number item in a map of strings", "core.v1.Pod", "{'metadata':{'labels':{'a':1}}}",
+       "ERROR: json: cannot unmarshal number into Go struct field ObjectMeta.metadata.labels of "
+       "type string",
+       ""},
+      {"fraction for an int32 item of a list", "core.v1.Pod",
+       "{'spec':{'securityContext':{'supplementalGroups':[1.5]}}}",
+       "ERROR: json: cannot unmarshal number 1.5 into Go struct field "
+       "PodSecurityContext.spec.securityContext.supplementalGroups of type int64",
+       ""},
+      {"bool for an int", "apps.v1.DaemonSet", "{'spec':{'minReadySeconds':true}}",
+       "ERROR: json: cannot unmarshal bool into Go struct field DaemonSetSpec.spec.minReadySeconds "
+       "of type int32",
+       ""},
   };
   for (const Case& c : cases) {
     auto doc = J(c.body);

@@ -6,14 +6,13 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <set>
 #include <thread>
 
 #include "api/json.h"
 #include "apiserver/ip_allocator.h"
 #include "apiserver/registry.h"
-#include "storage/sqlite_store.h"
+#include "tests/unit/apiserver/scratch_store.h"
 
 namespace tinyk8s::apiserver {
 
@@ -21,22 +20,7 @@ namespace {
 
 class AllocationClaimsTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("tinyk8s-claims-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    storage::SqliteStoreOptions so;
-    so.path = (dir_ / "state.db").string();
-    so.durable = false;
-    store_ = std::move(storage::SqliteStore::Open(so)).value();
-    RegisterBuiltinResources(registry_, nullptr);
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void SetUp() override { RegisterBuiltinResources(registry_, nullptr); }
   std::unique_ptr<ServiceAllocator> Server(const std::string& cidr,
                                            std::chrono::seconds ttl = std::chrono::seconds(120)) {
     ServiceAllocatorOptions options;
@@ -60,8 +44,7 @@ class AllocationClaimsTest : public ::testing::Test {
   }
 
   RealClock clock_;
-  std::filesystem::path dir_;
-  std::unique_ptr<storage::SqliteStore> store_;
+  testing::ScratchStore store_{"claims"};
   Registry registry_;
 };
 

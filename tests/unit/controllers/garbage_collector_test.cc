@@ -20,6 +20,18 @@ std::string PodOwnedBy(const std::string& name, const std::string& owner_uid,
          (block ? "true" : "false") + R"(}]},"spec":{}})";
 }
 
+// A ConfigMap `name` (uid "uid-<name>") owned by the ConfigMaps `owners` (blocking refs).
+std::string ConfigMapOwnedBy(const std::string& name, const std::vector<std::string>& owners) {
+  std::string refs;
+  for (const std::string& o : owners) {
+    refs += std::string(refs.empty() ? "" : ",") +
+            R"({"apiVersion":"v1","kind":"ConfigMap","name":")" + o + R"(","uid":"uid-)" + o +
+            R"(","blockOwnerDeletion":true})";
+  }
+  return R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" + name +
+         R"(","namespace":"t","uid":"uid-)" + name + R"(","ownerReferences":[)" + refs + "]}}";
+}
+
 class GarbageCollectorTest : public ::testing::Test {
  protected:
   void CacheAll() {
@@ -33,6 +45,23 @@ class GarbageCollectorTest : public ::testing::Test {
   }
   bool Exists(const client::Resource& r, const std::string& name) {
     return fake_.Get(r, r.namespaced ? "t" : "", name).ok();
+  }
+  // Level-triggered processing as the workers would do it: `rounds` passes in which the cache
+  // catches up and every ConfigMap is synced once.
+  void SyncConfigMaps(int rounds) {
+    for (int i = 0; i < rounds; ++i) {
+      CacheAll();
+      auto list = fake_.List(res::ConfigMaps(), "t");
+      ASSERT_TRUE(list.ok());
+      for (const auto& obj : list->items) {
+        EXPECT_TRUE(gc_.Sync(*gc_.KeyFor(res::ConfigMaps(), *obj)).ok());
+      }
+    }
+  }
+  void DeleteInForeground(const std::string& config_map) {
+    client::DeleteOptions foreground;
+    foreground.propagation_policy = "Foreground";
+    ASSERT_TRUE(fake_.Delete(res::ConfigMaps(), "t", config_map, foreground).ok());
   }
 
   FakeClient fake_;
@@ -124,6 +153,67 @@ TEST_F(GarbageCollectorTest, ForegroundWaitsForBlockingDependents) {
   CacheAll();
   ASSERT_TRUE(SyncObj(res::DaemonSets(), "t", "ds").ok());
   EXPECT_FALSE(Exists(res::DaemonSets(), "ds"));
+}
+
+// Upstream's cycle guard: A owns B and B owns A, both blocking. Deleting A in the foreground
+// deletes B in the foreground too; B, whose dependent A waits for its dependents, first stops
+// blocking A. A then finishes, and B after it. Without the guard each waits for the other.
+TEST_F(GarbageCollectorTest, ForegroundDeletionThroughATwoObjectCycleFinishes) {
+  fake_.Add(res::ConfigMaps(), ConfigMapOwnedBy("a", {"b"}));
+  fake_.Add(res::ConfigMaps(), ConfigMapOwnedBy("b", {"a"}));
+  DeleteInForeground("a");
+  SyncConfigMaps(1);
+  auto b = fake_.Get(res::ConfigMaps(), "t", "b");
+  ASSERT_TRUE(b.ok());
+  EXPECT_TRUE(api::HasDeletionTimestamp(**b));
+  ASSERT_EQ(api::GetOwnerReferences(**b).size(), 1u);
+  EXPECT_FALSE(api::GetOwnerReferences(**b)[0].block_owner_deletion);  // unblocked, kept
+  SyncConfigMaps(3);
+  EXPECT_FALSE(Exists(res::ConfigMaps(), "a"));
+  EXPECT_FALSE(Exists(res::ConfigMaps(), "b"));
+}
+
+// A owns B, B owns C, C owns A: C is the one whose dependent (A) waits, so C stops blocking B.
+TEST_F(GarbageCollectorTest, ForegroundDeletionThroughALongerCycleFinishes) {
+  fake_.Add(res::ConfigMaps(), ConfigMapOwnedBy("a", {"c"}));
+  fake_.Add(res::ConfigMaps(), ConfigMapOwnedBy("b", {"a"}));
+  fake_.Add(res::ConfigMaps(), ConfigMapOwnedBy("c", {"b"}));
+  DeleteInForeground("a");
+  SyncConfigMaps(6);
+  for (const char* name : {"a", "b", "c"}) EXPECT_FALSE(Exists(res::ConfigMaps(), name)) << name;
+}
+
+// An object that blocks its own foreground deletion waits, as upstream's does (it is its own
+// blocking dependent and never deletes itself again); Sync returns each time. Dropping the
+// reference releases it.
+TEST_F(GarbageCollectorTest, SelfOwnedObjectWaitsUntilItsReferenceGoes) {
+  fake_.Add(res::ConfigMaps(), ConfigMapOwnedBy("self", {"self"}));
+  DeleteInForeground("self");
+  SyncConfigMaps(3);
+  ASSERT_TRUE(Exists(res::ConfigMaps(), "self"));
+  ASSERT_TRUE(fake_
+                  .Patch(res::ConfigMaps(), "t", "self", client::PatchType::kMerge,
+                         R"({"metadata":{"ownerReferences":null}})")
+                  .ok());
+  SyncConfigMaps(1);
+  EXPECT_FALSE(Exists(res::ConfigMaps(), "self"));
+}
+
+// A dependent of a foreground-deleting owner that has another, solid owner is not deleted: it
+// only loses the reference to the deleting owner, which then finishes.
+TEST_F(GarbageCollectorTest, ForegroundDependentWithAnotherSolidOwnerStays) {
+  fake_.Add(res::ConfigMaps(), ConfigMapOwnedBy("going", {}));
+  fake_.Add(res::ConfigMaps(), ConfigMapOwnedBy("staying", {}));
+  fake_.Add(res::ConfigMaps(), ConfigMapOwnedBy("shared", {"going", "staying"}));
+  DeleteInForeground("going");
+  SyncConfigMaps(3);
+  EXPECT_FALSE(Exists(res::ConfigMaps(), "going"));
+  auto shared = fake_.Get(res::ConfigMaps(), "t", "shared");
+  ASSERT_TRUE(shared.ok());
+  EXPECT_FALSE(api::HasDeletionTimestamp(**shared));
+  auto refs = api::GetOwnerReferences(**shared);
+  ASSERT_EQ(refs.size(), 1u);
+  EXPECT_EQ(refs[0].uid, "uid-staying");
 }
 
 TEST_F(GarbageCollectorTest, ClusterScopedOwner) {
