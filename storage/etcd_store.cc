@@ -1,5 +1,6 @@
 #include "storage/etcd_store.h"
 
+#include <climits>
 #include <utility>
 
 #include "common/logging.h"
@@ -167,27 +168,62 @@ Result<int64_t> EtcdStore::Count(const std::string& prefix) {
 }
 
 Result<rapidjson::Document> EtcdStore::Txn(const std::string& key, const std::string& compare,
-                                           const std::string& success) {
+                                           const std::string& success, bool* maybe_applied) {
   // The failure branch reads whether the key exists, to tell kNotFound from kConflict.
   std::string body = "{\"compare\":[" + compare + "],\"success\":[" + success +
                      "],\"failure\":[{\"request_range\":{\"key\":" + json::Bytes(key) +
                      ",\"count_only\":true}}]}";
-  TK_ASSIGN_OR_RETURN(rapidjson::Document response, client_->Call("/v3/kv/txn", body));
+  TK_ASSIGN_OR_RETURN(rapidjson::Document response,
+                      client_->Call("/v3/kv/txn", body, maybe_applied));
   history_->NoteCurrent(json::Int64(Header(response), "revision"));
   return response;
+}
+
+// FindOwnWrite runs when a write failed its compare on a retry and an earlier attempt may have
+// been applied (etcd committed it, the answer was lost). A txn is atomic, so that attempt
+// either left no trace or is one event on `key` after `sent_after` (etcd's revision before the
+// write was sent) and at most `upto` (the revision at which the retry failed). It returns the
+// first such event that `ours` recognises, or nothing (also when that history is compacted:
+// then the caller reports the failure, as without a retry).
+std::optional<WatchEvent> EtcdStore::FindOwnWrite(
+    const std::string& key, Revision sent_after, const rapidjson::Value& failed,
+    const std::function<bool(const WatchEvent&)>& ours) {
+  const Revision upto = json::Int64(Header(failed), "revision");
+  std::vector<WatchEvent> events;
+  Status read = history_->ReadHistory(key, sent_after, upto, INT_MAX, &events);
+  if (!read.ok()) {
+    TK_LOG_WARN << "storage: cannot tell whether a retried write of " << key
+                << " was applied: " << read.ToString();
+    return std::nullopt;
+  }
+  for (WatchEvent& event : events) {
+    if (event.kv.key == key && ours(event)) return std::move(event);
+  }
+  return std::nullopt;
 }
 
 Result<KeyValue> EtcdStore::Create(const std::string& key, std::string value) {
   if (key.empty()) return Status::Invalid("storage: key must not be empty");
   const std::string full = options_.prefix + key;
+  const Revision sent_after = history_->current();
+  bool maybe_applied = false;
   TK_ASSIGN_OR_RETURN(
       rapidjson::Document response,
       Txn(full,
           "{\"key\":" + json::Bytes(full) +
               ",\"target\":\"CREATE\",\"result\":\"EQUAL\",\"create_revision\":\"0\"}",
           "{\"request_put\":{\"key\":" + json::Bytes(full) + ",\"value\":" + json::Bytes(value) +
-              "}}"));
+              "}}",
+          &maybe_applied));
   if (!json::Bool(response, "succeeded")) {
+    // Only one create can succeed while the key is absent; ours wrote exactly our bytes.
+    auto own = !maybe_applied
+                   ? std::nullopt
+                   : FindOwnWrite(key, sent_after, response, [&](const WatchEvent& e) {
+                       return e.type == EventType::kPut &&
+                              e.kv.create_revision == e.kv.mod_revision && e.kv.value == value;
+                     });
+    if (own) return std::move(own->kv);
     return Status::AlreadyExists("storage: key already exists: " + key);
   }
   KeyValue kv;
@@ -202,11 +238,26 @@ Result<KeyValue> EtcdStore::Update(const std::string& key, std::string value,
   if (key.empty()) return Status::Invalid("storage: key must not be empty");
   if (expected_mod_revision < 0) return Status::Invalid("storage: negative revision");
   const std::string full = options_.prefix + key;
+  const Revision sent_after = history_->current();
+  bool maybe_applied = false;
   TK_ASSIGN_OR_RETURN(rapidjson::Document response,
                       Txn(full, ExistsCompare(full, expected_mod_revision),
                           "{\"request_put\":{\"key\":" + json::Bytes(full) +
-                              ",\"value\":" + json::Bytes(value) + ",\"prev_kv\":true}}"));
-  if (!json::Bool(response, "succeeded")) return Stale(key, response);
+                              ",\"value\":" + json::Bytes(value) + ",\"prev_kv\":true}}",
+                          &maybe_applied));
+  if (!json::Bool(response, "succeeded")) {
+    // Only one write can replace the expected revision; ours wrote exactly our bytes.
+    // (An unconditional update retried after it was applied succeeds again: same bytes.)
+    auto own = !maybe_applied ? std::nullopt
+                              : FindOwnWrite(key, sent_after, response, [&](const WatchEvent& e) {
+                                  return e.type == EventType::kPut && e.prev.has_value() &&
+                                         e.kv.value == value &&
+                                         (expected_mod_revision == 0 ||
+                                          e.prev->mod_revision == expected_mod_revision);
+                                });
+    if (own) return std::move(own->kv);
+    return Stale(key, response);
+  }
   KeyValue kv;
   kv.key = key;
   kv.value = std::move(value);
@@ -221,11 +272,27 @@ Result<KeyValue> EtcdStore::Delete(const std::string& key, Revision expected_mod
   if (key.empty()) return Status::Invalid("storage: key must not be empty");
   if (expected_mod_revision < 0) return Status::Invalid("storage: negative revision");
   const std::string full = options_.prefix + key;
+  const Revision sent_after = history_->current();
+  bool maybe_applied = false;
   TK_ASSIGN_OR_RETURN(
       rapidjson::Document response,
       Txn(full, ExistsCompare(full, expected_mod_revision),
-          "{\"request_delete_range\":{\"key\":" + json::Bytes(full) + ",\"prev_kv\":true}}"));
-  if (!json::Bool(response, "succeeded")) return Stale(key, response);
+          "{\"request_delete_range\":{\"key\":" + json::Bytes(full) + ",\"prev_kv\":true}}",
+          &maybe_applied));
+  if (!json::Bool(response, "succeeded")) {
+    // A guarded delete is the one write that removed the expected revision; an unconditional
+    // one is taken to be the first delete after it was sent.
+    auto own = !maybe_applied ? std::nullopt
+                              : FindOwnWrite(key, sent_after, response, [&](const WatchEvent& e) {
+                                  return e.type == EventType::kDelete && e.prev.has_value() &&
+                                         (expected_mod_revision == 0 ||
+                                          e.prev->mod_revision == expected_mod_revision);
+                                });
+    if (!own) return Stale(key, response);
+    KeyValue kv = std::move(*own->prev);
+    kv.mod_revision = own->kv.mod_revision;
+    return kv;
+  }
   const rapidjson::Value* deleted = FirstResponse(response, "response_delete_range");
   const rapidjson::Value* prev_kvs =
       deleted != nullptr ? json::Member(*deleted, "prev_kvs") : nullptr;
