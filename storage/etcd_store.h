@@ -79,10 +79,15 @@ class EtcdStore final : public Store {
 
  private:
   explicit EtcdStore(const EtcdStoreOptions& options);
-  Result<rapidjson::Document> Txn(const std::string& key, const std::string& compare,
-                                  const std::string& success, bool* maybe_applied);
-  std::optional<WatchEvent> FindOwnWrite(const std::string& key, Revision sent_after,
-                                         const rapidjson::Value& failed,
+  struct TxnResult {
+    rapidjson::Document response;
+    bool succeeded = false;
+    Revision sent_after = 0;     // a revision etcd had reached before the txn was sent
+    bool maybe_applied = false;  // a retry answered; an earlier attempt may have applied
+  };
+  Result<TxnResult> Txn(const std::string& key, const std::string& compare,
+                        const std::string& success);
+  std::optional<WatchEvent> FindOwnWrite(const std::string& key, const TxnResult& failed,
                                          const std::function<bool(const WatchEvent&)>& ours);
   Revision DiscoverCompacted(Revision current);
   void FeedLoop(Revision start_after);
