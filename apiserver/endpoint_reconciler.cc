@@ -163,7 +163,7 @@ Status EndpointReconciler::Start() {
     return Status::Internal("endpoint reconciler: leases, endpoints or endpointslices missing");
   }
   TK_RETURN_IF_ERROR(Reconcile());
-  if (options_.shared_store) loop_ = std::thread([this] { Loop(); });
+  loop_ = std::thread([this] { Loop(); });
   return Status::OK();
 }
 

@@ -13,11 +13,11 @@
 // port, and each port beyond the lowest gets its own EndpointSlice "kubernetes-<port>" (a slice
 // has one port list).
 //
-// On a store that no other API server can share (SQLite), every other lease is stale: the
-// reconciler runs once at start and removes them. On a shared store (etcd) it runs every
-// `interval` on its own thread; Stop removes this server's lease and reconciles once more,
-// unless no other server is left (like upstream, the endpoints are then left as they are
-// rather than emptied).
+// It reconciles at Start and then every `interval` on its own thread (which also puts the
+// endpoints back if someone edits them, as upstream). On a store that no other API server can
+// share (SQLite), every other lease is stale and removed at once. On a shared store (etcd),
+// Stop removes this server's lease and reconciles once more, unless no other server is left
+// (like upstream, the endpoints are then left as they are rather than emptied).
 //
 // Thread-safe.
 
@@ -46,8 +46,8 @@ class EndpointReconciler {
   EndpointReconciler(const EndpointReconciler&) = delete;
   EndpointReconciler& operator=(const EndpointReconciler&) = delete;
 
-  // Start reconciles once (so the endpoints are right when the server reports ready) and, on
-  // a shared store, keeps reconciling in the background.
+  // Start reconciles once (so the endpoints are right when the server reports ready) and keeps
+  // reconciling in the background.
   Status Start();
   // Stop ends the background loop and withdraws this server (shared store). Idempotent.
   void Stop();
