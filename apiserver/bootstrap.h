@@ -9,10 +9,10 @@ namespace tinyk8s::apiserver {
 Status Bootstrap(ObjectService& objects);
 
 // EnsureKubernetesService creates the `kubernetes` Service in `default` (ClusterIP
-// `cluster_ip`, port 443 -> the API server) if missing, and creates or updates its Endpoints and
-// EndpointSlice so they point at `host`:`port`, the address the API server serves on now.
+// `cluster_ip`, port 443 -> the API server's `port`) if missing. Its endpoints list the live API
+// servers (EndpointReconciler).
 Status EnsureKubernetesService(ObjectService& objects, const std::string& cluster_ip,
-                               const std::string& host, uint16_t port);
+                               uint16_t port);
 
 // EnsureKubeDnsService creates the `kube-dns` Service in `kube-system` (ClusterIP `cluster_ip`,
 // 53/UDP dns, 53/TCP dns-tcp, 9153/TCP metrics) if missing, as kubeadm and k3s clusters have it:

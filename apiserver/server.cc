@@ -16,6 +16,7 @@
 #include "apiserver/auth/bootstrap_policy.h"
 #include "apiserver/auth/pki.h"
 #include "apiserver/bootstrap.h"
+#include "apiserver/endpoint_reconciler.h"
 #include "apiserver/http_server.h"
 #include "apiserver/ip_allocator.h"
 #include "apiserver/metrics.h"
@@ -140,11 +141,13 @@ struct ApiServer::Impl {
   std::string ca_pem;
   std::unique_ptr<ApiHandler> handler;
   std::unique_ptr<HttpServer> http;
+  std::unique_ptr<EndpointReconciler> endpoints;
   bool stopped = false;
 
   void Stop() {
     if (stopped) return;
     stopped = true;
+    endpoints.reset();  // withdraws this server from the kubernetes Service while it can
     if (http) http->Stop();
     authorizer.reset();  // unwatches the cache
     cache.reset();       // ends watch streams' cache subscriptions
@@ -219,11 +222,23 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
     impl->Stop();
     return port.status();
   }
-  Status kubernetes_service = EnsureKubernetesService(
-      *impl->objects, impl->service_allocator->FirstIp(), options.host, *port);
-  if (!kubernetes_service.ok()) {
-    TK_LOG_WARN << "cannot publish the kubernetes Service endpoints: "
-                << kubernetes_service.message();
+  if (Status service =
+          EnsureKubernetesService(*impl->objects, impl->service_allocator->FirstIp(), *port);
+      !service.ok()) {
+    // Someone else holds the address (a service CIDR change): serve anyway, say why.
+    TK_LOG_WARN << "cannot create the kubernetes Service: " << service.message();
+  }
+  EndpointReconcilerOptions ero;
+  // A wildcard listen address is not something a client can dial: publish loopback instead.
+  ero.ip = options.host == "0.0.0.0" || options.host.empty() || options.host == "localhost"
+               ? "127.0.0.1"
+           : options.host == "::" ? "::1"
+                                  : options.host;
+  ero.port = *port;
+  ero.shared_store = options.storage == "etcd";
+  impl->endpoints = std::make_unique<EndpointReconciler>(*impl->objects, ero);
+  if (Status endpoints = impl->endpoints->Start(); !endpoints.ok()) {
+    TK_LOG_WARN << "cannot publish the kubernetes Service endpoints: " << endpoints.message();
   }
   if (Status dns =
           EnsureKubeDnsService(*impl->objects, ClusterDnsIp(impl->service_allocator->cidr()));

@@ -74,8 +74,8 @@ Status EtcdError(int http_status, const std::string& body) {
   }
 }
 
-Result<rapidjson::Document> EtcdWatchStream::Next() {
-  TK_ASSIGN_OR_RETURN(std::string line, connection_->NextLine());
+Result<rapidjson::Document> EtcdWatchStream::NextWithin(EtcdConnection::Clock::duration wait) {
+  TK_ASSIGN_OR_RETURN(std::string line, connection_->NextLine(wait));
   TK_ASSIGN_OR_RETURN(rapidjson::Document doc, ParseJson(line, connection_->endpoint().url));
   if (!doc.HasMember("result") || !doc["result"].IsObject()) {
     Status error = EtcdError(200, line);
@@ -83,6 +83,20 @@ Result<rapidjson::Document> EtcdWatchStream::Next() {
     return error.code() == StatusCode::kGone ? error : Status::Unavailable(error.message());
   }
   return doc;
+}
+
+Result<rapidjson::Document> EtcdWatchStream::Next() {
+  while (true) {
+    auto message = NextWithin(client_->options_.watch_silence);
+    if (message.ok() || message.status().code() != StatusCode::kTimeout) return message;
+    // Silence: an idle cluster, or a member that hangs. Only the latter fails to answer.
+    if (!client_->Answers(endpoint_)) {
+      client_->MarkFailed(endpoint_);
+      return Status::Unavailable("etcd " + endpoint() + ": watch silent for " +
+                                 std::to_string(client_->options_.watch_silence.count()) +
+                                 " ms and the member does not answer");
+    }
+  }
 }
 
 Result<std::shared_ptr<EtcdClient>> EtcdClient::Create(const EtcdClientOptions& options) {
@@ -163,11 +177,25 @@ size_t EtcdClient::FailOver(size_t endpoint, int attempt) {
   return (endpoint + 1) % n;
 }
 
-Result<rapidjson::Document> EtcdClient::Call(const std::string& path, const std::string& body) {
+bool EtcdClient::Answers(size_t endpoint) {
+  // A fresh connection: a pooled one may have been closed while idle, which proves nothing.
+  const auto deadline = Clock::now() + options_.dial_timeout;
+  auto connection = EtcdConnection::Connect(endpoints_[endpoint], ssl_.get(), deadline);
+  if (!connection.ok()) return false;
+  auto response = (*connection)
+                      ->Post("/v3/kv/range", R"({"key":"AA==","count_only":true})",
+                             deadline);  // key "\0"
+  return response.ok() && response->first == 200;
+}
+
+Result<rapidjson::Document> EtcdClient::Call(const std::string& path, const std::string& body,
+                                             bool* maybe_applied) {
   const auto give_up = Clock::now() + options_.retry_window;
   size_t endpoint = Preferred();
   Status last;
+  bool unknown_outcome = false;  // an earlier attempt reached a member; it may have applied
   for (int attempt = 0;; ++attempt) {
+    if (maybe_applied != nullptr) *maybe_applied = unknown_outcome;
     bool reused = false;
     auto connection = Acquire(endpoint, &reused);
     if (connection.ok()) {
@@ -180,13 +208,16 @@ Result<rapidjson::Document> EtcdClient::Call(const std::string& path, const std:
         last = error;
       } else {
         last = response.status();
-        // A kept-alive connection the member closed while idle: try a fresh one at once.
-        if (reused) {
+        // A kept-alive connection the member closed while idle: try a fresh one at once. Not
+        // after a timeout (the member may hang): that fails over.
+        if (reused && last.code() != StatusCode::kTimeout) {
           std::lock_guard<std::mutex> lock(mu_);
           idle_[endpoint].clear();
+          unknown_outcome = true;
           continue;
         }
       }
+      unknown_outcome = true;
     } else {
       last = connection.status();
     }
@@ -208,8 +239,9 @@ Result<std::unique_ptr<EtcdWatchStream>> EtcdClient::Watch(const std::string& cr
       auto http_status =
           (*connection)->StartStream("/v3/watch", body, Clock::now() + options_.request_timeout);
       if (http_status.ok() && *http_status == 200) {
-        auto stream = std::make_unique<EtcdWatchStream>(std::move(connection).value());
-        auto created = stream->Next();
+        auto stream =
+            std::make_unique<EtcdWatchStream>(this, endpoint, std::move(connection).value());
+        auto created = stream->NextWithin(options_.request_timeout);
         if (created.ok()) return stream;
         last = created.status();
         if (last.code() == StatusCode::kGone) return last;

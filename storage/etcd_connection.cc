@@ -181,8 +181,10 @@ Result<int> EtcdConnection::StartStream(const std::string& path, const std::stri
   return static_cast<int>(stream_->get().result_int());
 }
 
-Result<std::string> EtcdConnection::NextLine() {
+Result<std::string> EtcdConnection::NextLine(Clock::duration wait) {
   if (!stream_) return Status::Internal("etcd: NextLine without a stream");
+  const auto until =
+      wait == Clock::duration::max() ? Clock::time_point::max() : Clock::now() + wait;
   while (true) {
     size_t newline = pending_.find('\n');
     if (newline != std::string::npos) {
@@ -193,15 +195,37 @@ Result<std::string> EtcdConnection::NextLine() {
     if (stream_->is_done()) {
       return Status::Unavailable("etcd " + endpoint_.url + ": stream ended");
     }
-    TK_RETURN_IF_ERROR(RunOp(
-        [&](auto handler) {
-          if (tls_) {
-            http::async_read_some(*tls_, buffer_, *stream_, handler);
-          } else {
-            http::async_read_some(*plain_, buffer_, *stream_, handler);
-          }
-        },
-        Clock::time_point::max(), "read stream"));
+    if (!read_pending_) {
+      // No socket expiry: a quiet stream is not an error of the connection. The caller decides
+      // what silence means (see `wait`).
+      tcp().expires_never();
+      read_result_.reset();
+      auto done = [this](beast::error_code ec, std::size_t) { read_result_ = ec; };
+      if (tls_) {
+        http::async_read_some(*tls_, buffer_, *stream_, done);
+      } else {
+        http::async_read_some(*plain_, buffer_, *stream_, done);
+      }
+      read_pending_ = true;
+    }
+    ioc_.restart();
+    if (until == Clock::time_point::max()) {
+      ioc_.run_one();
+    } else {
+      ioc_.run_one_until(until);
+    }
+    if (!read_result_) {
+      if (Clock::now() >= until) {
+        return Status::Timeout("etcd " + endpoint_.url + ": no watch message in time");
+      }
+      continue;  // ran some other handler (a Cancel): wait on
+    }
+    read_pending_ = false;
+    if (*read_result_) {
+      reusable_ = false;
+      if (cancelled_.load()) return Status::Cancelled("etcd stream cancelled");
+      return TransportError(endpoint_.url, "read stream", *read_result_);
+    }
     // The string body grows by appending: taking its bytes after each read keeps it small.
     std::string& body = stream_->get().body();
     pending_ += body;

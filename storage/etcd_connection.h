@@ -51,9 +51,11 @@ class EtcdConnection {
   // StartStream sends a request whose response is a stream (watch) and reads its header;
   // returns the HTTP status. Then NextLine returns one newline-terminated message at a time
   // (without the newline); kUnavailable when the stream ends, kCancelled after Cancel.
+  // NextLine returns kTimeout when nothing complete arrived within `wait`; the read stays
+  // pending, so the next NextLine continues the same stream without losing bytes.
   Result<int> StartStream(const std::string& path, const std::string& body,
                           Clock::time_point deadline);
-  Result<std::string> NextLine();
+  Result<std::string> NextLine(Clock::duration wait = Clock::duration::max());
 
   // Cancel aborts a blocked operation from any thread; the connection is unusable after.
   void Cancel();
@@ -75,6 +77,8 @@ class EtcdConnection {
   boost::beast::flat_buffer buffer_;
   std::optional<StreamParser> stream_;  // the streaming response being read
   std::string pending_;                 // stream bytes after the last complete line
+  bool read_pending_ = false;           // a stream read is in flight (NextLine timed out)
+  std::optional<boost::beast::error_code> read_result_;  // set when that read completes
   bool reusable_ = true;
   std::atomic<bool> cancelled_{false};
 };

@@ -17,7 +17,7 @@ std::string RangeEnd(const std::string& prefix) {
 std::string WatchCreateRequest(const std::string& key, const std::string& range_end,
                                Revision start) {
   return "{\"key\":" + json::Bytes(key) + ",\"range_end\":" + json::Bytes(range_end) +
-         ",\"start_revision\":" + json::Int(start) + ",\"prev_kv\":true}";
+         ",\"start_revision\":" + json::Int(start) + ",\"prev_kv\":true,\"progress_notify\":true}";
 }
 
 Result<WatchEvent> ToWatchEvent(const rapidjson::Value& event, size_t strip) {

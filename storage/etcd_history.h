@@ -54,7 +54,7 @@ class EtcdHistory final : public HistorySource {
 std::string RangeEnd(const std::string& prefix);
 
 // WatchCreateRequest is a WatchCreateRequest JSON object for [key, range_end) from `start`
-// with previous values.
+// with previous values and progress notifications (which tell a quiet stream from a dead one).
 std::string WatchCreateRequest(const std::string& key, const std::string& range_end,
                                Revision start);
 

@@ -1,5 +1,6 @@
 #include "storage/etcd_store.h"
 
+#include <climits>
 #include <utility>
 
 #include "common/logging.h"
@@ -41,6 +42,12 @@ std::string ExistsCompare(const std::string& key, Revision expected) {
 // KeyOrStart maps the empty key (where a scan of everything starts) to "\0": etcd rejects an
 // empty key.
 std::string KeyOrStart(const std::string& key) { return key.empty() ? std::string(1, '\0') : key; }
+
+// Replaced tells whether event `e` overwrote or deleted the revision a guarded write expected
+// (expected 0: any existing value).
+bool Replaced(const WatchEvent& e, Revision expected) {
+  return e.prev.has_value() && (expected == 0 || e.prev->mod_revision == expected);
+}
 
 Status Stale(const std::string& key, const rapidjson::Value& txn) {
   const rapidjson::Value* range = FirstResponse(txn, "response_range");
@@ -166,34 +173,67 @@ Result<int64_t> EtcdStore::Count(const std::string& prefix) {
   return json::Int64(response, "count");
 }
 
-Result<rapidjson::Document> EtcdStore::Txn(const std::string& key, const std::string& compare,
-                                           const std::string& success) {
+Result<EtcdStore::TxnResult> EtcdStore::Txn(const std::string& key, const std::string& compare,
+                                            const std::string& success) {
   // The failure branch reads whether the key exists, to tell kNotFound from kConflict.
   std::string body = "{\"compare\":[" + compare + "],\"success\":[" + success +
                      "],\"failure\":[{\"request_range\":{\"key\":" + json::Bytes(key) +
                      ",\"count_only\":true}}]}";
-  TK_ASSIGN_OR_RETURN(rapidjson::Document response, client_->Call("/v3/kv/txn", body));
-  history_->NoteCurrent(json::Int64(Header(response), "revision"));
-  return response;
+  TxnResult txn;
+  txn.sent_after = history_->current();
+  TK_ASSIGN_OR_RETURN(txn.response, client_->Call("/v3/kv/txn", body, &txn.maybe_applied));
+  history_->NoteCurrent(json::Int64(Header(txn.response), "revision"));
+  txn.succeeded = json::Bool(txn.response, "succeeded");
+  return txn;
+}
+
+// FindOwnWrite runs when a write failed its compare. If that was a retry and an earlier attempt
+// may have been applied (etcd committed it, the answer was lost): a txn is atomic, so that
+// attempt either left no trace or is one event on `key` after `sent_after` (etcd's revision
+// before the write was sent) and at most the revision at which the retry failed. It returns the
+// first such event that `ours` recognises, or nothing (also when that history is compacted:
+// then the caller reports the failure, as without a retry).
+std::optional<WatchEvent> EtcdStore::FindOwnWrite(
+    const std::string& key, const TxnResult& failed,
+    const std::function<bool(const WatchEvent&)>& ours) {
+  if (!failed.maybe_applied) return std::nullopt;
+  const Revision upto = json::Int64(Header(failed.response), "revision");
+  std::vector<WatchEvent> events;
+  Status read = history_->ReadHistory(key, failed.sent_after, upto, INT_MAX, &events);
+  if (!read.ok()) {
+    TK_LOG_WARN << "storage: cannot tell whether a retried write of " << key
+                << " was applied: " << read.ToString();
+    return std::nullopt;
+  }
+  for (WatchEvent& event : events) {
+    if (event.kv.key == key && ours(event)) return std::move(event);
+  }
+  return std::nullopt;
 }
 
 Result<KeyValue> EtcdStore::Create(const std::string& key, std::string value) {
   if (key.empty()) return Status::Invalid("storage: key must not be empty");
   const std::string full = options_.prefix + key;
   TK_ASSIGN_OR_RETURN(
-      rapidjson::Document response,
+      TxnResult txn,
       Txn(full,
           "{\"key\":" + json::Bytes(full) +
               ",\"target\":\"CREATE\",\"result\":\"EQUAL\",\"create_revision\":\"0\"}",
           "{\"request_put\":{\"key\":" + json::Bytes(full) + ",\"value\":" + json::Bytes(value) +
               "}}"));
-  if (!json::Bool(response, "succeeded")) {
+  if (!txn.succeeded) {
+    // Only one create can succeed while the key is absent; ours wrote exactly our bytes.
+    auto own = FindOwnWrite(key, txn, [&](const WatchEvent& e) {
+      return e.type == EventType::kPut && e.kv.create_revision == e.kv.mod_revision &&
+             e.kv.value == value;
+    });
+    if (own) return std::move(own->kv);
     return Status::AlreadyExists("storage: key already exists: " + key);
   }
   KeyValue kv;
   kv.key = key;
   kv.value = std::move(value);
-  kv.create_revision = kv.mod_revision = json::Int64(Header(response), "revision");
+  kv.create_revision = kv.mod_revision = json::Int64(Header(txn.response), "revision");
   return kv;
 }
 
@@ -202,16 +242,24 @@ Result<KeyValue> EtcdStore::Update(const std::string& key, std::string value,
   if (key.empty()) return Status::Invalid("storage: key must not be empty");
   if (expected_mod_revision < 0) return Status::Invalid("storage: negative revision");
   const std::string full = options_.prefix + key;
-  TK_ASSIGN_OR_RETURN(rapidjson::Document response,
+  TK_ASSIGN_OR_RETURN(TxnResult txn,
                       Txn(full, ExistsCompare(full, expected_mod_revision),
                           "{\"request_put\":{\"key\":" + json::Bytes(full) +
                               ",\"value\":" + json::Bytes(value) + ",\"prev_kv\":true}}"));
-  if (!json::Bool(response, "succeeded")) return Stale(key, response);
+  if (!txn.succeeded) {
+    // Only one write can replace the expected revision; ours wrote exactly our bytes.
+    // (An unconditional update retried after it was applied succeeds again: same bytes.)
+    auto own = FindOwnWrite(key, txn, [&](const WatchEvent& e) {
+      return e.type == EventType::kPut && e.kv.value == value && Replaced(e, expected_mod_revision);
+    });
+    if (own) return std::move(own->kv);
+    return Stale(key, txn.response);
+  }
   KeyValue kv;
   kv.key = key;
   kv.value = std::move(value);
-  kv.mod_revision = json::Int64(Header(response), "revision");
-  const rapidjson::Value* put = FirstResponse(response, "response_put");
+  kv.mod_revision = json::Int64(Header(txn.response), "revision");
+  const rapidjson::Value* put = FirstResponse(txn.response, "response_put");
   const rapidjson::Value* prev = put != nullptr ? json::Member(*put, "prev_kv") : nullptr;
   kv.create_revision = prev != nullptr ? json::Int64(*prev, "create_revision") : kv.mod_revision;
   return kv;
@@ -221,19 +269,28 @@ Result<KeyValue> EtcdStore::Delete(const std::string& key, Revision expected_mod
   if (key.empty()) return Status::Invalid("storage: key must not be empty");
   if (expected_mod_revision < 0) return Status::Invalid("storage: negative revision");
   const std::string full = options_.prefix + key;
-  TK_ASSIGN_OR_RETURN(
-      rapidjson::Document response,
-      Txn(full, ExistsCompare(full, expected_mod_revision),
-          "{\"request_delete_range\":{\"key\":" + json::Bytes(full) + ",\"prev_kv\":true}}"));
-  if (!json::Bool(response, "succeeded")) return Stale(key, response);
-  const rapidjson::Value* deleted = FirstResponse(response, "response_delete_range");
+  TK_ASSIGN_OR_RETURN(TxnResult txn, Txn(full, ExistsCompare(full, expected_mod_revision),
+                                         "{\"request_delete_range\":{\"key\":" + json::Bytes(full) +
+                                             ",\"prev_kv\":true}}"));
+  if (!txn.succeeded) {
+    // A guarded delete is the one write that removed the expected revision; an unconditional
+    // one is taken to be the first delete after it was sent.
+    auto own = FindOwnWrite(key, txn, [&](const WatchEvent& e) {
+      return e.type == EventType::kDelete && Replaced(e, expected_mod_revision);
+    });
+    if (!own) return Stale(key, txn.response);
+    KeyValue kv = std::move(*own->prev);
+    kv.mod_revision = own->kv.mod_revision;
+    return kv;
+  }
+  const rapidjson::Value* deleted = FirstResponse(txn.response, "response_delete_range");
   const rapidjson::Value* prev_kvs =
       deleted != nullptr ? json::Member(*deleted, "prev_kvs") : nullptr;
   if (prev_kvs == nullptr || !prev_kvs->IsArray() || prev_kvs->Empty()) {
     return Status::Internal("storage: etcd delete returned no previous value for " + key);
   }
   TK_ASSIGN_OR_RETURN(KeyValue kv, json::ToKeyValue((*prev_kvs)[0], options_.prefix.size()));
-  kv.mod_revision = json::Int64(Header(response), "revision");
+  kv.mod_revision = json::Int64(Header(txn.response), "revision");
   return kv;
 }
 

@@ -5,7 +5,9 @@
 //
 //   reads   → /v3/kv/range (linearizable), at a revision with limit for pagination
 //   writes  → /v3/kv/txn: create = compare create_revision == 0; update/delete compare
-//             mod_revision (or only existence when unconditional)
+//             mod_revision (or only existence when unconditional). When a retry after a lost
+//             answer fails its compare, the key's history tells whether the lost attempt
+//             committed: then the write succeeded (FindOwnWrite)
 //   watches → one etcd watch (with previous values) feeds the prefix's events to a WatchHub,
 //             exactly as the SQLite writer does; a watch from an older revision replays
 //             history through a short-lived etcd watch that starts at that revision
@@ -24,8 +26,10 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -75,8 +79,16 @@ class EtcdStore final : public Store {
 
  private:
   explicit EtcdStore(const EtcdStoreOptions& options);
-  Result<rapidjson::Document> Txn(const std::string& key, const std::string& compare,
-                                  const std::string& success);
+  struct TxnResult {
+    rapidjson::Document response;
+    bool succeeded = false;
+    Revision sent_after = 0;     // a revision etcd had reached before the txn was sent
+    bool maybe_applied = false;  // a retry answered; an earlier attempt may have applied
+  };
+  Result<TxnResult> Txn(const std::string& key, const std::string& compare,
+                        const std::string& success);
+  std::optional<WatchEvent> FindOwnWrite(const std::string& key, const TxnResult& failed,
+                                         const std::function<bool(const WatchEvent&)>& ours);
   Revision DiscoverCompacted(Revision current);
   void FeedLoop(Revision start_after);
   bool Stopping();

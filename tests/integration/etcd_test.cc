@@ -3,7 +3,9 @@
 // two servers share one etcd: writes through one are seen through the other, both keep serving
 // when an etcd member dies, and when the server holding the controller-manager leadership is
 // killed the other one's controller manager takes over and finishes a rollout without creating
-// a second pod on any node. Never asserts on timing: polls with deadlines.
+// a second pod on any node. The `kubernetes` Service lists every live server: a crashed one drops
+// out when its lease expires, a stopped one at once. Never asserts on timing: polls with
+// deadlines.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -49,6 +51,33 @@ DaemonPods ReadDaemonPods(const TestCluster& server, const std::string& image) {
 std::vector<std::string> EtcdServerArgs(const EtcdCluster& etcd, int nodes) {
   return {"--storage", "etcd",    "--etcd-endpoints",    etcd.Endpoints(), "--etcd-prefix",
           "/tinyk8s",  "--nodes", std::to_string(nodes), "--disable",      "dns"};
+}
+
+// KubernetesEndpoints reads the `kubernetes` Service's endpoints through one server:
+// "ip:port" of every address in its Endpoints, and (slices) in its EndpointSlices.
+std::set<std::string> KubernetesEndpoints(const TestCluster& server, bool slices) {
+  auto result =
+      slices ? server.Kubectl({"get", "endpointslices", "-l",
+                               "kubernetes.io/service-name=kubernetes", "-o",
+                               "jsonpath={range .items[*]}{range .endpoints[*]}{.addresses[0]} "
+                               "{end}:{.ports[0].port}{\"\\n\"}{end}"})
+             : server.Kubectl({"get", "endpoints", "kubernetes", "-o",
+                               "jsonpath={range .subsets[*]}{range .addresses[*]}{.ip} "
+                               "{end}:{.ports[0].port}{\"\\n\"}{end}"});
+  std::set<std::string> out;
+  if (result.exit_code != 0) return {"error: " + result.err};
+  for (const std::string& row : SplitLines(result.out)) {
+    // "ip ip ... :port"
+    size_t colon = row.rfind(':');
+    std::istringstream ips(row.substr(0, colon));
+    for (std::string ip; ips >> ip;) out.insert(ip + row.substr(colon));
+  }
+  return out;
+}
+
+bool ListsExactly(const TestCluster& server, const std::set<std::string>& servers) {
+  return KubernetesEndpoints(server, false) == servers &&
+         KubernetesEndpoints(server, true) == servers;
 }
 
 class EtcdE2eTest : public ::testing::Test {
@@ -173,6 +202,45 @@ TEST_F(EtcdE2eTest, TwoServersShareOneEtcdAndHandOverLeadership) {
   DaemonPods final_pods = ReadDaemonPods(second, "registry.local/agent:2.0");
   for (const auto& [node, count] : final_pods.live_per_node) EXPECT_EQ(count, 1) << node;
   EXPECT_EQ(second.Stop(), 0);
+}
+
+TEST_F(EtcdE2eTest, KubernetesServiceListsEveryLiveServer) {
+  std::vector<std::string> args = EtcdServerArgs(*etcd_, 0);
+  args.insert(args.end(), {"--disable", "controllers", "--disable", "scheduler"});
+  TestCluster first(args);
+  ASSERT_TRUE(first.ok());
+  TestCluster second(args);
+  ASSERT_TRUE(second.ok());
+  const std::string one = "127.0.0.1:" + std::to_string(first.port());
+  const std::string two = "127.0.0.1:" + std::to_string(second.port());
+  // Both servers, seen through either; each holds a lease.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return ListsExactly(first, {one, two});
+      },
+      60))
+      << *KubernetesEndpoints(first, false).begin();
+  EXPECT_TRUE(WaitFor([&] { return ListsExactly(second, {one, two}); }, 60));
+  const std::vector<std::string> get_leases = {
+      "get",         "leases", "-n",
+      "kube-system", "-l",     "apiserver.kubernetes.io/identity=kube-apiserver",
+      "--no-headers"};
+  EXPECT_EQ(SplitLines(first.Kubectl(get_leases).out).size(), 2u);
+
+  // A crashed server stops renewing its lease: once it expires, the other drops it.
+  second.Kill();
+  ASSERT_TRUE(WaitFor([&] { return ListsExactly(first, {one}); }, 90));
+  EXPECT_EQ(SplitLines(first.Kubectl(get_leases).out).size(), 1u);
+
+  // A server that joins appears; stopped, it withdraws.
+  TestCluster third(args);
+  ASSERT_TRUE(third.ok());
+  const std::string three = "127.0.0.1:" + std::to_string(third.port());
+  ASSERT_TRUE(WaitFor([&] { return ListsExactly(first, {one, three}); }, 60));
+  EXPECT_EQ(third.Stop(), 0);
+  ASSERT_TRUE(WaitFor([&] { return ListsExactly(first, {one}); }, 60));
+  EXPECT_EQ(SplitLines(first.Kubectl(get_leases).out).size(), 1u);
+  EXPECT_EQ(first.Stop(), 0);
 }
 
 }  // namespace

@@ -157,6 +157,8 @@ bool EtcdCluster::StartMember(int member, bool initial) {
       "--logger=zap",
       "--log-outputs=stderr",
       "--log-level=warn",
+      // Idle watches hear from their member now and then (the default is every 10 minutes).
+      "--experimental-watch-progress-notify-interval=5s",
   };
   if (tls_) {
     const std::string pki = dir_ + "/pki/";
@@ -232,6 +234,14 @@ void EtcdCluster::Kill(int member) {
   int status = 0;
   ::waitpid(m.pid, &status, 0);
   m.pid = -1;
+}
+
+void EtcdCluster::Pause(int member) {
+  if (members_[member].pid > 0) ::kill(-members_[member].pid, SIGSTOP);
+}
+
+void EtcdCluster::Resume(int member) {
+  if (members_[member].pid > 0) ::kill(-members_[member].pid, SIGCONT);
 }
 
 bool EtcdCluster::Restart(int member, double seconds) {

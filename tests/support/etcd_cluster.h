@@ -2,7 +2,7 @@
 // EtcdCluster starts Debian's etcd (/usr/bin/etcd) as a cluster of N members on free loopback
 // ports in a temporary directory, for the storage tests and the end-to-end tests. Each member
 // runs in its own process group; members can be killed (SIGKILL) and restarted on their data
-// directory; everything is stopped and removed on destruction.
+// directory, or paused (SIGSTOP) and resumed; everything is stopped and removed on destruction.
 //
 // Data directories live under /dev/shm when it exists (fsync is free there, so a loaded test
 // machine is not bottlenecked on three members' disk syncs), otherwise under $TMPDIR or /tmp.
@@ -44,10 +44,15 @@ class EtcdCluster {
 
   // Client URLs ("http://127.0.0.1:PORT"), one per member, and all of them comma-joined.
   std::string ClientUrl(int member) const;
+  int ClientPort(int member) const { return members_[member].client_port; }
   std::string Endpoints() const;
 
   // Kill sends SIGKILL to member's process group and reaps it.
   void Kill(int member);
+  // Pause stops member's processes (SIGSTOP): it keeps its sockets, so connections are
+  // accepted by the kernel but nothing answers. Resume continues it (SIGCONT).
+  void Pause(int member);
+  void Resume(int member);
   // Restart starts a killed member again on its data directory and waits until it is healthy.
   bool Restart(int member, double seconds = 30);
   bool Running(int member) const;

@@ -1,17 +1,21 @@
 // EtcdStore cases beyond the shared suite: several stores (API servers) on one cluster see each
-// other's writes through their watches, and a store keeps serving reads, writes and watches
-// when the etcd member it talks to is killed.
+// other's writes through their watches, a store keeps serving reads, writes and watches when
+// the etcd member it talks to is killed or hangs, and a write whose answer was lost (the
+// connection broke after etcd applied it) still reports success.
 
 #include "storage/etcd_store.h"
 
 #include <gtest/gtest.h>
 
 #include "tests/support/etcd_cluster.h"
+#include "tests/support/loopback_proxy.h"
 #include "tests/unit/storage/test_util.h"
 
 namespace tinyk8s::storage {
 namespace {
 
+using testing::Dump;
+using testing::Dumps;
 using testing::NextEvents;
 using ::tinyk8s::testing::EtcdCluster;
 
@@ -22,13 +26,20 @@ class EtcdStoreTest : public ::testing::Test {
     cluster_ = std::make_unique<EtcdCluster>(3);
     ASSERT_TRUE(cluster_->ok()) << cluster_->error();
   }
-  std::unique_ptr<EtcdStore> MustOpen(const std::string& prefix) {
+  // Options for a store on every member, preferring the first.
+  EtcdStoreOptions Options(const std::string& prefix) {
     EtcdStoreOptions options;
     for (int i = 0; i < cluster_->size(); ++i) {
       options.client.endpoints.push_back(cluster_->ClientUrl(i));
     }
     options.prefix = prefix;
     options.compaction_interval = std::chrono::milliseconds(0);
+    return options;
+  }
+  std::unique_ptr<EtcdStore> MustOpen(const std::string& prefix) {
+    return MustOpen(Options(prefix));
+  }
+  std::unique_ptr<EtcdStore> MustOpen(const EtcdStoreOptions& options) {
     auto store = EtcdStore::Open(options);
     EXPECT_TRUE(store.ok()) << store.status().ToString();
     return store.ok() ? std::move(store).value() : nullptr;
@@ -102,6 +113,127 @@ TEST_F(EtcdStoreTest, KeepsServingWhenAMemberDies) {
   ASSERT_TRUE(cluster_->Restart(0));
   ASSERT_TRUE(store->Update("/f/before", "again", 0).ok());
   EXPECT_EQ(NextEvents(**watch, 1).at(0).kv.value, "again");
+}
+
+TEST_F(EtcdStoreTest, WatchMovesOffAHungMember) {
+  // The watching store talks to member 0 first; the writer only to the others.
+  EtcdStoreOptions watching = Options("/hung");
+  watching.client.watch_silence = std::chrono::milliseconds(1000);
+  auto watcher = MustOpen(watching);
+  EtcdStoreOptions writing = Options("/hung");
+  writing.client.endpoints.erase(writing.client.endpoints.begin());
+  auto writer = MustOpen(writing);
+  ASSERT_TRUE(watcher && writer);
+  auto watch = watcher->WatchPrefix("/h/", watcher->CurrentRevision());
+  ASSERT_TRUE(watch.ok());
+  ASSERT_TRUE(writer->Create("/h/before", "v").ok());
+  ASSERT_EQ(NextEvents(**watch, 1).size(), 1u);
+
+  // A stopped member keeps its connections open and answers nothing.
+  cluster_->Pause(0);
+  std::vector<Revision> written;
+  for (int i = 0; i < 10; ++i) {
+    auto created = writer->Create("/h/paused" + std::to_string(i), "v");
+    ASSERT_TRUE(created.ok()) << created.status().ToString();
+    written.push_back(created->mod_revision);
+  }
+  auto events = NextEvents(**watch, written.size());
+  ASSERT_EQ(events.size(), written.size());
+  for (size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(events[i].kv.mod_revision, written[i]) << Dumps(events)[i];
+  }
+  // The store's reads and writes move off the hung member too.
+  auto own = watcher->Create("/h/own", "v");
+  ASSERT_TRUE(own.ok()) << own.status().ToString();
+  EXPECT_EQ(NextEvents(**watch, 1).at(0).kv.mod_revision, own->mod_revision);
+
+  // The member comes back; nothing is delivered twice.
+  cluster_->Resume(0);
+  auto after = writer->Create("/h/after", "v");
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(NextEvents(**watch, 1).at(0).kv.mod_revision, after->mod_revision);
+}
+
+// A store whose preferred member sits behind a proxy that loses the answer of the next write
+// after etcd applied it: the client retries on a new connection, and the retry's compare fails
+// against the write of its own first attempt.
+class EtcdLostAnswerTest : public EtcdStoreTest {
+ protected:
+  void SetUp() override {
+    EtcdStoreTest::SetUp();
+    proxy_ = std::make_unique<tinyk8s::testing::LoopbackProxy>(cluster_->ClientPort(0));
+    ASSERT_TRUE(proxy_->ok());
+    EtcdStoreOptions options = Options("/lost");
+    options.client.endpoints[0] = proxy_->Url();
+    store_ = MustOpen(options);
+    ASSERT_TRUE(store_);
+  }
+  void LoseNextAnswer() { proxy_->DropNextResponse("POST /v3/kv/txn"); }
+
+  std::unique_ptr<tinyk8s::testing::LoopbackProxy> proxy_;
+  std::unique_ptr<EtcdStore> store_;
+};
+
+TEST_F(EtcdLostAnswerTest, RetriedWritesReportTheirOwnCommit) {
+  LoseNextAnswer();
+  auto created = store_->Create("/l/a", "one");
+  ASSERT_EQ(proxy_->dropped(), 1);
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  auto stored = store_->Get("/l/a");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(Dump(*created), Dump(*stored));
+
+  LoseNextAnswer();
+  auto updated = store_->Update("/l/a", "two", created->mod_revision);
+  ASSERT_EQ(proxy_->dropped(), 2);
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  stored = store_->Get("/l/a");
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(Dump(*updated), Dump(*stored));
+  EXPECT_EQ(updated->create_revision, created->mod_revision);
+
+  LoseNextAnswer();
+  auto deleted = store_->Delete("/l/a", updated->mod_revision);
+  ASSERT_EQ(proxy_->dropped(), 3);
+  ASSERT_TRUE(deleted.ok()) << deleted.status().ToString();
+  EXPECT_EQ(deleted->value, "two");
+  EXPECT_EQ(deleted->create_revision, created->mod_revision);
+  EXPECT_GT(deleted->mod_revision, updated->mod_revision);
+  EXPECT_EQ(store_->Get("/l/a").status().code(), StatusCode::kNotFound);
+  // The delete's revision is the one the key's history shows.
+  auto history = store_->WatchPrefix("/l/", updated->mod_revision);
+  ASSERT_TRUE(history.ok());
+  auto events = NextEvents(**history, 1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, EventType::kDelete);
+  EXPECT_EQ(events[0].kv.mod_revision, deleted->mod_revision);
+
+  // Unconditional writes too.
+  ASSERT_TRUE(store_->Create("/l/b", "v").ok());
+  LoseNextAnswer();
+  auto removed = store_->Delete("/l/b", 0);
+  ASSERT_EQ(proxy_->dropped(), 4);
+  ASSERT_TRUE(removed.ok()) << removed.status().ToString();
+  EXPECT_EQ(removed->value, "v");
+}
+
+TEST_F(EtcdLostAnswerTest, RetriedWritesStillFailWhenTheyDidNotApply) {
+  // Someone else's key: the lost first attempt failed its compare as well.
+  auto theirs = store_->Create("/l/taken", "theirs");
+  ASSERT_TRUE(theirs.ok());
+  LoseNextAnswer();
+  EXPECT_EQ(store_->Create("/l/taken", "theirs").status().code(), StatusCode::kAlreadyExists);
+  ASSERT_EQ(proxy_->dropped(), 1);
+  auto moved = store_->Update("/l/taken", "moved", theirs->mod_revision);
+  ASSERT_TRUE(moved.ok());
+  LoseNextAnswer();
+  EXPECT_EQ(store_->Update("/l/taken", "moved", theirs->mod_revision).status().code(),
+            StatusCode::kConflict);
+  LoseNextAnswer();
+  EXPECT_EQ(store_->Delete("/l/taken", theirs->mod_revision).status().code(),
+            StatusCode::kConflict);
+  ASSERT_EQ(proxy_->dropped(), 3);
+  EXPECT_EQ(store_->Get("/l/taken")->value, "moved");
 }
 
 }  // namespace
