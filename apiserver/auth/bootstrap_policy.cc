@@ -189,14 +189,19 @@ namespace {
 // between (another API server on the same storage) and are worth another read.
 Status ApplyOnce(ObjectService& objects, const ResourceInfo& r, const rapidjson::Value& expected) {
   std::string name = api::GetString(expected, {"metadata", "name"});
-  auto existing = objects.Find(r, "", name);
+  std::shared_ptr<const rapidjson::Document> existing;  // null: absent
+  if (auto current = objects.Get(r, "", name); current.ok()) {
+    existing = (*current)->Doc();
+  } else if (!current.status().IsNotFound()) {
+    return current.status();
+  }
   ReconcileResult result = r.plural == "clusterroles"
                                ? ReconcileClusterRole(existing.get(), expected)
                                : ReconcileClusterRoleBinding(existing.get(), expected);
   if (result.operation == ReconcileOperation::kNone) return Status::OK();
   if (result.is_protected) {
-    TK_LOG_INFO << "bootstrap policy: " << r.plural << " " << name << " has "
-                << kAutoUpdateAnnotation << "=false: not reconciled";
+    TK_LOG_WARN << "bootstrap policy: " << r.plural << " " << name << " has "
+                << kAutoUpdateAnnotation << "=false: not adding what it lacks";
     return Status::OK();
   }
   switch (result.operation) {
@@ -239,7 +244,12 @@ Status BootstrapPolicy(ObjectService& objects) {
       s = ApplyOnce(objects, *r, expected);
       if (s.ok() || !(s.IsConflict() || s.IsNotFound() || s.IsAlreadyExists())) break;
     }
-    TK_RETURN_IF_ERROR(s);
+    // As upstream: one object that cannot be reconciled does not keep the server from serving
+    // (nor the others from being reconciled).
+    if (!s.ok()) {
+      TK_LOG_WARN << "bootstrap policy: cannot reconcile " << plural << " "
+                  << api::GetString(expected, {"metadata", "name"}) << ": " << s.ToString();
+    }
   }
   return Status::OK();
 }

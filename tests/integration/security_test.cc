@@ -488,6 +488,13 @@ TEST_F(SecurityTest, BootstrapPolicyIsReconciledAtEveryStart) {
          R"({"op":"add","path":"/subjects/-","value":{"apiGroup":"rbac.authorization.k8s.io","kind":"User","name":"jane"}}])"})
           .exit_code,
       0);
+  // A binding made again by hand with another role: roleRef cannot change, so the next start
+  // recreates it with the expected role, keeping the user's subject.
+  ASSERT_EQ(K({"delete", "clusterrolebinding", "system:kube-dns"}).exit_code, 0);
+  ASSERT_EQ(
+      K({"create", "clusterrolebinding", "system:kube-dns", "--clusterrole=view", "--user=jane"})
+          .exit_code,
+      0);
   std::string scheduler_before = rules("system:kube-scheduler");
   const std::string scheduler_pods = R"([""]["pods"]["get","list","watch","delete"])";
   ASSERT_EQ(scheduler_before.find(scheduler_pods), std::string::npos) << scheduler_before;
@@ -515,6 +522,10 @@ TEST_F(SecurityTest, BootstrapPolicyIsReconciledAtEveryStart) {
                R"(jsonpath={range .subjects[*]}{.kind}:{.name} {end})"})
                 .out,
             "Group:system:authenticated User:jane Group:system:unauthenticated ");
+  EXPECT_EQ(K({"get", "clusterrolebinding", "system:kube-dns", "-o",
+               R"(jsonpath={.roleRef.name} {range .subjects[*]}{.kind}:{.name} {end})"})
+                .out,
+            "system:kube-dns User:jane User:system:kube-dns ");
   EXPECT_EQ(dns_can_list_slices(), "yes\n");
 
   // A start with nothing to reconcile writes nothing.
