@@ -323,6 +323,17 @@ bool RemoveMember(rapidjson::Value& obj, std::string_view key) {
   return removed;
 }
 
+void KeepOnlyMembers(rapidjson::Value& obj, std::initializer_list<std::string_view> keep) {
+  if (!obj.IsObject()) return;
+  for (auto it = obj.MemberBegin(); it != obj.MemberEnd();) {
+    if (std::find(keep.begin(), keep.end(), AsStringView(it->name)) == keep.end()) {
+      it = obj.EraseMember(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 bool JsonEqual(const rapidjson::Value& a, const rapidjson::Value& b) {
   if (a.IsNumber() && b.IsNumber()) return NumbersEqual(a, b);
   if (a.GetType() != b.GetType()) return false;

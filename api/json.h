@@ -79,6 +79,10 @@ void SetValue(rapidjson::Value& obj, std::string_view key, rapidjson::Value& val
 // Removes every member named `key`; returns whether one existed. No-op on non-objects.
 bool RemoveMember(rapidjson::Value& obj, std::string_view key);
 
+// Removes every member whose name is not in `keep` (order of the rest kept). No-op on
+// non-objects. For informer transforms that keep only the fields a process reads.
+void KeepOnlyMembers(rapidjson::Value& obj, std::initializer_list<std::string_view> keep);
+
 // Member lookup by string_view (RapidJSON's FindMember wants a NUL-terminated string or Value).
 const rapidjson::Value* FindMember(const rapidjson::Value& obj, std::string_view key);
 rapidjson::Value* FindMemberMutable(rapidjson::Value& obj, std::string_view key);

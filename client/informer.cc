@@ -327,11 +327,17 @@ int Informer::WatchCount() const {
 SharedInformerFactory::SharedInformerFactory(Client& client) : client_(client) {}
 SharedInformerFactory::~SharedInformerFactory() { Shutdown(); }
 
+namespace {
+std::string InformerKey(const Resource& resource, const InformerOptions& options) {
+  return resource.GroupResource() + "/" + resource.version + "|" + options.ns + "|" +
+         options.label_selector + "|" + options.field_selector + "|" +
+         std::to_string(options.resync_period.count());
+}
+}  // namespace
+
 Informer& SharedInformerFactory::ForResource(const Resource& resource,
                                              const InformerOptions& options) {
-  std::string key = resource.GroupResource() + "/" + resource.version + "|" + options.ns + "|" +
-                    options.label_selector + "|" + options.field_selector + "|" +
-                    std::to_string(options.resync_period.count());
+  std::string key = InformerKey(resource, options);
   std::lock_guard<std::mutex> lock(mu_);
   auto& slot = informers_[key];
   if (!slot) {
@@ -339,6 +345,14 @@ Informer& SharedInformerFactory::ForResource(const Resource& resource,
     if (started_) slot->Start();
   }
   return *slot;
+}
+
+Informer* SharedInformerFactory::Existing(const Resource& resource,
+                                          const InformerOptions& options) {
+  std::string key = InformerKey(resource, options);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = informers_.find(key);
+  return it == informers_.end() ? nullptr : it->second.get();
 }
 
 void SharedInformerFactory::Start() {

@@ -119,6 +119,10 @@ class SharedInformerFactory {
   // factory). Typical: auto& pods = factory.ForResource(resources::Pods());
   Informer& ForResource(const Resource& resource, const InformerOptions& options = {});
 
+  // Existing returns the informer ForResource would return if it was created already, else
+  // null (to configure a shared informer only when some user asked for it).
+  Informer* Existing(const Resource& resource, const InformerOptions& options = {});
+
   // Start starts every informer created so far and any created later.
   void Start();
   // WaitForCacheSync waits until every informer created so far has synced; false on timeout.

@@ -9,7 +9,6 @@
 #include <mutex>
 #include <thread>
 
-#include "api/json.h"
 #include "api/names.h"
 #include "client/event_recorder.h"
 #include "client/informer.h"
@@ -18,6 +17,7 @@
 #include "client/timer_clock.h"
 #include "common/logging.h"
 #include "common/termination_signals.h"
+#include "controllers/cache_trimming.h"
 #include "controllers/clusterroleaggregation/cluster_role_aggregation_controller.h"
 #include "controllers/daemonset/daemonset_controller.h"
 #include "controllers/endpointslice/endpointslice_controller.h"
@@ -36,19 +36,6 @@ void WaitForStop(std::stop_token stop) {
   std::condition_variable_any cv;
   std::unique_lock<std::mutex> lock(m);
   cv.wait(lock, stop, [] { return false; });
-}
-
-// Drops everything but apiVersion, kind and metadata (upstream's garbage collector watches
-// through metadata-only informers).
-void KeepMetadataOnly(rapidjson::Value& obj) {
-  for (auto it = obj.MemberBegin(); it != obj.MemberEnd();) {
-    std::string_view name = api::AsStringView(it->name);
-    if (name == "apiVersion" || name == "kind" || name == "metadata") {
-      ++it;
-    } else {
-      it = obj.EraseMember(it);
-    }
-  }
 }
 
 // RunControllers builds every enabled controller, starts the shared informers and runs the
@@ -112,6 +99,13 @@ void RunControllers(const ControllerManagerOptions& o, client::Client& client,
                        1});
   }
 
+  // Shared by several controllers: keep what any of them reads (cache_trimming.h).
+  if (client::Informer* nodes = factory.Existing(client::resources::Nodes())) {
+    nodes->SetTransform(TrimNodeForControllers);
+  }
+  if (client::Informer* pods = factory.Existing(client::resources::Pods())) {
+    pods->SetTransform(TrimPodForControllers);
+  }
   factory.Start();
   while (!stop.stop_requested() && !factory.WaitForCacheSync(std::chrono::milliseconds(500))) {
   }

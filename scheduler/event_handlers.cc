@@ -14,15 +14,8 @@ namespace {
 
 // Keeps only the members of `obj.status` named in `keep`.
 void KeepStatusMembers(rapidjson::Value& obj, std::initializer_list<std::string_view> keep) {
-  rapidjson::Value* status = api::FindMemberMutable(obj, "status");
-  if (status == nullptr || !status->IsObject()) return;
-  for (auto it = status->MemberBegin(); it != status->MemberEnd();) {
-    std::string_view name = api::AsStringView(it->name);
-    if (std::find(keep.begin(), keep.end(), name) == keep.end()) {
-      it = status->EraseMember(it);
-    } else {
-      ++it;
-    }
+  if (rapidjson::Value* status = api::FindMemberMutable(obj, "status")) {
+    api::KeepOnlyMembers(*status, keep);
   }
 }
 

@@ -3,7 +3,9 @@
 #include <vector>
 
 #include "api/json.h"
+#include "apiserver/auth/policy_reconciliation.h"
 #include "apiserver/object_service.h"
+#include "common/logging.h"
 
 namespace tinyk8s::apiserver::auth {
 
@@ -180,16 +182,74 @@ std::vector<std::pair<std::string, std::string>> Policy() {
 
 }  // namespace
 
+namespace {
+
+// ApplyOnce reads the existing object, reconciles it with `expected` and writes the result.
+// Errors are those of the writes; kConflict, kNotFound and kAlreadyExists mean someone wrote in
+// between (another API server on the same storage) and are worth another read.
+Status ApplyOnce(ObjectService& objects, const ResourceInfo& r, const rapidjson::Value& expected) {
+  std::string name = api::GetString(expected, {"metadata", "name"});
+  std::shared_ptr<const rapidjson::Document> existing;  // null: absent
+  if (auto current = objects.Get(r, "", name); current.ok()) {
+    existing = (*current)->Doc();
+  } else if (!current.status().IsNotFound()) {
+    return current.status();
+  }
+  ReconcileResult result = r.plural == "clusterroles"
+                               ? ReconcileClusterRole(existing.get(), expected)
+                               : ReconcileClusterRoleBinding(existing.get(), expected);
+  if (result.operation == ReconcileOperation::kNone) return Status::OK();
+  if (result.is_protected) {
+    TK_LOG_WARN << "bootstrap policy: " << r.plural << " " << name << " has "
+                << kAutoUpdateAnnotation << "=false: not adding what it lacks";
+    return Status::OK();
+  }
+  switch (result.operation) {
+    case ReconcileOperation::kCreate:
+      return objects.Create(r, "", std::move(result.object), WriteOptions{}).status();
+    case ReconcileOperation::kUpdate:
+      // The object carries the resourceVersion read: a concurrent write makes this a conflict.
+      TK_LOG_INFO << "bootstrap policy: adding what " << r.plural << " " << name << " lacks";
+      return objects.Update(r, "", name, "", std::move(result.object), WriteOptions{}, nullptr)
+          .status();
+    case ReconcileOperation::kRecreate: {
+      TK_LOG_INFO << "bootstrap policy: recreating " << r.plural << " " << name
+                  << " with its expected roleRef";
+      DeleteOptions precondition;
+      precondition.precondition_uid = api::GetString(*existing, {"metadata", "uid"});
+      TK_RETURN_IF_ERROR(objects.Delete(r, "", name, precondition).status());
+      rapidjson::Value& meta =
+          api::EnsureObject(result.object, {"metadata"}, result.object.GetAllocator());
+      for (const char* f : {"resourceVersion", "uid", "creationTimestamp", "managedFields"}) {
+        api::RemoveMember(meta, f);
+      }
+      return objects.Create(r, "", std::move(result.object), WriteOptions{}).status();
+    }
+    case ReconcileOperation::kNone:
+      break;
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 Status BootstrapPolicy(ObjectService& objects) {
   for (const auto& [plural, json] : Policy()) {
     const ResourceInfo* r =
         objects.registry().FindByGroupResource("rbac.authorization.k8s.io", plural);
     if (!r) return Status::Internal("bootstrap policy: " + plural + " are not registered");
-    TK_ASSIGN_OR_RETURN(rapidjson::Document doc, api::ParseJson(json));
-    std::string name = api::GetString(doc, {"metadata", "name"});
-    if (objects.Find(*r, "", name)) continue;
-    auto created = objects.Create(*r, "", std::move(doc), WriteOptions{});
-    if (!created.ok() && !created.status().IsAlreadyExists()) return created.status();
+    TK_ASSIGN_OR_RETURN(rapidjson::Document expected, api::ParseJson(json));
+    Status s;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      s = ApplyOnce(objects, *r, expected);
+      if (s.ok() || !(s.IsConflict() || s.IsNotFound() || s.IsAlreadyExists())) break;
+    }
+    // As upstream: one object that cannot be reconciled does not keep the server from serving
+    // (nor the others from being reconciled).
+    if (!s.ok()) {
+      TK_LOG_WARN << "bootstrap policy: cannot reconcile " << plural << " "
+                  << api::GetString(expected, {"metadata", "name"}) << ": " << s.ToString();
+    }
   }
   return Status::OK();
 }

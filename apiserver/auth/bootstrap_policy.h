@@ -2,7 +2,8 @@
 // Bootstrap RBAC policy (cf. upstream plugin/pkg/auth/authorizer/rbac/bootstrappolicy): the
 // default ClusterRoles cluster-admin, admin, edit, view, the discovery roles every user gets,
 // and the least-privilege roles of tinyk8s' co-processes with their ClusterRoleBindings.
-// Created on first start; existing objects are left as the user changed them.
+// Reconciled at every start like upstream's (see policy_reconciliation.h): what an object lacks
+// is added, what the user added stays, and objects annotated autoupdate "false" are left alone.
 
 #include <string>
 

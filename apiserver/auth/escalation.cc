@@ -76,32 +76,47 @@ Status Forbidden(const std::string& plural, const std::string& name, const std::
 
 }  // namespace
 
-std::vector<std::string> UncoveredRules(const std::vector<PolicyRule>& owner,
-                                        const std::vector<PolicyRule>& requested) {
-  // Missing simple rules, merged by (group, resource, name) or (url) keeping verbs in order.
-  std::vector<std::string> keys;
-  std::map<std::string, std::pair<Simple, std::vector<std::string>>> merged;
+std::vector<PolicyRule> MissingRules(const std::vector<PolicyRule>& owner,
+                                     const std::vector<PolicyRule>& requested) {
+  std::vector<PolicyRule> out;
+  std::map<std::string, size_t> index;  // (group, resource, name) or (url) -> entry of `out`
   for (const auto& rule : requested) {
     for (const Simple& s : Breakdown(rule)) {
       bool covered = std::any_of(owner.begin(), owner.end(),
                                  [&](const PolicyRule& o) { return Covers(o, s); });
       if (covered) continue;
       std::string key = s.non_resource ? "\n" + s.url : s.group + "\n" + s.resource + "\n" + s.name;
-      auto [it, inserted] = merged.try_emplace(key, s, std::vector<std::string>{});
-      if (!Has(it->second.second, s.verb)) it->second.second.push_back(s.verb);
+      auto [it, inserted] = index.try_emplace(key, out.size());
+      if (inserted) {
+        PolicyRule missing;
+        if (s.non_resource) {
+          missing.non_resource_urls = {s.url};
+        } else {
+          missing.api_groups = {s.group};
+          missing.resources = {s.resource};
+          if (!s.name.empty()) missing.resource_names = {s.name};
+        }
+        out.push_back(std::move(missing));
+      }
+      PolicyRule& entry = out[it->second];
+      if (!Has(entry.verbs, s.verb)) entry.verbs.push_back(s.verb);
     }
   }
+  return out;
+}
+
+std::vector<std::string> UncoveredRules(const std::vector<PolicyRule>& owner,
+                                        const std::vector<PolicyRule>& requested) {
   std::vector<std::string> out;
-  for (const auto& [key, entry] : merged) {
-    const auto& [s, verbs] = entry;
+  for (const PolicyRule& r : MissingRules(owner, requested)) {
     std::string text = "{";
-    if (s.non_resource) {
-      text += "NonResourceURLs:" + Quoted({s.url});
+    if (!r.non_resource_urls.empty()) {
+      text += "NonResourceURLs:" + Quoted(r.non_resource_urls);
     } else {
-      text += "APIGroups:" + Quoted({s.group}) + ", Resources:" + Quoted({s.resource});
-      if (!s.name.empty()) text += ", ResourceNames:" + Quoted({s.name});
+      text += "APIGroups:" + Quoted(r.api_groups) + ", Resources:" + Quoted(r.resources);
+      if (!r.resource_names.empty()) text += ", ResourceNames:" + Quoted(r.resource_names);
     }
-    out.push_back(text + ", Verbs:" + Quoted(verbs) + "}");
+    out.push_back(text + ", Verbs:" + Quoted(r.verbs) + "}");
   }
   std::sort(out.begin(), out.end());
   return out;

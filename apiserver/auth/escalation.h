@@ -18,6 +18,12 @@
 
 namespace tinyk8s::apiserver::auth {
 
+// MissingRules: the parts of `requested` that no rule of `owner` covers (upstream
+// validation.Covers), broken down to one verb/group/resource/name or one verb/URL each, then
+// merged by verbs per group/resource/name or URL, in the order they first appear.
+std::vector<PolicyRule> MissingRules(const std::vector<PolicyRule>& owner,
+                                     const std::vector<PolicyRule>& requested);
+
 // UncoveredRules: the parts of `requested` (broken down to one verb/group/resource/name or one
 // verb/URL each, then merged by verbs like upstream's CompactRules) that no rule of `owner`
 // covers, rendered like upstream's CompactString and sorted.

@@ -206,42 +206,41 @@ Status NodeLifecycleController::Sync(const std::string& name) {
   return EvictPods(node);
 }
 
+// The writes below are strategic merge patches carrying only what changes (as upstream's
+// controller patches taints): the informer caches hold trimmed objects (cache_trimming.h), so
+// a cached object must never be sent back whole. Node patches carry the resourceVersion read,
+// so a concurrent write (a heartbeat, a user's taint) makes them conflict and retry.
 Status NodeLifecycleController::MarkUnknown(const ObjectPtr& node) {
-  TK_LOG_INFO << "nodelifecycle: node " << api::Name(*node)
-              << " stopped posting status; marking it Unknown";
-  rapidjson::Document obj = api::CloneDocument(*node);
-  auto& a = obj.GetAllocator();
-  rapidjson::Value& status = api::EnsureObject(obj, {"status"}, a);
-  rapidjson::Value* conds = api::FindMemberMutable(status, "conditions");
-  if (conds == nullptr || !conds->IsArray()) {
-    rapidjson::Value arr(rapidjson::kArrayType);
-    api::SetValue(status, "conditions", arr, a);
-    conds = api::FindMemberMutable(status, "conditions");
-  }
   const std::string now = FormatRfc3339(clock_.Now());
+  rapidjson::Document patch(rapidjson::kObjectType);
+  auto& a = patch.GetAllocator();
+  api::SetString(api::EnsureObject(patch, {"metadata"}, a), "resourceVersion",
+                 api::ResourceVersion(*node), a);
+  rapidjson::Value conds(rapidjson::kArrayType);
   for (const char* type : {"Ready", "MemoryPressure", "DiskPressure", "PIDPressure"}) {
-    rapidjson::Value* cond = nullptr;
-    for (auto& c : conds->GetArray()) {
-      if (api::GetString(c, {"type"}) == type) cond = &c;
-    }
-    if (cond == nullptr) {
-      rapidjson::Value c(rapidjson::kObjectType);
-      api::SetString(c, "type", type, a);
+    std::string status = ConditionStatus(*node, type);
+    if (status == "Unknown") continue;
+    // Conditions merge by type: the ones we change keep their lastHeartbeatTime.
+    rapidjson::Value c(rapidjson::kObjectType);
+    api::SetString(c, "type", type, a);
+    api::SetString(c, "status", "Unknown", a);
+    if (status.empty()) {
       api::SetString(c, "reason", "NodeStatusNeverUpdated", a);
       api::SetString(c, "message", "Kubelet never posted node status.", a);
-      api::SetString(c, "status", "Unknown", a);
       api::SetString(c, "lastHeartbeatTime", now, a);
-      api::SetString(c, "lastTransitionTime", now, a);
-      conds->PushBack(c, a);
-      continue;
+    } else {
+      api::SetString(c, "reason", "NodeStatusUnknown", a);
+      api::SetString(c, "message", "Kubelet stopped posting node status.", a);
     }
-    if (api::GetString(*cond, {"status"}) == "Unknown") continue;
-    api::SetString(*cond, "status", "Unknown", a);
-    api::SetString(*cond, "reason", "NodeStatusUnknown", a);
-    api::SetString(*cond, "message", "Kubelet stopped posting node status.", a);
-    api::SetString(*cond, "lastTransitionTime", now, a);
+    api::SetString(c, "lastTransitionTime", now, a);
+    conds.PushBack(c, a);
   }
-  auto res = client_.Update(client::resources::Nodes(), obj, "status");
+  if (conds.Empty()) return Status::OK();
+  TK_LOG_INFO << "nodelifecycle: node " << api::Name(*node)
+              << " stopped posting status; marking it Unknown";
+  api::SetValue(api::EnsureObject(patch, {"status"}, a), "conditions", conds, a);
+  auto res = client_.Patch(client::resources::Nodes(), "", api::Name(*node),
+                           client::PatchType::kStrategic, api::ToJson(patch), "status");
   if (!res.ok() && !res.status().IsNotFound()) return res.status();
   events_.Event(*node, client::kEventTypeNormal, "NodeNotReady",
                 "Node " + api::Name(*node) + " status is now: NodeNotReady");
@@ -249,19 +248,14 @@ Status NodeLifecycleController::MarkUnknown(const ObjectPtr& node) {
 }
 
 Status NodeLifecycleController::MarkPodsNotReady(const std::string& node_name) {
-  const std::string now = FormatRfc3339(clock_.Now());
+  const std::string patch =
+      R"({"status":{"conditions":[{"type":"Ready","status":"False","lastTransitionTime":")" +
+      FormatRfc3339(clock_.Now()) + R"("}]}})";
   for (const ObjectPtr& pod : pod_informer_.indexer().ByIndex(client::kNodeNameIndex, node_name)) {
     if (!IsPodReady(*pod)) continue;
-    rapidjson::Document obj = api::CloneDocument(*pod);
-    auto& a = obj.GetAllocator();
-    rapidjson::Value* conds = api::FindPathMutable(obj, {"status", "conditions"});
-    for (auto& c : conds->GetArray()) {
-      if (api::GetString(c, {"type"}) != "Ready") continue;
-      api::SetString(c, "status", "False", a);
-      api::SetString(c, "lastTransitionTime", now, a);
-    }
-    auto res = client_.Update(client::resources::Pods(), obj, "status");
-    if (!res.ok() && !res.status().IsNotFound() && !res.status().IsConflict()) return res.status();
+    auto res = client_.Patch(client::resources::Pods(), api::Namespace(*pod), api::Name(*pod),
+                             client::PatchType::kStrategic, patch, "status");
+    if (!res.ok() && !res.status().IsNotFound()) return res.status();
   }
   return Status::OK();
 }
@@ -290,24 +284,27 @@ Status NodeLifecycleController::ReconcileTaints(const ObjectPtr& node) {
     }
     if (same) return Status::OK();
   }
-  rapidjson::Document obj = api::CloneDocument(*node);
-  auto& a = obj.GetAllocator();
-  rapidjson::Value& spec = api::EnsureObject(obj, {"spec"}, a);
-  if (next.empty()) {
-    api::RemoveMember(spec, "taints");
-  } else {
-    rapidjson::Value arr(rapidjson::kArrayType);
+  // spec.taints is an atomic list: the patch carries the whole new list, guarded by the
+  // resourceVersion it was computed from.
+  rapidjson::Document patch(rapidjson::kObjectType);
+  auto& a = patch.GetAllocator();
+  api::SetString(api::EnsureObject(patch, {"metadata"}, a), "resourceVersion",
+                 api::ResourceVersion(*node), a);
+  rapidjson::Value taints(rapidjson::kNullType);
+  if (!next.empty()) {
+    taints.SetArray();
     for (const Taint& t : next) {
       rapidjson::Value v(rapidjson::kObjectType);
       api::SetString(v, "key", t.key, a);
       if (!t.value.empty()) api::SetString(v, "value", t.value, a);
       api::SetString(v, "effect", t.effect, a);
       if (!t.time_added.empty()) api::SetString(v, "timeAdded", t.time_added, a);
-      arr.PushBack(v, a);
+      taints.PushBack(v, a);
     }
-    api::SetValue(spec, "taints", arr, a);
   }
-  auto res = client_.Update(client::resources::Nodes(), obj);
+  api::SetValue(api::EnsureObject(patch, {"spec"}, a), "taints", taints, a);
+  auto res = client_.Patch(client::resources::Nodes(), "", api::Name(*node),
+                           client::PatchType::kStrategic, api::ToJson(patch));
   if (!res.ok() && !res.status().IsNotFound()) return res.status();
   return Status::OK();
 }

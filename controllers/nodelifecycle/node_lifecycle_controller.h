@@ -11,6 +11,9 @@
 //  - NoExecute eviction: pods that do not tolerate a NoExecute taint are deleted at once, pods
 //    tolerating it for tolerationSeconds are deleted that long after the taint's timeAdded.
 // Sync(node) does all three for one node; a monitor timer enqueues every node each period.
+// Writes are strategic merge patches of what changes (conditions of nodes/status and
+// pods/status, spec.taints), never cached objects sent back whole: the controller manager's
+// caches hold trimmed objects (controllers/cache_trimming.h).
 //
 // Thread-safe: handlers on informer threads, Sync on worker threads.
 

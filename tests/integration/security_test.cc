@@ -449,6 +449,97 @@ TEST_F(SecurityTest, TokenFileAndCoprocessRoles) {
   EXPECT_EQ(As(cm, {"auth", "can-i", "create", "clusterrolebindings"}).out, "no\n");
 }
 
+// As kube-apiserver, every start reconciles the bootstrap policy with the data dir: what a
+// bootstrap role or binding lacks is added back, what the user added stays, and objects
+// annotated rbac.authorization.kubernetes.io/autoupdate=false are left as they are.
+TEST_F(SecurityTest, BootstrapPolicyIsReconciledAtEveryStart) {
+  Start({"apiserver"});
+  auto rules = [&](const std::string& role) {
+    return K({"get", "clusterrole", role, "-o",
+              R"(jsonpath={range .rules[*]}{.apiGroups}{.resources}{.verbs}{"\n"}{end})"})
+        .out;
+  };
+  const std::string slices = R"(["discovery.k8s.io"]["endpointslices"]["get","list","watch"])";
+  const std::string secrets = R"([""]["secrets"]["get"])";
+  const std::string added_rule =
+      R"({"op":"add","path":"/rules/-","value":{"apiGroups":[""],"resources":["secrets"],"verbs":["get"]}})";
+  ASSERT_NE(rules("system:kube-dns").find(slices), std::string::npos);
+  // Drop the endpointslices rule of system:kube-dns and add one of our own.
+  ASSERT_EQ(K({"patch", "clusterrole", "system:kube-dns", "--type=json", "-p",
+               R"([{"op":"test","path":"/rules/1/resources","value":["endpointslices"]},)"
+               R"({"op":"remove","path":"/rules/1"},)" +
+                   added_rule + "]"})
+                .exit_code,
+            0);
+  // A similar edit on system:kube-scheduler, which opts out of reconciliation.
+  ASSERT_EQ(K({"annotate", "--overwrite", "clusterrole", "system:kube-scheduler",
+               "rbac.authorization.kubernetes.io/autoupdate=false"})
+                .exit_code,
+            0);
+  ASSERT_EQ(K({"patch", "clusterrole", "system:kube-scheduler", "--type=json", "-p",
+               R"([{"op":"remove","path":"/rules/0"},)" + added_rule + "]"})
+                .exit_code,
+            0);
+  // A binding that lost a subject and gained one.
+  ASSERT_EQ(
+      K({"patch", "clusterrolebinding", "system:public-info-viewer", "--type=json", "-p",
+         R"([{"op":"test","path":"/subjects/1/name","value":"system:unauthenticated"},)"
+         R"({"op":"remove","path":"/subjects/1"},)"
+         R"({"op":"add","path":"/subjects/-","value":{"apiGroup":"rbac.authorization.k8s.io","kind":"User","name":"jane"}}])"})
+          .exit_code,
+      0);
+  // A binding made again by hand with another role: roleRef cannot change, so the next start
+  // recreates it with the expected role, keeping the user's subject.
+  ASSERT_EQ(K({"delete", "clusterrolebinding", "system:kube-dns"}).exit_code, 0);
+  ASSERT_EQ(
+      K({"create", "clusterrolebinding", "system:kube-dns", "--clusterrole=view", "--user=jane"})
+          .exit_code,
+      0);
+  std::string scheduler_before = rules("system:kube-scheduler");
+  const std::string scheduler_pods = R"([""]["pods"]["get","list","watch","delete"])";
+  ASSERT_EQ(scheduler_before.find(scheduler_pods), std::string::npos) << scheduler_before;
+  ASSERT_NE(scheduler_before.find(secrets), std::string::npos) << scheduler_before;
+  ASSERT_EQ(rules("system:kube-dns").find(slices), std::string::npos);
+  auto dns_can_list_slices = [&] {
+    auto r =
+        K({"auth", "can-i", "list", "endpointslices.discovery.k8s.io", "--as=system:kube-dns"});
+    return r.out + r.err;
+  };
+  EXPECT_EQ(dns_can_list_slices(), "no\n");
+
+  ASSERT_TRUE(cluster_->Restart());
+  ASSERT_TRUE(WaitFor([&] { return cluster_->Http("GET", "/readyz").status == 200; }));
+  std::string dns = rules("system:kube-dns");
+  EXPECT_NE(dns.find(slices), std::string::npos) << dns;
+  EXPECT_NE(dns.find(secrets), std::string::npos) << dns;
+  EXPECT_EQ(rules("system:kube-scheduler"), scheduler_before);
+  EXPECT_EQ(
+      K({"get", "clusterrole", "system:kube-scheduler", "-o",
+         R"(jsonpath={.metadata.annotations.rbac\.authorization\.kubernetes\.io/autoupdate})"})
+          .out,
+      "false");
+  EXPECT_EQ(K({"get", "clusterrolebinding", "system:public-info-viewer", "-o",
+               R"(jsonpath={range .subjects[*]}{.kind}:{.name} {end})"})
+                .out,
+            "Group:system:authenticated User:jane Group:system:unauthenticated ");
+  EXPECT_EQ(K({"get", "clusterrolebinding", "system:kube-dns", "-o",
+               R"(jsonpath={.roleRef.name} {range .subjects[*]}{.kind}:{.name} {end})"})
+                .out,
+            "system:kube-dns User:jane User:system:kube-dns ");
+  EXPECT_EQ(dns_can_list_slices(), "yes\n");
+
+  // A start with nothing to reconcile writes nothing.
+  std::string rv =
+      K({"get", "clusterrole", "system:kube-dns", "-o", "jsonpath={.metadata.resourceVersion}"})
+          .out;
+  ASSERT_TRUE(cluster_->Restart());
+  ASSERT_TRUE(WaitFor([&] { return cluster_->Http("GET", "/readyz").status == 200; }));
+  EXPECT_EQ(
+      K({"get", "clusterrole", "system:kube-dns", "-o", "jsonpath={.metadata.resourceVersion}"})
+          .out,
+      rv);
+}
+
 TEST_F(SecurityTest, PlainHttpOnlyOnLoopbackAndOnlyWhenAsked) {
   auto refused = RunCommand(
       {BinaryPath(), "apiserver", "--insecure-http", "--listen", "0.0.0.0:0", "--ephemeral"}, "",

@@ -148,27 +148,34 @@ TestCluster::TestCluster(std::vector<std::string> extra_args) {
   char tmpl[] = "/tmp/tinyk8s-test-XXXXXX";
   if (!mkdtemp(tmpl)) return;
   dir_ = tmpl;
-  std::string port_file = dir_ + "/port";
-  std::vector<std::string> argv = {BinaryPath()};
-  if (extra_args.empty() || extra_args[0].rfind("--", 0) == 0) argv.push_back("server");
-  for (auto& a : extra_args) argv.push_back(a);
+  argv_ = {BinaryPath()};
+  if (extra_args.empty() || extra_args[0].rfind("--", 0) == 0) argv_.push_back("server");
+  for (auto& a : extra_args) argv_.push_back(a);
   // Parallel test clusters must not fight over the default DNS port.
-  if (argv[1] == "server" &&
+  if (argv_[1] == "server" &&
       std::find(extra_args.begin(), extra_args.end(), "--dns-listen") == extra_args.end()) {
-    argv.push_back("--dns-listen");
-    argv.push_back("127.0.0.1:0");
+    argv_.push_back("--dns-listen");
+    argv_.push_back("127.0.0.1:0");
   }
-  for (const std::string& a : std::vector<std::string>{"--data-dir", dir_ + "/data", "--listen",
-                                                       "127.0.0.1:0", "--port-file", port_file}) {
-    argv.push_back(a);
+  for (const std::string& a :
+       std::vector<std::string>{"--data-dir", dir_ + "/data", "--listen", "127.0.0.1:0",
+                                "--port-file", dir_ + "/port"}) {
+    argv_.push_back(a);
   }
+  Launch();
+}
+
+void TestCluster::Launch() {
+  std::string port_file = dir_ + "/port";
+  std::filesystem::remove(port_file);
+  port_ = 0;
   pid_ = fork();
   if (pid_ == 0) {
-    int log = open((dir_ + "/server.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int log = open((dir_ + "/server.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(log, 1);
     dup2(log, 2);
     std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    for (const auto& a : argv_) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
     execv(args[0], args.data());
     _exit(127);
@@ -181,6 +188,13 @@ TestCluster::TestCluster(std::vector<std::string> extra_args) {
         return port_ > 0;
       },
       30);  // generous: six test clusters may be starting at once on a loaded machine
+}
+
+bool TestCluster::Restart() {
+  if (dir_.empty()) return false;
+  Stop();
+  Launch();
+  return ok();
 }
 
 TestCluster::~TestCluster() {

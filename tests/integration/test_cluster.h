@@ -70,6 +70,9 @@ class TestCluster {
 
   // Stop sends SIGTERM and returns the exit status (0 expected). Also stops spawned processes.
   int Stop();
+  // Restart stops the server (as Stop) and starts it again with the same arguments on the same
+  // data dir; true when it serves again (on a new port: kubeconfig() is rewritten).
+  bool Restart();
   // Kill sends SIGKILL to the server (a crash; its co-processes get SIGTERM from the kernel as
   // their parent dies) and reaps it. Spawned processes are left running.
   void Kill();
@@ -83,7 +86,11 @@ class TestCluster {
   static bool KubectlAvailable(const std::string& version);
 
  private:
+  // Launch starts the server with argv_ and waits for its port file.
+  void Launch();
+
   std::string dir_;
+  std::vector<std::string> argv_;
   int pid_ = -1;
   int port_ = 0;
   std::vector<int> spawned_;
