@@ -377,6 +377,7 @@ void EtcdStore::FeedLoop(Revision start_after) {
       compacted = json::Int64(result, "compact_revision");
       if (compacted > 0 || json::Bool(result, "canceled")) break;
       std::vector<WatchEvent> batch;
+      Revision newest_mine = 0;  // one message may carry other prefixes' later revisions too
       if (const rapidjson::Value* events = json::Member(result, "events")) {
         for (const rapidjson::Value& event : events->GetArray()) {
           auto converted = ToWatchEvent(event, 0);
@@ -386,6 +387,7 @@ void EtcdStore::FeedLoop(Revision start_after) {
           }
           last = std::max(last, converted->kv.mod_revision);
           if (!HasPrefix(converted->kv.key, prefix)) continue;
+          newest_mine = std::max(newest_mine, converted->kv.mod_revision);
           converted->kv.key.erase(0, prefix.size());
           if (converted->prev) converted->prev->key.erase(0, prefix.size());
           batch.push_back(std::move(converted).value());
@@ -395,7 +397,7 @@ void EtcdStore::FeedLoop(Revision start_after) {
       {
         std::lock_guard<std::mutex> lock(mu_);
         feed_seen_ = std::max(feed_seen_, last);
-        if (!batch.empty()) prefix_revision_ = std::max(prefix_revision_, last);
+        prefix_revision_ = std::max(prefix_revision_, newest_mine);
       }
       // Published before waking CurrentRevision callers: a reader that then waits for the
       // revision finds its events already on their way to the watchers.
