@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <array>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -321,6 +322,7 @@ class Session final : public SessionBase {
     res->set(http::field::content_type, content_type);
     res->chunked(true);
     streaming_ = true;
+    stream_done_ = false;  // a new stream on a kept-alive connection
     Tcp().expires_never();
     auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
     http::async_write_header(stream_, *sr, [self = Self(), res, sr](beast::error_code ec, size_t) {
@@ -334,17 +336,42 @@ class Session final : public SessionBase {
 
   // While streaming the client sends nothing; a read completing (EOF or error) means it left.
   // Over TLS any record (in practice close_notify) means the same.
+  // WatchForPeerClose ends the connection when the client goes away during a stream (a watch
+  // has nothing else to read). Readiness alone proves nothing: a TLS client may send records
+  // (close_notify, post-handshake messages) and the reactor may report a socket readable with
+  // nothing to read, so only end of stream or an error closes. Bytes read meanwhile are
+  // discarded, unless the stream has ended: then they begin the next request.
   void WatchForPeerClose() {
-    Tcp().socket().async_wait(tcp::socket::wait_read, [self = Self()](beast::error_code ec) {
-      if (self->stream_done_) return;
-      if (ec || kTls) return self->Close();
-      char byte;
-      beast::error_code rec;
-      size_t n =
-          self->Tcp().socket().receive(net::buffer(&byte, 1), tcp::socket::message_peek, rec);
-      if (rec || n == 0) return self->Close();
-      // Unexpected data during a stream: ignore it and keep watching.
-    });
+    peer_read_pending_ = true;
+    if constexpr (kTls) {
+      // The TLS layer reads (and answers) whatever records arrive; an SSL stream takes this
+      // read alongside the strand's writes.
+      stream_.async_read_some(
+          net::buffer(peer_bytes_),
+          [self = Self()](beast::error_code ec, size_t n) { self->OnPeerBytes(ec, n); });
+    } else {
+      Tcp().socket().async_wait(tcp::socket::wait_read, [self = Self()](beast::error_code ec) {
+        size_t n = 0;
+        if (!ec && !self->stream_done_) {
+          n = self->Tcp().socket().receive(net::buffer(self->peer_bytes_), MSG_DONTWAIT, ec);
+          if (!ec && n == 0) ec = net::error::eof;
+          if (ec == net::error::would_block) ec = {};
+        }
+        self->OnPeerBytes(ec, n);
+      });
+    }
+  }
+
+  void OnPeerBytes(beast::error_code ec, size_t n) {
+    peer_read_pending_ = false;
+    if (stream_done_) {
+      // The stream ended while this read was out (OnChunksWritten cancelled it): what it got
+      // is the start of the next request.
+      buffer_.commit(net::buffer_copy(buffer_.prepare(n), net::buffer(peer_bytes_.data(), n)));
+      return DoRead();
+    }
+    if (ec) return Close();
+    WatchForPeerClose();
   }
 
   // FrameChunk formats data as one HTTP/1.1 chunk (the terminating chunk after it when last),
@@ -429,10 +456,11 @@ class Session final : public SessionBase {
     stream_done_ = true;
     streaming_ = false;
     RunCloseCallbacks();
-    // The stream is complete; keep the connection for the next request.
+    // The stream is complete; keep the connection for the next request, read once the peer
+    // watch (cancelled here) has handed over what it may have read.
+    if (!peer_read_pending_) return DoRead();
     beast::error_code ignored;
     Tcp().socket().cancel(ignored);
-    DoRead();
   }
 
   void RunCloseCallbacks() {
@@ -466,6 +494,8 @@ class Session final : public SessionBase {
   std::string remote_;
   // Strand-only state.
   std::string peer_cn_;
+  std::array<char, 512> peer_bytes_;  // what a client sends during a stream (discarded)
+  bool peer_read_pending_ = false;    // WatchForPeerClose's read or wait is out
   std::vector<std::string> peer_orgs_;
   bool streaming_ = false;
   bool stream_done_ = false;

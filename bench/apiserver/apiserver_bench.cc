@@ -26,12 +26,19 @@
 #include <thread>
 #include <vector>
 
+#include "bench/apiserver/stats.h"
+#include "bench/apiserver/watch_latency.h"
 #include "tests/support/etcd_cluster.h"
 
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = boost::asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
+
+using tinyk8s::bench::CpuSeconds;
+using tinyk8s::bench::MeasureWatchLatency;
+using tinyk8s::bench::Percentile;
+using tinyk8s::bench::RssKiB;
 
 namespace {
 
@@ -74,13 +81,14 @@ struct Server {
   int port = 0;
 };
 
+// StartServer starts an API server on plain HTTP, or on TLS (its default) when `tls`.
 Server StartServer(const std::string& binary, const std::string& dir, Clock::time_point* ready_at,
-                   const std::vector<std::string>& extra_args = {}) {
+                   const std::vector<std::string>& extra_args = {}, bool tls = false) {
   std::string port_file = dir + "/port";
   std::filesystem::remove(port_file);
-  std::vector<std::string> argv = {binary,        "apiserver", "--data-dir",
-                                   dir + "/data", "--listen",  "127.0.0.1:0",
-                                   "--port-file", port_file,   "--insecure-http"};
+  std::vector<std::string> argv = {binary,     "apiserver",   "--data-dir",  dir + "/data",
+                                   "--listen", "127.0.0.1:0", "--port-file", port_file};
+  if (!tls) argv.push_back("--insecure-http");
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   Server s;
   s.pid = fork();
@@ -104,12 +112,8 @@ Server StartServer(const std::string& binary, const std::string& dir, Clock::tim
     }
   }
   // Poll /readyz until 200.
-  for (;;) {
-    try {
-      Conn c(s.port);
-      if (c.Request(http::verb::get, "/readyz", "") == 200) break;
-    } catch (...) {
-    }
+  tinyk8s::bench::WatchTarget target{s.port, s.pid, tls ? dir + "/data/pki" : ""};
+  while (tinyk8s::bench::Get(target, "/readyz") != 200) {
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
   *ready_at = Clock::now();
@@ -120,29 +124,6 @@ void StopServer(Server& s) {
   kill(s.pid, SIGTERM);
   int status;
   waitpid(s.pid, &status, 0);
-}
-
-long RssKiB(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return -1;
-}
-
-// CpuSeconds is the user + system CPU time a process has used (all its threads).
-double CpuSeconds(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  // Fields after the command name (which may hold spaces) start after the last ')'.
-  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
-  std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14 || i == 15) ticks += std::stod(field);  // utime, stime
-  }
-  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 std::string PodJson(const std::string& name) {
@@ -170,12 +151,6 @@ double CreatePods(int port, int clients, int total, const std::string& prefix) {
   double secs = std::chrono::duration<double>(Clock::now() - start).count();
   if (failures) std::printf("  (%d failed creates)\n", failures.load());
   return total / secs;
-}
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
 }
 
 // CompareStorage prints pod creates/s on SQLite and on a 3-member etcd, one after the other.
@@ -268,85 +243,26 @@ int main(int argc, char** argv) {
   // Watch latency: 1,000 watchers on configmaps in namespace default; each event timestamped.
   constexpr int kWatchers = 1000;
   constexpr int kEvents = 50;
-  std::vector<std::unique_ptr<Conn>> watchers;
-  for (int i = 0; i < kWatchers; ++i) {
-    auto c = std::make_unique<Conn>(s.port);
-    http::request<http::string_body> req{
-        http::verb::get, "/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=0", 11};
-    req.set(http::field::host, "127.0.0.1");
-    http::write(c->stream(), req);
-    watchers.push_back(std::move(c));
-  }
-  std::vector<double> latencies;
-  std::vector<Clock::time_point> sent(kEvents);
-  std::atomic<int> sent_count{0};
-  // One epoll thread drains all watch sockets and timestamps each event as it arrives.
-  int ep = epoll_create1(0);
-  for (int i = 0; i < kWatchers; ++i) {
-    int fd = watchers[i]->stream().socket().native_handle();
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-    epoll_event ev{};
-    ev.events = EPOLLIN;
-    ev.data.u32 = static_cast<uint32_t>(i);
-    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
-  }
-  std::thread reader([&] {
-    std::vector<std::string> pending(kWatchers);
-    std::vector<int> seen(kWatchers, 0);
-    int done = 0;
-    epoll_event events[256];
-    char buf[65536];
-    while (done < kWatchers) {
-      int n = epoll_wait(ep, events, 256, 10000);
-      if (n <= 0) break;
-      auto now = Clock::now();
-      for (int e = 0; e < n; ++e) {
-        int i = static_cast<int>(events[e].data.u32);
-        int fd = watchers[i]->stream().socket().native_handle();
-        // One read per readiness: epoll is level-triggered, so a socket with more data left is
-        // reported again. Reading until EAGAIN doubled the reader's system calls, and the reader
-        // shares the two cores with the server it measures.
-        ssize_t got = read(fd, buf, sizeof buf);
-        if (got > 0) pending[i].append(buf, static_cast<size_t>(got));
-        size_t pos;
-        while ((pos = pending[i].find("\"name\":\"cm-")) != std::string::npos) {
-          int idx = std::atoi(pending[i].c_str() + pos + 11);
-          pending[i].erase(0, pos + 11);
-          if (idx >= 0 && idx < sent_count) latencies.push_back(Ms(now - sent[idx]));
-          if (++seen[i] == kEvents) ++done;
-        }
-      }
-    }
-  });
-  double cpu_before = 0;
-  {
-    Conn c(s.port);
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    cpu_before = CpuSeconds(s.pid);
-    for (int i = 0; i < kEvents; ++i) {
-      sent[i] = Clock::now();
-      sent_count = i + 1;
-      c.Request(http::verb::post, "/api/v1/namespaces/default/configmaps",
-                R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm-)" +
-                    std::to_string(i) + R"("}})");
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  }
-  reader.join();
-  double server_cpu_ms = (CpuSeconds(s.pid) - cpu_before) * 1000;
-  close(ep);
+  auto plain = MeasureWatchLatency({s.port, s.pid, ""}, kWatchers, kEvents, "cm-");
   std::printf("watch latency, %d watchers x %d events: p50 %.2f ms, p99 %.2f ms\n", kWatchers,
-              kEvents, Percentile(latencies, 0.5), Percentile(latencies, 0.99));
+              kEvents, plain.p50_ms, plain.p99_ms);
   // CPU per event is steadier than latency on a busy machine: it compares builds under load.
-  std::printf("watch fan-out: server CPU %.2f ms per event (%d watchers)\n",
-              server_cpu_ms / kEvents, kWatchers);
-  watchers.clear();
+  std::printf("watch fan-out: server CPU %.2f ms per event\n", plain.server_cpu_ms_per_event);
   StopServer(s);
 
   // Restart with ~10k pods stored.
   t0 = Clock::now();
   s = StartServer(binary, dir, &ready);
   std::printf("start to /readyz with %s objects stored: %8.1f ms\n", "~10k", Ms(ready - t0));
+  StopServer(s);
+
+  // The same watch figures over TLS with client certificates, the server's default.
+  s = StartServer(binary, dir, &ready, {}, /*tls=*/true);
+  auto tls = MeasureWatchLatency({s.port, s.pid, dir + "/data/pki"}, kWatchers, kEvents, "tls-cm-");
+  std::printf("watch latency over TLS, %d watchers x %d events: p50 %.2f ms, p99 %.2f ms\n",
+              kWatchers, kEvents, tls.p50_ms, tls.p99_ms);
+  std::printf("watch fan-out over TLS: server CPU %.2f ms per event\n",
+              tls.server_cpu_ms_per_event);
   StopServer(s);
   std::filesystem::remove_all(dir);
   return 0;

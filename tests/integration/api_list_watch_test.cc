@@ -1,12 +1,15 @@
 // End-to-end: paged lists (limit/continue), the deprecated /watch/ paths, and events.k8s.io/v1
 // Events served as a converted view of the core Events.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 
 #include <set>
 #include <thread>
 
 #include "api/json.h"
 #include "tests/integration/test_cluster.h"
+#include "tests/support/raw_http_link.h"
 
 namespace tinyk8s::testing {
 namespace {
@@ -69,6 +72,57 @@ class ApiListWatchTest : public ::testing::Test {
   }
   std::unique_ptr<TestCluster> cluster_;
 };
+
+// Reads from a blocking link until `marker` has arrived (or the link closes / times out).
+std::string ReadUntil(RawHttpLink& link, const std::string& marker, std::string* seen) {
+  char buf[4096];
+  while (seen->find(marker) == std::string::npos) {
+    size_t n = link.ReadSome(buf, sizeof buf);
+    if (n == 0) break;
+    seen->append(buf, n);
+  }
+  return *seen;
+}
+
+int RegisteredWatchers(TestCluster& cluster) {
+  std::string metrics = cluster.Http("GET", "/metrics").body;
+  size_t at = metrics.find("\napiserver_registered_watchers ");
+  return at == std::string::npos ? -1 : std::atoi(metrics.c_str() + at + 31);
+}
+
+// A watch over TLS is not ended by bytes the client sends in its middle (the server used to
+// close on any readable data, and readiness can come with nothing to read); it ends at
+// timeoutSeconds leaving the connection usable, and it ends when the client goes away.
+TEST_F(ApiListWatchTest, TlsWatchSurvivesClientBytesAndEndsWithTheClient) {
+  TlsClientContext tls(cluster_->dir() + "/data/pki");
+  RawHttpLink watch(cluster_->port(), tls.ctx());
+  timeval limit{20, 0};
+  setsockopt(watch.fd(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+  ASSERT_TRUE(watch.SendAll(
+      "GET /api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=3 HTTP/1.1\r\n"
+      "Host: 127.0.0.1\r\n\r\n"));
+  std::string seen;
+  ReadUntil(watch, "\r\n\r\n", &seen);  // the stream's headers
+  ASSERT_NE(seen.find("200 OK"), std::string::npos) << seen;
+  ASSERT_TRUE(watch.SendAll("bytes no server expects during a watch"));
+  CreateConfigMap("after-client-bytes", "a");
+  ReadUntil(watch, "after-client-bytes", &seen);
+  EXPECT_NE(seen.find("\"ADDED\""), std::string::npos) << seen;
+  EXPECT_FALSE(watch.closed());
+  ReadUntil(watch, "\r\n0\r\n\r\n", &seen);  // timeoutSeconds: the terminating chunk
+  ASSERT_NE(seen.find("\r\n0\r\n\r\n"), std::string::npos) << seen;
+  std::string body;
+  EXPECT_EQ(watch.Roundtrip("GET", "/readyz", "", &body), 200);
+  EXPECT_EQ(body, "ok");
+
+  int before = RegisteredWatchers(*cluster_);
+  RawHttpLink gone(cluster_->port(), tls.ctx());
+  ASSERT_TRUE(gone.SendAll(
+      "GET /api/v1/namespaces/default/configmaps?watch=true HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  EXPECT_TRUE(WaitFor([&] { return RegisteredWatchers(*cluster_) == before + 1; }, 10));
+  gone.Close();
+  EXPECT_TRUE(WaitFor([&] { return RegisteredWatchers(*cluster_) == before; }, 10));
+}
 
 TEST_F(ApiListWatchTest, ContinuePagesReadOneSnapshot) {
   for (int i = 0; i < 7; ++i) CreateConfigMap("cm" + std::to_string(i), i % 2 ? "odd" : "even");
