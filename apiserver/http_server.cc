@@ -1,5 +1,8 @@
 #include "apiserver/http_server.h"
 
+#include <linux/sockios.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -180,12 +183,15 @@ class Session final : public SessionBase {
     if (pending_bytes_ > kStreamQueueLimit) return false;
     ended_ = last;
     size_t sent = 0;
-    if constexpr (!kTls) {
-      // Plain TCP, stream idle: send from the calling thread (the watch cache fanning an event
-      // out to a thousand watchers) instead of hopping to the strand, whose per-write handler
-      // posts, allocations and wake-ups cost more than the send itself. mu_ keeps Close() from
-      // closing the socket meanwhile; what the socket does not take goes through the strand.
-      if (header_written_ && !pumping_ && chunks_.empty() && !last) {
+    // Stream idle: send from the calling thread (the watch cache fanning an event out to a
+    // thousand watchers) instead of hopping to the strand, whose per-write handler posts,
+    // allocations and wake-ups cost more than the send itself. Nothing else uses the stream
+    // meanwhile: no strand write is out (pumping_), the peer watch only waits on the socket,
+    // and mu_ keeps Close() away. What the socket does not take goes through the strand.
+    if (header_written_ && !pumping_ && chunks_.empty() && !last) {
+      if constexpr (kTls) {
+        if (SendQueueHasRoom(ChunkSize(data.size()))) return WriteChunkNowLocked(data);
+      } else {
         sent = SendChunkNow(data);
         if (sent == ChunkSize(data.size())) return true;
       }
@@ -336,42 +342,20 @@ class Session final : public SessionBase {
 
   // While streaming the client sends nothing; a read completing (EOF or error) means it left.
   // Over TLS any record (in practice close_notify) means the same.
-  // WatchForPeerClose ends the connection when the client goes away during a stream (a watch
-  // has nothing else to read). Readiness alone proves nothing: a TLS client may send records
-  // (close_notify, post-handshake messages) and the reactor may report a socket readable with
-  // nothing to read, so only end of stream or an error closes. Bytes read meanwhile are
-  // discarded, unless the stream has ended: then they begin the next request.
+  // WatchForPeerClose ends the connection when the client goes away during a stream. It only
+  // waits on the socket and never reads: the TLS layer must not be used here, because chunks are
+  // written through it from other threads (QueueChunk). Readiness alone proves nothing (a TLS
+  // client may send records; the reactor may report a socket readable with nothing to read);
+  // the peer's shutdown (POLLRDHUP) or an error does.
   void WatchForPeerClose() {
-    peer_read_pending_ = true;
-    if constexpr (kTls) {
-      // The TLS layer reads (and answers) whatever records arrive; an SSL stream takes this
-      // read alongside the strand's writes.
-      stream_.async_read_some(
-          net::buffer(peer_bytes_),
-          [self = Self()](beast::error_code ec, size_t n) { self->OnPeerBytes(ec, n); });
-    } else {
-      Tcp().socket().async_wait(tcp::socket::wait_read, [self = Self()](beast::error_code ec) {
-        size_t n = 0;
-        if (!ec && !self->stream_done_) {
-          n = self->Tcp().socket().receive(net::buffer(self->peer_bytes_), MSG_DONTWAIT, ec);
-          if (!ec && n == 0) ec = net::error::eof;
-          if (ec == net::error::would_block) ec = {};
-        }
-        self->OnPeerBytes(ec, n);
-      });
-    }
-  }
-
-  void OnPeerBytes(beast::error_code ec, size_t n) {
-    peer_read_pending_ = false;
-    if (stream_done_) {
-      // The stream ended while this read was out (OnChunksWritten cancelled it): what it got
-      // is the start of the next request.
-      buffer_.commit(net::buffer_copy(buffer_.prepare(n), net::buffer(peer_bytes_.data(), n)));
-      return DoRead();
-    }
-    if (ec) return Close();
-    WatchForPeerClose();
+    Tcp().socket().async_wait(tcp::socket::wait_read, [self = Self()](beast::error_code ec) {
+      if (ec || self->stream_done_) return;  // cancelled when the stream ended, or closing
+      pollfd p{self->Tcp().socket().native_handle(), POLLIN | POLLRDHUP, 0};
+      if (::poll(&p, 1, 0) < 0 || (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+        return self->Close();
+      }
+      self->WatchForPeerClose();
+    });
   }
 
   // FrameChunk formats data as one HTTP/1.1 chunk (the terminating chunk after it when last),
@@ -409,6 +393,18 @@ class Session final : public SessionBase {
     msg.msg_iovlen = 3;
     ssize_t n = ::sendmsg(Tcp().socket().native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
     return n > 0 ? static_cast<size_t>(n) : 0;
+  }  // WriteChunkNowLocked writes a chunk through TLS on the calling thread (the send queue has
+  // room, so it does not wait). A failed write ends the connection from the strand. mu_ held.
+  bool WriteChunkNowLocked(std::string_view data) {
+    char header[20];
+    std::array<net::const_buffer, 3> parts = {net::buffer(header, ChunkHeader(data.size(), header)),
+                                              net::buffer(data.data(), data.size()),
+                                              net::buffer("\r\n", 2)};
+    beast::error_code ec;
+    net::write(stream_, parts, ec);
+    if (!ec) return true;
+    net::post(stream_.get_executor(), [self = Self()] { self->Close(); });
+    return false;
   }
 
   // SchedulePumpLocked starts a strand write of the queue unless one is under way. mu_ held.
@@ -438,10 +434,36 @@ class Session final : public SessionBase {
       }
       chunks_.clear();
     }
+    if constexpr (kTls) {
+      // The TLS stream cannot be written from the fan-out threads, but here on the strand a
+      // write the socket can take at once need not go through the asynchronous machinery
+      // (composed operations, executor copies, allocations: half the CPU of a TLS watch
+      // fan-out). Only when the kernel's send queue has room, so that it cannot block.
+      if (SendQueueHasRoom(data->size())) {
+        beast::error_code ec;
+        net::write(stream_, net::buffer(*data), ec);
+        return OnChunksWritten(ec, data->size(), last);
+      }
+    }
     net::async_write(stream_, net::buffer(*data),
                      [self = Self(), data, last](beast::error_code ec, size_t) {
                        self->OnChunksWritten(ec, data->size(), last);
                      });
+  }
+
+  // SendQueueHasRoom: the socket's send buffer takes `bytes` (plus TLS framing) without
+  // waiting. Small writes only: a large one might not fit even in an empty buffer.
+  bool SendQueueHasRoom(size_t bytes) {
+    constexpr size_t kSmallWrite = 16 * 1024;
+    if (bytes > kSmallWrite) return false;
+    int fd = Tcp().socket().native_handle();
+    int queued = 0;
+    int buffer = 0;
+    socklen_t len = sizeof buffer;
+    if (ioctl(fd, SIOCOUTQ, &queued) != 0 || getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, &len)) {
+      return false;
+    }
+    return static_cast<size_t>(queued) + 2 * kSmallWrite < static_cast<size_t>(buffer);
   }
 
   void OnChunksWritten(beast::error_code ec, size_t bytes, bool last) {
@@ -456,11 +478,10 @@ class Session final : public SessionBase {
     stream_done_ = true;
     streaming_ = false;
     RunCloseCallbacks();
-    // The stream is complete; keep the connection for the next request, read once the peer
-    // watch (cancelled here) has handed over what it may have read.
-    if (!peer_read_pending_) return DoRead();
+    // The stream is complete; keep the connection for the next request.
     beast::error_code ignored;
     Tcp().socket().cancel(ignored);
+    DoRead();
   }
 
   void RunCloseCallbacks() {
@@ -494,8 +515,6 @@ class Session final : public SessionBase {
   std::string remote_;
   // Strand-only state.
   std::string peer_cn_;
-  std::array<char, 512> peer_bytes_;  // what a client sends during a stream (discarded)
-  bool peer_read_pending_ = false;    // WatchForPeerClose's read or wait is out
   std::vector<std::string> peer_orgs_;
   bool streaming_ = false;
   bool stream_done_ = false;

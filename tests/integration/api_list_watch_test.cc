@@ -95,32 +95,37 @@ int RegisteredWatchers(TestCluster& cluster) {
 // timeoutSeconds leaving the connection usable, and it ends when the client goes away.
 TEST_F(ApiListWatchTest, TlsWatchSurvivesClientBytesAndEndsWithTheClient) {
   TlsClientContext tls(cluster_->dir() + "/data/pki");
-  RawHttpLink watch(cluster_->port(), tls.ctx());
-  timeval limit{20, 0};
-  setsockopt(watch.fd(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
-  ASSERT_TRUE(watch.SendAll(
-      "GET /api/v1/namespaces/default/configmaps?watch=true&timeoutSeconds=3 HTTP/1.1\r\n"
-      "Host: 127.0.0.1\r\n\r\n"));
-  std::string seen;
-  ReadUntil(watch, "\r\n\r\n", &seen);  // the stream's headers
-  ASSERT_NE(seen.find("200 OK"), std::string::npos) << seen;
-  ASSERT_TRUE(watch.SendAll("bytes no server expects during a watch"));
+  auto open_watch = [&](RawHttpLink& link, const std::string& query, std::string* seen) {
+    timeval limit{20, 0};
+    setsockopt(link.fd(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    ASSERT_TRUE(link.SendAll("GET /api/v1/namespaces/default/configmaps?watch=true" + query +
+                             " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+    ReadUntil(link, "\r\n\r\n", seen);  // the stream's headers
+    ASSERT_NE(seen->find("200 OK"), std::string::npos) << *seen;
+  };
+  RawHttpLink noisy(cluster_->port(), tls.ctx());
+  std::string noisy_seen;
+  open_watch(noisy, "", &noisy_seen);
+  ASSERT_TRUE(noisy.SendAll("bytes no server expects during a watch"));
   CreateConfigMap("after-client-bytes", "a");
-  ReadUntil(watch, "after-client-bytes", &seen);
-  EXPECT_NE(seen.find("\"ADDED\""), std::string::npos) << seen;
-  EXPECT_FALSE(watch.closed());
-  ReadUntil(watch, "\r\n0\r\n\r\n", &seen);  // timeoutSeconds: the terminating chunk
+  ReadUntil(noisy, "after-client-bytes", &noisy_seen);
+  EXPECT_NE(noisy_seen.find("\"ADDED\""), std::string::npos) << noisy_seen;
+  EXPECT_FALSE(noisy.closed());
+
+  RawHttpLink timed(cluster_->port(), tls.ctx());
+  std::string seen;
+  open_watch(timed, "&timeoutSeconds=1", &seen);
+  ReadUntil(timed, "\r\n0\r\n\r\n", &seen);  // timeoutSeconds: the terminating chunk
   ASSERT_NE(seen.find("\r\n0\r\n\r\n"), std::string::npos) << seen;
   std::string body;
-  EXPECT_EQ(watch.Roundtrip("GET", "/readyz", "", &body), 200);
+  EXPECT_EQ(timed.Roundtrip("GET", "/readyz", "", &body), 200);
   EXPECT_EQ(body, "ok");
-
+  // A second watch on the same connection notices its client leaving.
   int before = RegisteredWatchers(*cluster_);
-  RawHttpLink gone(cluster_->port(), tls.ctx());
-  ASSERT_TRUE(gone.SendAll(
-      "GET /api/v1/namespaces/default/configmaps?watch=true HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  std::string again;
+  open_watch(timed, "", &again);
   EXPECT_TRUE(WaitFor([&] { return RegisteredWatchers(*cluster_) == before + 1; }, 10));
-  gone.Close();
+  timed.Close();
   EXPECT_TRUE(WaitFor([&] { return RegisteredWatchers(*cluster_) == before; }, 10));
 }
 
