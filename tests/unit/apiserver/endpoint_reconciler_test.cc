@@ -6,13 +6,10 @@
 #include "apiserver/endpoint_reconciler.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "api/json.h"
 #include "apiserver/registry.h"
-#include "storage/sqlite_store.h"
+#include "tests/unit/apiserver/scratch_store.h"
 
 namespace tinyk8s::apiserver {
 namespace {
@@ -32,18 +29,10 @@ class SettableClock final : public Clock {
 class EndpointReconcilerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("tinyk8s-endpoints-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    storage::SqliteStoreOptions so;
-    so.path = (dir_ / "state.db").string();
-    so.durable = false;
-    store_ = std::move(storage::SqliteStore::Open(so)).value();
-    cache_ = std::move(WatchCache::Start(*store_, WatchCache::Options{})).value();
+    store_ = std::make_unique<testing::ScratchStore>("endpoints");
+    cache_ = std::move(WatchCache::Start(**store_, WatchCache::Options{})).value();
     RegisterBuiltinResources(registry_, nullptr);
-    objects_ = std::make_unique<ObjectService>(*store_, *cache_, registry_, clock_);
+    objects_ = std::make_unique<ObjectService>(**store_, *cache_, registry_, clock_);
     for (const char* ns : {"default", "kube-system"}) {
       auto doc = api::ParseJson(std::string(R"({"metadata":{"name":")") + ns + "\"}}");
       auto created = objects_->Create(*registry_.FindByGroupResource("", "namespaces"), "",
@@ -55,7 +44,6 @@ class EndpointReconcilerTest : public ::testing::Test {
     objects_.reset();
     cache_.reset();
     store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   // Server starts the reconciler of an API server at ip:port; the loop never runs on its own
@@ -108,9 +96,8 @@ class EndpointReconcilerTest : public ::testing::Test {
     return out;
   }
 
-  std::filesystem::path dir_;
   SettableClock clock_;
-  std::unique_ptr<storage::SqliteStore> store_;
+  std::unique_ptr<testing::ScratchStore> store_;
   std::unique_ptr<WatchCache> cache_;
   Registry registry_;
   std::unique_ptr<ObjectService> objects_;
