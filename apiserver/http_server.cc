@@ -334,14 +334,16 @@ class Session final : public SessionBase {
     http::async_write_header(stream_, *sr, [self = Self(), res, sr](beast::error_code ec, size_t) {
       if (ec) return self->Close();
       self->WatchForPeerClose();
+      int buffer = 0;
+      socklen_t len = sizeof buffer;
+      getsockopt(self->Tcp().socket().native_handle(), SOL_SOCKET, SO_SNDBUF, &buffer, &len);
       std::lock_guard lock(self->mu_);
+      self->send_buffer_ = static_cast<size_t>(std::max(buffer, 0));
       self->header_written_ = true;
       self->SchedulePumpLocked();
     });
   }
 
-  // While streaming the client sends nothing; a read completing (EOF or error) means it left.
-  // Over TLS any record (in practice close_notify) means the same.
   // WatchForPeerClose ends the connection when the client goes away during a stream. It only
   // waits on the socket and never reads: the TLS layer must not be used here, because chunks are
   // written through it from other threads (QueueChunk). Readiness alone proves nothing (a TLS
@@ -456,14 +458,9 @@ class Session final : public SessionBase {
   bool SendQueueHasRoom(size_t bytes) {
     constexpr size_t kSmallWrite = 16 * 1024;
     if (bytes > kSmallWrite) return false;
-    int fd = Tcp().socket().native_handle();
     int queued = 0;
-    int buffer = 0;
-    socklen_t len = sizeof buffer;
-    if (ioctl(fd, SIOCOUTQ, &queued) != 0 || getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, &len)) {
-      return false;
-    }
-    return static_cast<size_t>(queued) + 2 * kSmallWrite < static_cast<size_t>(buffer);
+    if (ioctl(Tcp().socket().native_handle(), SIOCOUTQ, &queued) != 0) return false;
+    return static_cast<size_t>(queued) + 2 * kSmallWrite < send_buffer_;
   }
 
   void OnChunksWritten(beast::error_code ec, size_t bytes, bool last) {
@@ -523,6 +520,7 @@ class Session final : public SessionBase {
   bool closed_ = false;          // guarded by mu_
   std::deque<Chunk> chunks_;     // framed chunks; guarded by mu_
   bool header_written_ = false;  // the stream's headers are out; guarded by mu_
+  size_t send_buffer_ = 0;       // SO_SNDBUF when the stream started (it only grows); by mu_
   bool pumping_ = false;         // a strand write of chunks_ is posted or under way; by mu_
   bool ended_ = false;           // the terminating chunk is queued; guarded by mu_
   size_t pending_bytes_ = 0;     // guarded by mu_
