@@ -9,6 +9,7 @@
 #include "api/meta.h"
 #include "tests/fakes/fake_client.h"
 #include "tests/unit/client/test_server.h"
+#include "tests/unit/eventually.h"
 
 namespace tinyk8s::client {
 namespace {
@@ -17,17 +18,7 @@ using std::chrono::seconds;
 using testing::Json;
 using testing::PodJson;
 using testing::TestServer;
-
-// Polls `pred` until true or 20s pass (never asserts on timing, only bounds the wait).
-template <typename Pred>
-bool Eventually(Pred pred) {
-  auto deadline = std::chrono::steady_clock::now() + seconds(20);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return pred();
-}
+using tinyk8s::testing::Eventually;
 
 // Records handler calls as "ADD ns/name", "UPDATE ns/name", "DELETE ns/name[ unknown]".
 class Recorder {

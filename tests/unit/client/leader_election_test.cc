@@ -13,6 +13,7 @@
 #include "tests/fakes/fake_client.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/unit/client/test_server.h"
+#include "tests/unit/eventually.h"
 
 namespace tinyk8s::client {
 namespace {
@@ -22,13 +23,7 @@ using std::chrono::seconds;
 
 template <typename Pred>
 bool Eventually(Pred pred, std::function<void()> step = nullptr) {
-  auto deadline = std::chrono::steady_clock::now() + seconds(20);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    if (step) step();
-    std::this_thread::sleep_for(milliseconds(2));
-  }
-  return pred();
+  return tinyk8s::testing::Eventually(pred, seconds(20), milliseconds(2), step);
 }
 
 LeaderElectionConfig Config(const std::string& id, std::atomic<int>* started,

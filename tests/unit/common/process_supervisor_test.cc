@@ -5,15 +5,13 @@
 
 #include <thread>
 
+#include "tests/unit/eventually.h"
+
 namespace tinyk8s {
 namespace {
 
 bool Eventually(const std::function<bool()>& f) {
-  for (int i = 0; i < 200; ++i) {
-    if (f()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  return f();
+  return tinyk8s::testing::Eventually(f, std::chrono::seconds(5), std::chrono::milliseconds(25));
 }
 
 // Verifies a child that dies is started again, and Stop() ends the running one.

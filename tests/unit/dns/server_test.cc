@@ -15,6 +15,7 @@
 #include "api/json.h"
 #include "dns/dns_main.h"
 #include "tests/fakes/fake_client.h"
+#include "tests/unit/eventually.h"
 
 namespace tinyk8s::dns {
 namespace {
@@ -192,11 +193,7 @@ TEST_F(DnsServerTest, ForwardsOtherNamesToTheUpstream) {
 
 template <typename F>
 bool Eventually(F f) {
-  for (int i = 0; i < 200; ++i) {
-    if (f()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return f();
+  return tinyk8s::testing::Eventually(f, std::chrono::seconds(4), std::chrono::milliseconds(20));
 }
 
 TEST(DnsInformerTest, RecordsFollowTheApiThroughInformers) {

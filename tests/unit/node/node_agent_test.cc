@@ -10,6 +10,7 @@
 #include "api/meta.h"
 #include "client/resource.h"
 #include "tests/fakes/fake_client.h"
+#include "tests/unit/eventually.h"
 
 namespace tinyk8s::node {
 namespace {
@@ -20,11 +21,7 @@ using client::resources::Pods;
 
 template <typename F>
 bool Eventually(F f) {
-  for (int i = 0; i < 500; ++i) {
-    if (f()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return f();
+  return tinyk8s::testing::Eventually(f, std::chrono::seconds(5), std::chrono::milliseconds(10));
 }
 
 std::string PodJson(const std::string& name, const std::string& node) {
