@@ -172,9 +172,16 @@ TEST_F(FieldValidationTest, PatchesWarnByDefault) {
         cluster_->Http("PATCH", item + "?fieldValidation=Ignore", p.body, p.content_type);
     ASSERT_EQ(ignored.status, 200) << ignored.body;
     EXPECT_TRUE(ignored.warnings.empty());
+    // Upstream refuses a patched object that does not decode strictly as 422 Invalid on the
+    // field "patch" (not 400 as for create and update).
     auto strict = cluster_->Http("PATCH", item + "?fieldValidation=Strict", p.body, p.content_type);
-    EXPECT_EQ(strict.status, 400) << strict.body;
-    EXPECT_NE(strict.body.find("strict decoding error: unknown field \\\"foo\\\""),
+    EXPECT_EQ(strict.status, 422) << strict.body;
+    EXPECT_NE(strict.body.find(R"("message":" \"\" is invalid: patch: Invalid value: \")"),
+              std::string::npos)
+        << strict.body;
+    EXPECT_NE(strict.body.find("\": strict decoding error: unknown field \\\"foo\\\"\","
+                               "\"reason\":\"Invalid\",\"details\":{\"causes\":[{"
+                               "\"reason\":\"FieldValueInvalid\""),
               std::string::npos)
         << strict.body;
   }
@@ -186,8 +193,8 @@ TEST_F(FieldValidationTest, PatchesWarnByDefault) {
     SCOPED_TRACE(type);
     const std::string twice = R"({"data":{"c":"1","c":"2"}})";
     auto strict = cluster_->Http("PATCH", item + "?fieldValidation=Strict", twice, type);
-    EXPECT_EQ(strict.status, 400) << strict.body;
-    EXPECT_NE(strict.body.find("strict decoding error: duplicate field \\\"data.c\\\""),
+    EXPECT_EQ(strict.status, 422) << strict.body;
+    EXPECT_NE(strict.body.find("\": strict decoding error: duplicate field \\\"data.c\\\"\""),
               std::string::npos)
         << strict.body;
     auto warned = cluster_->Http("PATCH", item, twice, type);
@@ -212,7 +219,9 @@ TEST_F(FieldValidationTest, ServerSideApply) {
        {"", "&fieldValidation=Ignore", "&fieldValidation=Warn", "&fieldValidation=Strict"}) {
     SCOPED_TRACE(mode);
     auto refused = cluster_->Http("PATCH", item + "?fieldManager=m" + mode, unknown, apply);
-    EXPECT_EQ(refused.status, 400) << refused.body;
+    // Upstream returns structured-merge-diff's error as it is: 500 without a reason.
+    EXPECT_EQ(refused.status, 500) << refused.body;
+    EXPECT_EQ(refused.body.find("\"reason\""), std::string::npos) << refused.body;
     EXPECT_NE(refused.body.find("failed to create typed patch object (fv/s; apps/v1, "
                                 "Kind=DaemonSet): .spec.template.spec.containers[name=\\\"c\\\"]"
                                 ".foo: field not declared in schema"),
@@ -281,6 +290,56 @@ spec:
             "\"v1\" cannot be handled as a DaemonSet: json: cannot unmarshal number into Go struct "
             "field PodDNSConfigOption.spec.template.spec.dnsConfig.options.name of type string\n");
   EXPECT_EQ(cluster_->Http("GET", kDaemonSets + "/agent").status, 404);
+}
+
+// A patch whose result holds a value of the wrong type is refused as upstream's patch handler
+// does, as kubectl 1.32 prints it: 422 Invalid on the field "patch", whose value is the patched
+// object (JSON and merge patches) or the patch as a Go map (strategic merge); nothing is stored.
+TEST_F(FieldValidationTest, PatchesToTheWrongTypeAreInvalid) {
+  if (!TestCluster::KubectlAvailable("1.32")) GTEST_SKIP() << "kubectl 1.32 not installed";
+  const std::string item = "/api/v1/namespaces/fv/configmaps/cm";
+  ASSERT_EQ(cluster_
+                ->Http("POST", "/api/v1/namespaces/fv/configmaps",
+                       R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm"},)"
+                       R"("data":{"a":"1"}})")
+                .status,
+            201);
+  struct Case {
+    std::string type, patch;
+  };
+  for (const Case& c : std::vector<Case>{{"json", R"([{"op":"add","path":"/data/b","value":2}])"},
+                                         {"merge", R"({"data":{"b":2}})"}}) {
+    SCOPED_TRACE(c.type);
+    auto patched = cluster_->Kubectl(
+        {"patch", "configmap", "cm", "-n", "fv", "--type=" + c.type, "-p", c.patch});
+    EXPECT_EQ(patched.exit_code, 1);
+    const std::string head = "The request is invalid: patch: Invalid value: \"{";
+    const std::string tail =
+        "}\": json: cannot unmarshal number into Go struct field ConfigMap.data of type string\n";
+    EXPECT_EQ(patched.err.substr(0, head.size()), head) << patched.err;
+    ASSERT_GE(patched.err.size(), tail.size()) << patched.err;
+    EXPECT_EQ(patched.err.substr(patched.err.size() - tail.size()), tail) << patched.err;
+    EXPECT_NE(patched.err.find(R"(\"data\":{\"a\":\"1\",\"b\":2})"), std::string::npos)
+        << patched.err;
+  }
+  auto raw = cluster_->Http("PATCH", item, R"({"data":{"b":2}})", "application/merge-patch+json");
+  EXPECT_EQ(raw.status, 422) << raw.body;
+  EXPECT_NE(
+      raw.body.find(R"("reason":"Invalid","details":{"causes":[{"reason":"FieldValueInvalid",)"
+                    R"("message":"Invalid value: \"{)"),
+      std::string::npos)
+      << raw.body;
+  EXPECT_NE(raw.body.find(R"(,"field":"patch"}]},"code":422})"), std::string::npos) << raw.body;
+
+  auto strategic =
+      cluster_->Kubectl({"patch", "configmap", "cm", "-n", "fv", "--type=strategic", "-p",
+                         R"({"data":{"b":2,"c":"x y"},"metadata":{"labels":{"l":"v"}}})"});
+  EXPECT_EQ(strategic.exit_code, 1);
+  EXPECT_EQ(strategic.err,
+            "The request is invalid: patch: Invalid value: \"map[data:map[b:2 c:x y] "
+            "metadata:map[labels:map[l:v]]]\": cannot convert int64 to string\n");
+  EXPECT_EQ(Stored(item).find("\"b\""), std::string::npos);
+  EXPECT_EQ(Stored(item).find("labels"), std::string::npos);
 }
 
 }  // namespace

@@ -156,5 +156,37 @@ TEST(PruneTest, Table) {
   }
 }
 
+// The result of a strategic merge patch is decoded by upstream's unstructured converter, whose
+// words differ from the JSON decoder's, and whose unknown fields come sorted.
+TEST(PruneTest, UnstructuredConverterWording) {
+  struct ConverterCase {
+    const char* kind;
+    const char* body;
+    const char* want;  // the error, or the joined problems when it decodes
+  };
+  const std::vector<ConverterCase> cases = {
+      {"core.v1.ConfigMap", "{'data':{'a':1}}", "cannot convert int64 to string"},
+      {"core.v1.ConfigMap", "{'data':{'a':true}}", "unrecognized type: string"},
+      {"core.v1.ConfigMap", "{'data':'x'}", "cannot restore map from string"},
+      {"apps.v1.DaemonSet", "{'spec':{'minReadySeconds':'1'}}", "unrecognized type: int32"},
+      {"apps.v1.DaemonSet", "{'spec':{'minReadySeconds':1.5}}", "cannot convert float64 to int32"},
+      {"apps.v1.DaemonSet", "{'spec':{'template':[]}}", "cannot restore struct from: slice"},
+      {"apps.v1.DaemonSet", "{'spec':{'template':{'spec':{'containers':{}}}}}",
+       "cannot restore slice from map"},
+      {"apps.v1.DaemonSet", "{'spec':{'zz':1,'template':{'spec':{'b':1}},'aa':2}}",
+       "unknown field \"spec.aa\"; unknown field \"spec.template.spec.b\"; unknown field "
+       "\"spec.zz\""},
+  };
+  for (const ConverterCase& c : cases) {
+    auto doc = J(c.body);
+    std::vector<std::string> problems;
+    Status s = PruneObject(doc, *BuiltinSchemas().Find(c.kind), doc.GetAllocator(), &problems,
+                           Decoder::kUnstructured);
+    std::string joined = s.message();
+    for (const auto& p : problems) joined += (joined.empty() ? "" : "; ") + p;
+    EXPECT_EQ(joined, Q(c.want)) << c.body;
+  }
+}
+
 }  // namespace
 }  // namespace tinyk8s::api::schema
