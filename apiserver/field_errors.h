@@ -28,8 +28,4 @@ FieldError FieldTooLong(std::string field, size_t max);
 // (strings quoted, numbers plain, others as compact JSON).
 std::string RenderValue(const rapidjson::Value& value);
 
-// GoPrintedValue renders a JSON value as Go's %v prints what encoding/json decodes it to
-// (integers as int64): `map[b:[1 x] a:true]` with map keys sorted, strings bare, null `<nil>`.
-std::string GoPrintedValue(const rapidjson::Value& value);
-
 }  // namespace tinyk8s::apiserver

@@ -1,6 +1,7 @@
 // Generic verb handlers: get, list, create, update, patch, delete, deletecollection.
 #include <functional>
 
+#include "api/go_print.h"
 #include "api/json.h"
 #include "api/patch.h"
 #include "api/schema/patch_meta.h"
@@ -137,17 +138,18 @@ HttpResponse ServerSideApply(ObjectService& objects, const ResourceInfo& r, cons
   }
   api::SetString(api::EnsureObject(config, {"metadata"}, a), "name", info.name, a);
   // Upstream types the applied configuration against the schema before anything else:
-  // undeclared fields are refused whatever the field validation mode.
+  // undeclared fields and values of the wrong type are refused whatever the field validation
+  // mode.
   if (const api::schema::Type* type =
           api::schema::BuiltinSchemas().ForKind(r.group, r.version, r.kind)) {
-    std::vector<api::ssa::Path> undeclared = api::ssa::UndeclaredFields(*type, config);
-    if (!undeclared.empty()) {
+    std::vector<api::ssa::TypedError> errors = api::ssa::TypeErrors(*type, config);
+    if (!errors.empty()) {
       std::string ns = api::GetString(config, {"metadata", "namespace"});
       // A plain error upstream (structured-merge-diff's), hence 500 without a reason.
       return ErrorResponse(Status(StatusCode::kUnknown,
                                   "failed to create typed patch object (" + ns + "/" + info.name +
                                       "; " + r.group + "/" + r.version + ", Kind=" + r.kind +
-                                      "): " + api::ssa::UndeclaredFieldsMessage(undeclared)));
+                                      "): " + api::ssa::TypeErrorsMessage(errors)));
     }
   }
   std::vector<std::string> warnings;
@@ -410,7 +412,7 @@ HttpResponse ApiHandler::PatchObject(const Call& c) {
       objects_.Mutate(c.resource, c.info.ns, c.info.name, c.info.subresource, mutation, options);
   if (!obj.ok() && undecodable) {
     if (media == "application/strategic-merge-patch+json") {
-      return ErrorResponse(PatchNotDecodable(GoPrintedValue(p), *undecodable));
+      return ErrorResponse(PatchNotDecodable(api::GoPrinted(p), *undecodable));
     }
     // Upstream shows the patched object as it was before decoding; ours was pruned on the way,
     // so the patch is applied again to the current object for the message (failures only).

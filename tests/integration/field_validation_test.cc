@@ -230,6 +230,28 @@ TEST_F(FieldValidationTest, ServerSideApply) {
     EXPECT_EQ(cluster_->Http("GET", item).status, 404);
   }
 
+  // Values of the wrong type, in structured-merge-diff's words; kubectl shows the message.
+  std::string wrong = good;
+  wrong.replace(wrong.find("\"selector\""), 0, R"("minReadySeconds":"5",)");
+  auto typed = cluster_->Http("PATCH", item + "?fieldManager=m", wrong, apply);
+  EXPECT_EQ(typed.status, 500) << typed.body;
+  EXPECT_NE(typed.body.find(R"("message":"failed to create typed patch object (fv/s; apps/v1, )"
+                            R"(Kind=DaemonSet): .spec.minReadySeconds: expected numeric (int or )"
+                            R"(float), got string","code":500})"),
+            std::string::npos)
+      << typed.body;
+  if (TestCluster::KubectlAvailable("1.32")) {
+    auto applied =
+        cluster_->Kubectl({"apply", "--server-side", "--field-manager=m", "-f", "-"}, wrong);
+    EXPECT_EQ(applied.exit_code, 1);
+    EXPECT_NE(applied.err.find("Error from server: failed to create typed patch object (fv/s; "
+                               "apps/v1, Kind=DaemonSet): .spec.minReadySeconds: expected numeric "
+                               "(int or float), got string\n"),
+              std::string::npos)
+        << applied.err;
+  }
+  EXPECT_EQ(cluster_->Http("GET", item).status, 404);
+
   // The body is YAML (here in flow style, on one line): repeated keys by line.
   std::string duplicate = good;
   duplicate.replace(duplicate.find("\"image\":\"i\""), 11, "\"image\":\"x\",\"image\":\"i\"");

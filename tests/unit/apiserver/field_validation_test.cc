@@ -56,16 +56,6 @@ TEST(FieldValidationTest, PatchNotDecodableIsInvalidOnThePatch) {
             R"(Invalid value: "{\"a\":\"x\\ny\"}": strict decoding error: unknown field "a")");
 }
 
-// A strategic merge patch is shown as Go prints the map it decodes to.
-TEST(FieldValidationTest, GoPrintedValue) {
-  auto patch = api::ParseJson(
-      R"({"z":[1,-2.5,"s",null,true,{}],"a":{"k":"two words","k":"last"},"n":1e21,"m":0.00001,)"
-      R"("f":1.0,"g":123456.75})");
-  ASSERT_TRUE(patch.ok());
-  EXPECT_EQ(GoPrintedValue(*patch),
-            "map[a:map[k:last] f:1 g:123456.75 m:1e-05 n:1e+21 z:[1 -2.5 s <nil> true map[]]]");
-}
-
 std::vector<std::string> Headers(const std::vector<std::string>& warnings) {
   HttpResponse response;
   AddWarningHeaders(response, warnings);
