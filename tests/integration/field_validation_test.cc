@@ -204,8 +204,9 @@ TEST_F(FieldValidationTest, PatchesWarnByDefault) {
   EXPECT_NE(Stored(item).find(R"("c":"2")"), std::string::npos);
 }
 
-// Server-side apply types the configuration first: undeclared fields are refused in every
-// mode (upstream's structured-merge-diff wording); duplicates follow the mode.
+// Server-side apply types the configuration first: undeclared fields and values of the wrong
+// type are refused in every mode, in structured-merge-diff's words and with upstream's 500
+// without a reason (its error is a plain Go error there); duplicates follow the mode.
 TEST_F(FieldValidationTest, ServerSideApply) {
   const std::string item = kDaemonSets + "/s";
   const std::string apply = "application/apply-patch+yaml";
@@ -360,8 +361,24 @@ TEST_F(FieldValidationTest, PatchesToTheWrongTypeAreInvalid) {
   EXPECT_EQ(strategic.err,
             "The request is invalid: patch: Invalid value: \"map[data:map[b:2 c:x y] "
             "metadata:map[labels:map[l:v]]]\": cannot convert int64 to string\n");
+  // Under Strict unknown fields are refused the same way, sorted as upstream's converter
+  // reports them (and warned in that order under Warn, kubectl patch's default).
+  const std::string unknown = R"({"zz":1,"data":{"b":"2"},"foo":{"x":1}})";
+  auto strict = cluster_->Http("PATCH", item + "?fieldValidation=Strict", unknown,
+                               "application/strategic-merge-patch+json");
+  EXPECT_EQ(strict.status, 422) << strict.body;
+  EXPECT_NE(strict.body.find(R"("message":" \"\" is invalid: patch: Invalid value: \"map[data:)"
+                             R"(map[b:2] foo:map[x:1] zz:1]\": strict decoding error: unknown )"
+                             R"(field \"foo\", unknown field \"zz\"")"),
+            std::string::npos)
+      << strict.body;
   EXPECT_EQ(Stored(item).find("\"b\""), std::string::npos);
   EXPECT_EQ(Stored(item).find("labels"), std::string::npos);
+  auto warned = cluster_->Kubectl(
+      {"patch", "configmap", "cm", "-n", "fv", "--type=strategic", "-p", unknown});
+  EXPECT_EQ(warned.exit_code, 0) << warned.err;
+  EXPECT_EQ(warned.err, "Warning: unknown field \"foo\"\nWarning: unknown field \"zz\"\n");
+  EXPECT_NE(Stored(item).find(R"("data":{"a":"1","b":"2"})"), std::string::npos);
 }
 
 }  // namespace
