@@ -1,6 +1,8 @@
 #include "api/schema/prune.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -195,8 +197,10 @@ class Pruner {
       case ValueKind::kBytes:
         return v.IsString() ? Status::OK() : Mismatch(v, f, item, parent);
       case ValueKind::kInt32:
+        if (WholeNumberForConverter(v, INT32_MIN, INT32_MAX)) return Status::OK();
         return v.IsInt() ? Status::OK() : Mismatch(v, f, item, parent);
       case ValueKind::kInt64:
+        if (WholeNumberForConverter(v, -9.2e18, 9.2e18)) return Status::OK();
         return v.IsInt64() ? Status::OK() : Mismatch(v, f, item, parent);
       case ValueKind::kBool:
         return v.IsBool() ? Status::OK() : Mismatch(v, f, item, parent);
@@ -244,6 +248,16 @@ class Pruner {
         return Object(v, *f.type, path, depth + 1);
     }
     return Status::OK();
+  }
+
+  // The unstructured converter takes a float with no fraction (2.0) for an integer, where
+  // Go's JSON decoder refuses it; it is stored as the integer.
+  bool WholeNumberForConverter(Value& v, double min, double max) {
+    if (decoder_ != Decoder::kUnstructured || !v.IsDouble()) return false;
+    double d = v.GetDouble();
+    if (d != std::trunc(d) || d < min || d > max) return false;
+    v.SetInt64(static_cast<int64_t>(d));
+    return true;
   }
 
   // Mismatch words a value of the wrong JSON type as Go's decoder does: the innermost struct,

@@ -171,6 +171,7 @@ TEST(PruneTest, UnstructuredConverterWording) {
       {"apps.v1.DaemonSet", "{'spec':{'minReadySeconds':'1'}}", "unrecognized type: int32"},
       {"apps.v1.DaemonSet", "{'spec':{'minReadySeconds':1.5}}", "cannot convert float64 to int32"},
       {"apps.v1.DaemonSet", "{'spec':{'template':[]}}", "cannot restore struct from: slice"},
+      {"apps.v1.DaemonSet", "{'spec':{'minReadySeconds':2.0,'revisionHistoryLimit':1e1}}", ""},
       {"apps.v1.DaemonSet", "{'spec':{'template':{'spec':{'containers':{}}}}}",
        "cannot restore slice from map"},
       {"apps.v1.DaemonSet", "{'spec':{'zz':1,'template':{'spec':{'b':1}},'aa':2}}",
@@ -186,6 +187,19 @@ TEST(PruneTest, UnstructuredConverterWording) {
     for (const auto& p : problems) joined += (joined.empty() ? "" : "; ") + p;
     EXPECT_EQ(joined, Q(c.want)) << c.body;
   }
+}
+
+// The converter takes whole floats for integers (stored as integers); Go's JSON decoder not.
+TEST(PruneTest, WholeFloatsForIntegers) {
+  auto doc = J("{'spec':{'minReadySeconds':2.0}}");
+  std::vector<std::string> problems;
+  const Type& ds = *BuiltinSchemas().Find("apps.v1.DaemonSet");
+  ASSERT_TRUE(PruneObject(doc, ds, doc.GetAllocator(), &problems, Decoder::kUnstructured).ok());
+  EXPECT_EQ(ToJson(doc), R"({"spec":{"minReadySeconds":2}})");
+  auto json = J("{'spec':{'minReadySeconds':2.0}}");
+  EXPECT_EQ(PruneObject(json, ds, json.GetAllocator(), &problems).message(),
+            "json: cannot unmarshal number 2.0 into Go struct field DaemonSetSpec.spec."
+            "minReadySeconds of type int32");
 }
 
 }  // namespace
