@@ -112,6 +112,7 @@ unsigned HttpStatusFor(StatusCode code) {
     case StatusCode::kCancelled:
       return 499;
     case StatusCode::kInternal:
+    case StatusCode::kUnknown:
       return 500;
   }
   return 500;
@@ -132,8 +133,10 @@ std::string StatusJson(const Status& status) {
   w.String("Failure");
   w.Key("message");
   w.String(status.message().c_str());
-  w.Key("reason");
-  w.String(StatusCodeName(status.code()));
+  if (const char* reason = StatusCodeName(status.code()); *reason) {
+    w.Key("reason");
+    w.String(reason);
+  }
   const auto& d = status.details();
   if (!d.name.empty() || !d.kind.empty() || !status.field_errors().empty()) {
     w.Key("details");

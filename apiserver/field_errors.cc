@@ -8,11 +8,36 @@
 namespace tinyk8s::apiserver {
 
 namespace {
+// Go's %q for ASCII: quotes and backslashes escaped, control characters as \n, \t, \x01.
 std::string Quoted(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
+    switch (c) {
+      case '"':
+      case '\\':
+        out.push_back('\\');
+        out.push_back(c);
+        continue;
+      case '\n':
+        out.append("\\n");
+        continue;
+      case '\t':
+        out.append("\\t");
+        continue;
+      case '\r':
+        out.append("\\r");
+        continue;
+      default:
+        break;
+    }
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out.append("\\x");
+      out.push_back(kHex[(c >> 4) & 0xf]);
+      out.push_back(kHex[c & 0xf]);
+    } else {
+      out.push_back(c);
+    }
   }
   return out + "\"";
 }

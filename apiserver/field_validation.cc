@@ -6,6 +6,7 @@
 #include "api/json.h"
 #include "api/schema/prune.h"
 #include "api/schema/schema.h"
+#include "apiserver/field_errors.h"
 
 namespace tinyk8s::apiserver {
 
@@ -21,29 +22,32 @@ Result<FieldValidation> FieldValidationFrom(const HttpRequest& req) {
 Status CheckFields(const ResourceInfo& r, rapidjson::Value& obj,
                    rapidjson::Document::AllocatorType& a, FieldValidation mode, BodyOrigin origin,
                    std::vector<std::string>* warnings,
-                   const std::vector<std::string>& yaml_duplicates) {
+                   const std::vector<std::string>& body_duplicates) {
   const api::schema::Type* type = api::schema::BuiltinSchemas().ForKind(r.group, r.version, r.kind);
-  if (!type) return Status::OK();
   std::vector<std::string> problems;
-  Status s = api::schema::PruneObject(obj, *type, a, &problems);
+  const auto decoder = origin == BodyOrigin::kStrategicPatch ? api::schema::Decoder::kUnstructured
+                                                             : api::schema::Decoder::kJson;
+  Status s = type ? api::schema::PruneObject(obj, *type, a, &problems, decoder) : Status::OK();
   // Upstream wraps decode errors of whole objects with the kind they were meant for.
   std::string wrap =
       origin == BodyOrigin::kObject
           ? r.kind + " in version \"" + r.version + "\" cannot be handled as a " + r.kind + ": "
           : "";
   if (!s.ok()) return Status::BadRequest(wrap + s.message());
-  if ((problems.empty() && yaml_duplicates.empty()) || mode == FieldValidation::kIgnore) {
+  if ((problems.empty() && body_duplicates.empty()) || mode == FieldValidation::kIgnore) {
     return Status::OK();
   }
   if (mode == FieldValidation::kWarn) {
-    warnings->insert(warnings->end(), yaml_duplicates.begin(), yaml_duplicates.end());
+    warnings->insert(warnings->end(), body_duplicates.begin(), body_duplicates.end());
     warnings->insert(warnings->end(), problems.begin(), problems.end());
     return Status::OK();
   }
   std::string joined;
-  if (!yaml_duplicates.empty()) {
-    joined = "yaml: unmarshal errors:";
-    for (const auto& d : yaml_duplicates) joined += "\n  " + d;
+  if (!body_duplicates.empty() && (origin == BodyOrigin::kObject || origin == BodyOrigin::kApply)) {
+    joined = "yaml: unmarshal errors:";  // only YAML bodies have them then
+    for (const auto& d : body_duplicates) joined += "\n  " + d;
+  } else {
+    for (const auto& d : body_duplicates) joined += (joined.empty() ? "" : ", ") + d;
   }
   for (const auto& p : problems) joined += (joined.empty() ? "" : ", ") + p;
   if (origin == BodyOrigin::kApply) {
@@ -53,6 +57,13 @@ Status CheckFields(const ResourceInfo& r, rapidjson::Value& obj,
                               joined);
   }
   return Status::BadRequest(wrap + "strict decoding error: " + joined);
+}
+
+Status PatchNotDecodable(std::string_view value, std::string_view why) {
+  FieldError cause = FieldInvalid("patch", value, why);
+  // An empty GroupKind and name, as upstream's patch handler passes them.
+  return Status(StatusCode::kInvalid, " \"\" is invalid: patch: " + cause.message)
+      .WithFieldErrors({std::move(cause)});
 }
 
 namespace {

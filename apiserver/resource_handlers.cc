@@ -1,6 +1,7 @@
 // Generic verb handlers: get, list, create, update, patch, delete, deletecollection.
 #include <functional>
 
+#include "api/go_print.h"
 #include "api/json.h"
 #include "api/patch.h"
 #include "api/schema/patch_meta.h"
@@ -8,6 +9,7 @@
 #include "api/yaml.h"
 #include "apiserver/api_errors.h"
 #include "apiserver/api_handler.h"
+#include "apiserver/field_errors.h"
 #include "apiserver/field_validation.h"
 #include "apiserver/table.h"
 #include "common/base64.h"
@@ -136,15 +138,18 @@ HttpResponse ServerSideApply(ObjectService& objects, const ResourceInfo& r, cons
   }
   api::SetString(api::EnsureObject(config, {"metadata"}, a), "name", info.name, a);
   // Upstream types the applied configuration against the schema before anything else:
-  // undeclared fields are refused whatever the field validation mode.
+  // undeclared fields and values of the wrong type are refused whatever the field validation
+  // mode.
   if (const api::schema::Type* type =
           api::schema::BuiltinSchemas().ForKind(r.group, r.version, r.kind)) {
-    std::vector<api::ssa::Path> undeclared = api::ssa::UndeclaredFields(*type, config);
-    if (!undeclared.empty()) {
+    std::vector<api::ssa::TypedError> errors = api::ssa::TypeErrors(*type, config);
+    if (!errors.empty()) {
       std::string ns = api::GetString(config, {"metadata", "namespace"});
-      return ErrorResponse(Status::BadRequest(
-          "failed to create typed patch object (" + ns + "/" + info.name + "; " + r.group + "/" +
-          r.version + ", Kind=" + r.kind + "): " + api::ssa::UndeclaredFieldsMessage(undeclared)));
+      // A plain error upstream (structured-merge-diff's), hence 500 without a reason.
+      return ErrorResponse(Status(StatusCode::kUnknown,
+                                  "failed to create typed patch object (" + ns + "/" + info.name +
+                                      "; " + r.group + "/" + r.version + ", Kind=" + r.kind +
+                                      "): " + api::ssa::TypeErrorsMessage(errors)));
     }
   }
   std::vector<std::string> warnings;
@@ -375,33 +380,50 @@ HttpResponse ApiHandler::PatchObject(const Call& c) {
       api::schema::BuiltinSchemas().ForKind(c.resource.group, c.resource.version, c.resource.kind);
   api::PatchMetaLookup meta =
       schema ? api::schema::SchemaPatchMeta(*schema) : api::DefaultPatchMeta();
-  // Repeated members of the patch body itself (upstream decodes it strictly too).
+  // Repeated members of the patch body itself (upstream decodes it strictly too); they are
+  // reported with the patched object's problems, first.
   std::vector<std::string> patch_duplicates;
   if (media != "application/json-patch+json" && *mode != FieldValidation::kIgnore) {
     patch_duplicates = DuplicateFields(p);
   }
-  if (!patch_duplicates.empty() && *mode == FieldValidation::kStrict) {
-    std::string joined;
-    for (const auto& d : patch_duplicates) joined += (joined.empty() ? "" : ", ") + d;
-    return ErrorResponse(Status::BadRequest("strict decoding error: " + joined));
-  }
-  BodyOrigin origin = BodyOrigin::kPatch;
-  Mutation mutation = [&](Document& doc) -> Status {
-    warnings = patch_duplicates;  // the mutation re-runs on write conflicts
-    Status applied = Status::OK();
-    if (media == "application/json-patch+json") {
-      applied = api::ApplyJsonPatch(doc, p);
-    } else if (media == "application/merge-patch+json") {
+  auto apply_patch = [&](Document& doc) -> Status {
+    if (media == "application/json-patch+json") return api::ApplyJsonPatch(doc, p);
+    if (media == "application/merge-patch+json") {
       api::ApplyMergePatch(doc, p, doc.GetAllocator());
-    } else {
-      applied = api::ApplyStrategicMergePatch(doc, p, doc.GetAllocator(), meta);
+      return Status::OK();
     }
-    TK_RETURN_IF_ERROR(applied);
+    return api::ApplyStrategicMergePatch(doc, p, doc.GetAllocator(), meta);
+  };
+  std::optional<std::string> undecodable;  // why the patched object did not decode
+  Mutation mutation = [&](Document& doc) -> Status {
+    warnings.clear();  // the mutation re-runs on write conflicts
+    undecodable.reset();
+    TK_RETURN_IF_ERROR(apply_patch(doc));
     if (!doc.IsObject()) return Status::OK();  // reported by ObjectService
-    return CheckFields(c.resource, doc, doc.GetAllocator(), *mode, origin, &warnings);
+    const BodyOrigin origin = media == "application/strategic-merge-patch+json"
+                                  ? BodyOrigin::kStrategicPatch
+                                  : BodyOrigin::kPatch;
+    Status checked = CheckFields(c.resource, doc, doc.GetAllocator(), *mode, origin, &warnings,
+                                 patch_duplicates);
+    if (!checked.ok()) undecodable = checked.message();
+    return checked;
   };
   auto obj =
       objects_.Mutate(c.resource, c.info.ns, c.info.name, c.info.subresource, mutation, options);
+  if (!obj.ok() && undecodable) {
+    if (media == "application/strategic-merge-patch+json") {
+      return ErrorResponse(PatchNotDecodable(api::GoPrinted(p), *undecodable));
+    }
+    // Upstream shows the patched object as it was before decoding; ours was pruned on the way,
+    // so the patch is applied again to the current object for the message (failures only).
+    std::string patched;
+    if (auto current = objects_.Get(c.resource, c.info.ns, c.info.name); current.ok()) {
+      Document doc;
+      doc.CopyFrom(*(*current)->Doc(), doc.GetAllocator());
+      if (apply_patch(doc).ok()) patched = api::ToJson(doc);
+    }
+    return ErrorResponse(PatchNotDecodable(patched, *undecodable));
+  }
   if (!obj.ok()) return ErrorResponse(obj.status());
   HttpResponse resp = ObjectResponse(200, *obj);
   AddWarningHeaders(resp, warnings);

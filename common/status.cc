@@ -40,6 +40,8 @@ const char* StatusCodeName(StatusCode code) {
       return "Cancelled";
     case StatusCode::kInternal:
       return "InternalError";
+    case StatusCode::kUnknown:
+      return "";
   }
   return "Unknown";
 }

@@ -30,6 +30,7 @@ enum class StatusCode {
   kUnavailable,            // 503
   kCancelled,
   kInternal,  // 500
+  kUnknown,   // 500 without a reason: upstream's answer to a plain Go error it did not classify
 };
 
 const char* StatusCodeName(StatusCode code);

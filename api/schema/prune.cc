@@ -1,5 +1,8 @@
 #include "api/schema/prune.h"
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -68,9 +71,38 @@ std::string GoTypeName(const Field& f, bool item) {
   return elem;
 }
 
+// GoKindName is the Go kind encoding/json decodes a JSON value to, as the unstructured
+// converter names it.
+std::string GoKindName(const Value& v) {
+  if (v.IsString()) return "string";
+  if (v.IsBool()) return "bool";
+  if (v.IsInt64()) return "int64";
+  if (v.IsNumber()) return "float64";
+  if (v.IsArray()) return "slice";
+  return "map";
+}
+
+// ConverterMismatch words a value of the wrong type as upstream's unstructured converter does
+// (runtime.fromUnstructured): containers and structs name the kind they cannot be restored
+// from; scalars are "unrecognized" unless Go could convert the kind but JSON may not (an integer
+// into a string, a fraction into an integer). `whole`: the value is the whole list or map field.
+std::string ConverterMismatch(const Value& v, const Field& f, bool whole) {
+  if (whole && f.container == Container::kList) return "cannot restore slice from " + GoKindName(v);
+  if (whole && f.container == Container::kMap) return "cannot restore map from " + GoKindName(v);
+  if (f.kind == ValueKind::kObject || f.kind == ValueKind::kFieldsV1) {
+    return "cannot restore struct from: " + GoKindName(v);
+  }
+  if (f.kind == ValueKind::kBytes) return "cannot restore slice from " + GoKindName(v);
+  std::string into = GoTypeName(f, true);
+  if (v.IsInt64() && f.kind == ValueKind::kString) return "cannot convert int64 to " + into;
+  if (v.IsNumber() && !v.IsInt64() && IsNumeric(f.kind)) return "cannot convert float64 to " + into;
+  return "unrecognized type: " + into;
+}
+
 class Pruner {
  public:
-  Pruner(Allocator& a, std::vector<std::string>* problems) : a_(a), problems_(problems) {}
+  Pruner(Allocator& a, std::vector<std::string>* problems, Decoder decoder = Decoder::kJson)
+      : a_(a), problems_(problems), decoder_(decoder) {}
 
   // One pass in document order, reporting as Go's strict decoder does: an unknown name once,
   // a known name met again as a duplicate whose last value wins. Two paths are kept: `path`
@@ -165,8 +197,10 @@ class Pruner {
       case ValueKind::kBytes:
         return v.IsString() ? Status::OK() : Mismatch(v, f, item, parent);
       case ValueKind::kInt32:
+        if (WholeNumberForConverter(v, INT32_MIN, INT32_MAX)) return Status::OK();
         return v.IsInt() ? Status::OK() : Mismatch(v, f, item, parent);
       case ValueKind::kInt64:
+        if (WholeNumberForConverter(v, -9.2e18, 9.2e18)) return Status::OK();
         return v.IsInt64() ? Status::OK() : Mismatch(v, f, item, parent);
       case ValueKind::kBool:
         return v.IsBool() ? Status::OK() : Mismatch(v, f, item, parent);
@@ -216,9 +250,22 @@ class Pruner {
     return Status::OK();
   }
 
+  // The unstructured converter takes a float with no fraction (2.0) for an integer, where
+  // Go's JSON decoder refuses it; it is stored as the integer.
+  bool WholeNumberForConverter(Value& v, double min, double max) {
+    if (decoder_ != Decoder::kUnstructured || !v.IsDouble()) return false;
+    double d = v.GetDouble();
+    if (d != std::trunc(d) || d < min || d > max) return false;
+    v.SetInt64(static_cast<int64_t>(d));
+    return true;
+  }
+
   // Mismatch words a value of the wrong JSON type as Go's decoder does: the innermost struct,
   // the struct field names leading to the value, and the Go type it could not go into.
   Status Mismatch(const Value& v, const Field& f, bool item, const Type& parent) {
+    if (decoder_ == Decoder::kUnstructured) {
+      return Status::BadRequest(ConverterMismatch(v, f, !item && f.container != Container::kNone));
+    }
     std::string struct_name = parent.name.substr(parent.name.rfind('.') + 1);
     std::string fields;
     for (std::string_view name : go_fields_) {
@@ -240,14 +287,19 @@ class Pruner {
   Allocator& a_;
   std::vector<std::string>* problems_;
   std::vector<std::string_view> go_fields_;  // struct field names down to the current value
+  Decoder decoder_;
 };
 
 }  // namespace
 
-Status PruneObject(Value& obj, const Type& type, Allocator& a, std::vector<std::string>* problems) {
+Status PruneObject(Value& obj, const Type& type, Allocator& a, std::vector<std::string>* problems,
+                   Decoder decoder) {
   if (!obj.IsObject()) return Status::BadRequest("the body of the request was not a JSON object");
-  Pruner p(a, problems);
-  return p.Object(obj, type, "", 0);
+  const size_t before = problems->size();
+  Pruner p(a, problems, decoder);
+  TK_RETURN_IF_ERROR(p.Object(obj, type, "", 0));
+  if (decoder == Decoder::kUnstructured) std::sort(problems->begin() + before, problems->end());
+  return Status::OK();
 }
 
 Status PruneValue(Value& v, const Field& field, const std::string& path, Allocator& a,

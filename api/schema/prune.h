@@ -21,8 +21,14 @@ namespace tinyk8s::api::schema {
 // field to *problems, in document order. Errors: kBadRequest
 // ("json: cannot unmarshal string into Go struct field PodSpec.spec.nodeName of type ...")
 // for type mismatches; the object may then be partially pruned.
+//
+// `decoder` picks whose words type errors are in: Go's JSON decoder (request bodies, JSON and
+// merge patches) or upstream's unstructured converter, which decodes the result of a strategic
+// merge patch ("cannot convert int64 to string", "cannot restore slice from string") and reports
+// unknown fields sorted.
+enum class Decoder { kJson, kUnstructured };
 Status PruneObject(rapidjson::Value& obj, const Type& type, Allocator& a,
-                   std::vector<std::string>* problems);
+                   std::vector<std::string>* problems, Decoder decoder = Decoder::kJson);
 
 // Same, for a value of `field` at `path` (used for subtrees such as a status or a list item).
 Status PruneValue(rapidjson::Value& v, const Field& field, const std::string& path, Allocator& a,

@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include "api/go_print.h"
 #include "api/json.h"
 #include "api/quantity.h"
 
@@ -366,71 +367,131 @@ void Remove(const Shape& s, Value& v, const FieldSet& set) {
   }
 }
 
-void UndeclaredIn(const Type& type, const Value& obj, Path& path, std::vector<Path>& out);
+constexpr std::string_view kNotDeclared = "field not declared in schema";
 
-// Walks the value of field `f`: structs by their type, lists item by item (with the token
-// upstream prints: list-map keys, set values or indexes), maps member by member.
-void UndeclaredInField(const Field& f, const Value& v, Path& path, std::vector<Path>& out) {
-  if (f.kind != ValueKind::kObject || !f.type) return;
-  if (f.container == schema::Container::kList) {
-    if (!v.IsArray()) return;
-    Shape list = FieldShape(f);
-    rapidjson::SizeType i = 0;
-    for (const auto& item : v.GetArray()) {
-      std::string token = list.kind == Kind::kAssocList || list.kind == Kind::kSetList
-                              ? ItemToken(list, item)
-                              : "i:" + std::to_string(i);
-      ++i;
-      if (!item.IsObject()) continue;
-      path.push_back(std::move(token));
-      UndeclaredIn(*f.type, item, path, out);
-      path.pop_back();
-    }
-    return;
-  }
-  if (!v.IsObject()) return;
-  if (f.container == schema::Container::kMap) {
-    for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
-      if (!it->value.IsObject()) continue;
-      path.push_back(FieldToken(AsStringView(it->name)));
-      UndeclaredIn(*f.type, it->value, path, out);
-      path.pop_back();
-    }
-    return;
-  }
-  UndeclaredIn(*f.type, v, path, out);
-}
+// Types an applied configuration as structured-merge-diff's validator does, collecting its
+// errors in its words. Values are named as Go prints smd's value wrapper (&{...} for %v,
+// &value.valueUnstructured{Value:...} for %#v) around what the YAML decoded to.
+class TypeChecker {
+ public:
+  explicit TypeChecker(std::vector<TypedError>& out) : out_(out) {}
 
-void UndeclaredIn(const Type& type, const Value& obj, Path& path, std::vector<Path>& out) {
-  for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
-    std::string_view name = AsStringView(it->name);
-    const Field* f = type.FindField(name);
-    path.push_back(FieldToken(name));
-    if (!f) {
-      out.push_back(path);
-      path.pop_back();
+  void Struct(const Type& type, const Value& obj) {
+    for (auto it = obj.MemberBegin(); it != obj.MemberEnd(); ++it) {
+      std::string_view name = AsStringView(it->name);
+      const Field* f = type.FindField(name);
+      path_.push_back(FieldToken(name));
+      if (!f) {
+        Add(std::string(kNotDeclared));  // and the rest of this object goes unchecked
+        path_.pop_back();
+        return;
+      }
+      FieldValue(*f, it->value);
+      path_.pop_back();
+    }
+  }
+
+ private:
+  // The value of field `f`: lists item by item (with the token upstream prints: list-map keys,
+  // set values or indexes), maps member by member.
+  void FieldValue(const Field& f, const Value& v) {
+    if (v.IsNull()) return;
+    if (f.container == schema::Container::kList) {
+      if (!v.IsArray()) return Add("expected list, got " + Wrapped(v));
+      Shape list = FieldShape(f);
+      const bool keyed = list.kind == Kind::kAssocList || list.kind == Kind::kSetList;
+      rapidjson::SizeType i = 0;
+      for (const auto& item : v.GetArray()) {
+        std::string token = keyed ? ItemToken(list, item) : "i:" + std::to_string(i);
+        ++i;
+        if (list.kind == Kind::kAssocList && !item.IsObject()) continue;
+        path_.push_back(std::move(token));
+        Item(f, item);
+        path_.pop_back();
+      }
       return;
     }
-    UndeclaredInField(*f, it->value, path, out);
-    path.pop_back();
+    if (f.container == schema::Container::kMap) {
+      if (!v.IsObject()) return Add("expected map, got " + Wrapped(v));
+      for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
+        path_.push_back(FieldToken(AsStringView(it->name)));
+        Item(f, it->value);
+        path_.pop_back();
+      }
+      return;
+    }
+    Item(f, v);
   }
-}
+
+  void Item(const Field& f, const Value& v) {
+    if (v.IsNull()) return;
+    switch (f.kind) {
+      case ValueKind::kObject:
+        if (!v.IsObject()) return Add("expected map, got " + Wrapped(v));
+        if (f.type) Struct(*f.type, v);
+        return;
+      case ValueKind::kString:
+      case ValueKind::kBytes:
+      case ValueKind::kTime:
+      case ValueKind::kMicroTime:
+      case ValueKind::kDuration:
+        if (!v.IsString()) {
+          Add("expected string, got &value.valueUnstructured{Value:" + GoSyntax(v) + "}");
+        }
+        return;
+      case ValueKind::kInt32:
+      case ValueKind::kInt64:
+      case ValueKind::kDouble:
+        if (!v.IsNumber()) Add("expected numeric (int or float), got " + GoTypeName(v));
+        return;
+      case ValueKind::kBool:
+        if (!v.IsBool()) Add("expected boolean, got " + Wrapped(v));
+        return;
+      case ValueKind::kQuantity:
+      case ValueKind::kIntOrString:  // int-or-string in the OpenAPI: untyped scalars
+        if (v.IsObject() || v.IsArray()) Add("expected any scalar, got " + Wrapped(v));
+        return;
+      case ValueKind::kRawExtension:
+      case ValueKind::kFieldsV1:
+        return;
+    }
+  }
+
+  static std::string Wrapped(const Value& v) { return "&{" + GoPrinted(v) + "}"; }
+  void Add(std::string message) { out_.push_back({path_, std::move(message)}); }
+
+  std::vector<TypedError>& out_;
+  Path path_;
+};
 
 }  // namespace
 
+std::vector<TypedError> TypeErrors(const Type& type, const Value& obj) {
+  std::vector<TypedError> out;
+  if (obj.IsObject()) TypeChecker(out).Struct(type, obj);
+  return out;
+}
+
+std::string TypeErrorsMessage(const std::vector<TypedError>& errors) {
+  auto one = [](const TypedError& e) { return PathString(e.path) + ": " + e.message; };
+  if (errors.size() == 1) return one(errors[0]);
+  std::string out = "errors:";
+  for (const TypedError& e : errors) out.append("\n  ").append(one(e));
+  return out;
+}
+
 std::vector<Path> UndeclaredFields(const Type& type, const Value& obj) {
   std::vector<Path> out;
-  Path path;
-  if (obj.IsObject()) UndeclaredIn(type, obj, path, out);
+  for (TypedError& e : TypeErrors(type, obj)) {
+    if (e.message == kNotDeclared) out.push_back(std::move(e.path));
+  }
   return out;
 }
 
 std::string UndeclaredFieldsMessage(const std::vector<Path>& paths) {
-  constexpr std::string_view kWhat = ": field not declared in schema";
-  if (paths.size() == 1) return PathString(paths[0]).append(kWhat);
-  std::string out = "errors:";
-  for (const Path& p : paths) out.append("\n  ").append(PathString(p)).append(kWhat);
-  return out;
+  std::vector<TypedError> errors;
+  for (const Path& p : paths) errors.push_back({p, std::string(kNotDeclared)});
+  return TypeErrorsMessage(errors);
 }
 
 FieldSet ToFieldSet(const Type* type, const Value& obj) { return FieldsOf(StructShape(type), obj); }

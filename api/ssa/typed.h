@@ -48,6 +48,23 @@ void Merge(const schema::Type* type, rapidjson::Value& live, const rapidjson::Va
 // left empty by the removal are dropped, as upstream's Go types omit empty maps.
 void RemoveItems(const schema::Type* type, rapidjson::Value& obj, const FieldSet& set);
 
+// One problem typing an applied configuration against the schema, in upstream's
+// (structured-merge-diff's) words: "field not declared in schema", "expected numeric (int or
+// float), got string", "expected string, got &value.valueUnstructured{Value:5}".
+struct TypedError {
+  Path path;
+  std::string message;
+};
+
+// The problems upstream finds typing an applied configuration, in document order. Like
+// upstream's validator, only the first undeclared member of each object is reported (the rest
+// of that object goes unchecked); nulls are fine anywhere; raw extensions are opaque.
+std::vector<TypedError> TypeErrors(const schema::Type& type, const rapidjson::Value& obj);
+
+// Upstream's rendering: ".spec.replicas: expected numeric (int or float), got string", or
+// "errors:\n  <one per line>" for several.
+std::string TypeErrorsMessage(const std::vector<TypedError>& errors);
+
 // Paths of the members of an applied configuration that `type` does not declare (upstream
 // "field not declared in schema"), in document order. Like upstream's validator, only the
 // first undeclared member of each object is reported. Atomic structs and lists are checked

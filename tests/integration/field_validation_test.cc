@@ -172,9 +172,16 @@ TEST_F(FieldValidationTest, PatchesWarnByDefault) {
         cluster_->Http("PATCH", item + "?fieldValidation=Ignore", p.body, p.content_type);
     ASSERT_EQ(ignored.status, 200) << ignored.body;
     EXPECT_TRUE(ignored.warnings.empty());
+    // Upstream refuses a patched object that does not decode strictly as 422 Invalid on the
+    // field "patch" (not 400 as for create and update).
     auto strict = cluster_->Http("PATCH", item + "?fieldValidation=Strict", p.body, p.content_type);
-    EXPECT_EQ(strict.status, 400) << strict.body;
-    EXPECT_NE(strict.body.find("strict decoding error: unknown field \\\"foo\\\""),
+    EXPECT_EQ(strict.status, 422) << strict.body;
+    EXPECT_NE(strict.body.find(R"("message":" \"\" is invalid: patch: Invalid value: \")"),
+              std::string::npos)
+        << strict.body;
+    EXPECT_NE(strict.body.find("\": strict decoding error: unknown field \\\"foo\\\"\","
+                               "\"reason\":\"Invalid\",\"details\":{\"causes\":[{"
+                               "\"reason\":\"FieldValueInvalid\""),
               std::string::npos)
         << strict.body;
   }
@@ -186,8 +193,8 @@ TEST_F(FieldValidationTest, PatchesWarnByDefault) {
     SCOPED_TRACE(type);
     const std::string twice = R"({"data":{"c":"1","c":"2"}})";
     auto strict = cluster_->Http("PATCH", item + "?fieldValidation=Strict", twice, type);
-    EXPECT_EQ(strict.status, 400) << strict.body;
-    EXPECT_NE(strict.body.find("strict decoding error: duplicate field \\\"data.c\\\""),
+    EXPECT_EQ(strict.status, 422) << strict.body;
+    EXPECT_NE(strict.body.find("\": strict decoding error: duplicate field \\\"data.c\\\"\""),
               std::string::npos)
         << strict.body;
     auto warned = cluster_->Http("PATCH", item, twice, type);
@@ -197,8 +204,9 @@ TEST_F(FieldValidationTest, PatchesWarnByDefault) {
   EXPECT_NE(Stored(item).find(R"("c":"2")"), std::string::npos);
 }
 
-// Server-side apply types the configuration first: undeclared fields are refused in every
-// mode (upstream's structured-merge-diff wording); duplicates follow the mode.
+// Server-side apply types the configuration first: undeclared fields and values of the wrong
+// type are refused in every mode, in structured-merge-diff's words and with upstream's 500
+// without a reason (its error is a plain Go error there); duplicates follow the mode.
 TEST_F(FieldValidationTest, ServerSideApply) {
   const std::string item = kDaemonSets + "/s";
   const std::string apply = "application/apply-patch+yaml";
@@ -212,7 +220,9 @@ TEST_F(FieldValidationTest, ServerSideApply) {
        {"", "&fieldValidation=Ignore", "&fieldValidation=Warn", "&fieldValidation=Strict"}) {
     SCOPED_TRACE(mode);
     auto refused = cluster_->Http("PATCH", item + "?fieldManager=m" + mode, unknown, apply);
-    EXPECT_EQ(refused.status, 400) << refused.body;
+    // Upstream returns structured-merge-diff's error as it is: 500 without a reason.
+    EXPECT_EQ(refused.status, 500) << refused.body;
+    EXPECT_EQ(refused.body.find("\"reason\""), std::string::npos) << refused.body;
     EXPECT_NE(refused.body.find("failed to create typed patch object (fv/s; apps/v1, "
                                 "Kind=DaemonSet): .spec.template.spec.containers[name=\\\"c\\\"]"
                                 ".foo: field not declared in schema"),
@@ -220,6 +230,28 @@ TEST_F(FieldValidationTest, ServerSideApply) {
         << refused.body;
     EXPECT_EQ(cluster_->Http("GET", item).status, 404);
   }
+
+  // Values of the wrong type, in structured-merge-diff's words; kubectl shows the message.
+  std::string wrong = good;
+  wrong.replace(wrong.find("\"selector\""), 0, R"("minReadySeconds":"5",)");
+  auto typed = cluster_->Http("PATCH", item + "?fieldManager=m", wrong, apply);
+  EXPECT_EQ(typed.status, 500) << typed.body;
+  EXPECT_NE(typed.body.find(R"("message":"failed to create typed patch object (fv/s; apps/v1, )"
+                            R"(Kind=DaemonSet): .spec.minReadySeconds: expected numeric (int or )"
+                            R"(float), got string","code":500})"),
+            std::string::npos)
+      << typed.body;
+  if (TestCluster::KubectlAvailable("1.32")) {
+    auto applied =
+        cluster_->Kubectl({"apply", "--server-side", "--field-manager=m", "-f", "-"}, wrong);
+    EXPECT_EQ(applied.exit_code, 1);
+    EXPECT_NE(applied.err.find("Error from server: failed to create typed patch object (fv/s; "
+                               "apps/v1, Kind=DaemonSet): .spec.minReadySeconds: expected numeric "
+                               "(int or float), got string\n"),
+              std::string::npos)
+        << applied.err;
+  }
+  EXPECT_EQ(cluster_->Http("GET", item).status, 404);
 
   // The body is YAML (here in flow style, on one line): repeated keys by line.
   std::string duplicate = good;
@@ -281,6 +313,72 @@ spec:
             "\"v1\" cannot be handled as a DaemonSet: json: cannot unmarshal number into Go struct "
             "field PodDNSConfigOption.spec.template.spec.dnsConfig.options.name of type string\n");
   EXPECT_EQ(cluster_->Http("GET", kDaemonSets + "/agent").status, 404);
+}
+
+// A patch whose result holds a value of the wrong type is refused as upstream's patch handler
+// does, as kubectl 1.32 prints it: 422 Invalid on the field "patch", whose value is the patched
+// object (JSON and merge patches) or the patch as a Go map (strategic merge); nothing is stored.
+TEST_F(FieldValidationTest, PatchesToTheWrongTypeAreInvalid) {
+  if (!TestCluster::KubectlAvailable("1.32")) GTEST_SKIP() << "kubectl 1.32 not installed";
+  const std::string item = "/api/v1/namespaces/fv/configmaps/cm";
+  ASSERT_EQ(cluster_
+                ->Http("POST", "/api/v1/namespaces/fv/configmaps",
+                       R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm"},)"
+                       R"("data":{"a":"1"}})")
+                .status,
+            201);
+  struct Case {
+    std::string type, patch;
+  };
+  for (const Case& c : std::vector<Case>{{"json", R"([{"op":"add","path":"/data/b","value":2}])"},
+                                         {"merge", R"({"data":{"b":2}})"}}) {
+    SCOPED_TRACE(c.type);
+    auto patched = cluster_->Kubectl(
+        {"patch", "configmap", "cm", "-n", "fv", "--type=" + c.type, "-p", c.patch});
+    EXPECT_EQ(patched.exit_code, 1);
+    const std::string head = "The request is invalid: patch: Invalid value: \"{";
+    const std::string tail =
+        "}\": json: cannot unmarshal number into Go struct field ConfigMap.data of type string\n";
+    EXPECT_EQ(patched.err.substr(0, head.size()), head) << patched.err;
+    ASSERT_GE(patched.err.size(), tail.size()) << patched.err;
+    EXPECT_EQ(patched.err.substr(patched.err.size() - tail.size()), tail) << patched.err;
+    EXPECT_NE(patched.err.find(R"(\"data\":{\"a\":\"1\",\"b\":2})"), std::string::npos)
+        << patched.err;
+  }
+  auto raw = cluster_->Http("PATCH", item, R"({"data":{"b":2}})", "application/merge-patch+json");
+  EXPECT_EQ(raw.status, 422) << raw.body;
+  EXPECT_NE(
+      raw.body.find(R"("reason":"Invalid","details":{"causes":[{"reason":"FieldValueInvalid",)"
+                    R"("message":"Invalid value: \"{)"),
+      std::string::npos)
+      << raw.body;
+  EXPECT_NE(raw.body.find(R"(,"field":"patch"}]},"code":422})"), std::string::npos) << raw.body;
+
+  auto strategic =
+      cluster_->Kubectl({"patch", "configmap", "cm", "-n", "fv", "--type=strategic", "-p",
+                         R"({"data":{"b":2,"c":"x y"},"metadata":{"labels":{"l":"v"}}})"});
+  EXPECT_EQ(strategic.exit_code, 1);
+  EXPECT_EQ(strategic.err,
+            "The request is invalid: patch: Invalid value: \"map[data:map[b:2 c:x y] "
+            "metadata:map[labels:map[l:v]]]\": cannot convert int64 to string\n");
+  // Under Strict unknown fields are refused the same way, sorted as upstream's converter
+  // reports them (and warned in that order under Warn, kubectl patch's default).
+  const std::string unknown = R"({"zz":1,"data":{"b":"2"},"foo":{"x":1}})";
+  auto strict = cluster_->Http("PATCH", item + "?fieldValidation=Strict", unknown,
+                               "application/strategic-merge-patch+json");
+  EXPECT_EQ(strict.status, 422) << strict.body;
+  EXPECT_NE(strict.body.find(R"("message":" \"\" is invalid: patch: Invalid value: \"map[data:)"
+                             R"(map[b:2] foo:map[x:1] zz:1]\": strict decoding error: unknown )"
+                             R"(field \"foo\", unknown field \"zz\"")"),
+            std::string::npos)
+      << strict.body;
+  EXPECT_EQ(Stored(item).find("\"b\""), std::string::npos);
+  EXPECT_EQ(Stored(item).find("labels"), std::string::npos);
+  auto warned = cluster_->Kubectl(
+      {"patch", "configmap", "cm", "-n", "fv", "--type=strategic", "-p", unknown});
+  EXPECT_EQ(warned.exit_code, 0) << warned.err;
+  EXPECT_EQ(warned.err, "Warning: unknown field \"foo\"\nWarning: unknown field \"zz\"\n");
+  EXPECT_NE(Stored(item).find(R"("data":{"a":"1","b":"2"})"), std::string::npos);
 }
 
 }  // namespace

@@ -156,5 +156,51 @@ TEST(PruneTest, Table) {
   }
 }
 
+// The result of a strategic merge patch is decoded by upstream's unstructured converter, whose
+// words differ from the JSON decoder's, and whose unknown fields come sorted.
+TEST(PruneTest, UnstructuredConverterWording) {
+  struct ConverterCase {
+    const char* kind;
+    const char* body;
+    const char* want;  // the error, or the joined problems when it decodes
+  };
+  const std::vector<ConverterCase> cases = {
+      {"core.v1.ConfigMap", "{'data':{'a':1}}", "cannot convert int64 to string"},
+      {"core.v1.ConfigMap", "{'data':{'a':true}}", "unrecognized type: string"},
+      {"core.v1.ConfigMap", "{'data':'x'}", "cannot restore map from string"},
+      {"apps.v1.DaemonSet", "{'spec':{'minReadySeconds':'1'}}", "unrecognized type: int32"},
+      {"apps.v1.DaemonSet", "{'spec':{'minReadySeconds':1.5}}", "cannot convert float64 to int32"},
+      {"apps.v1.DaemonSet", "{'spec':{'template':[]}}", "cannot restore struct from: slice"},
+      {"apps.v1.DaemonSet", "{'spec':{'minReadySeconds':2.0,'revisionHistoryLimit':1e1}}", ""},
+      {"apps.v1.DaemonSet", "{'spec':{'template':{'spec':{'containers':{}}}}}",
+       "cannot restore slice from map"},
+      {"apps.v1.DaemonSet", "{'spec':{'zz':1,'template':{'spec':{'b':1}},'aa':2}}",
+       "unknown field \"spec.aa\"; unknown field \"spec.template.spec.b\"; unknown field "
+       "\"spec.zz\""},
+  };
+  for (const ConverterCase& c : cases) {
+    auto doc = J(c.body);
+    std::vector<std::string> problems;
+    Status s = PruneObject(doc, *BuiltinSchemas().Find(c.kind), doc.GetAllocator(), &problems,
+                           Decoder::kUnstructured);
+    std::string joined = s.message();
+    for (const auto& p : problems) joined += (joined.empty() ? "" : "; ") + p;
+    EXPECT_EQ(joined, Q(c.want)) << c.body;
+  }
+}
+
+// The converter takes whole floats for integers (stored as integers); Go's JSON decoder not.
+TEST(PruneTest, WholeFloatsForIntegers) {
+  auto doc = J("{'spec':{'minReadySeconds':2.0}}");
+  std::vector<std::string> problems;
+  const Type& ds = *BuiltinSchemas().Find("apps.v1.DaemonSet");
+  ASSERT_TRUE(PruneObject(doc, ds, doc.GetAllocator(), &problems, Decoder::kUnstructured).ok());
+  EXPECT_EQ(ToJson(doc), R"({"spec":{"minReadySeconds":2}})");
+  auto json = J("{'spec':{'minReadySeconds':2.0}}");
+  EXPECT_EQ(PruneObject(json, ds, json.GetAllocator(), &problems).message(),
+            "json: cannot unmarshal number 2.0 into Go struct field DaemonSetSpec.spec."
+            "minReadySeconds of type int32");
+}
+
 }  // namespace
 }  // namespace tinyk8s::api::schema

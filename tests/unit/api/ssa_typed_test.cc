@@ -206,5 +206,41 @@ TEST(UndeclaredFieldsTest, Table) {
   }
 }
 
+// Values of the wrong type, in structured-merge-diff's words, with undeclared fields in
+// document order.
+TEST(TypeErrorsTest, Table) {
+  struct Case {
+    const char* obj;
+    const char* want;  // TypeErrorsMessage, "" when the object types
+  };
+  const std::vector<Case> cases = {
+      {"{'spec':{'minReadySeconds':'5'}}",
+       ".spec.minReadySeconds: expected numeric (int or float), got string"},
+      {"{'spec':{'minReadySeconds':{'a':1}}}",
+       ".spec.minReadySeconds: expected numeric (int or float), got map[string]interface {}"},
+      {"{'metadata':{'name':5}}",
+       ".metadata.name: expected string, got &value.valueUnstructured{Value:5}"},
+      {"{'metadata':{'labels':{'a':true}}}",
+       ".metadata.labels.a: expected string, got &value.valueUnstructured{Value:true}"},
+      {"{'metadata':{'labels':'x'}}", ".metadata.labels: expected map, got &{x}"},
+      {"{'spec':{'template':{'spec':{'containers':{'name':'c'}}}}}",
+       ".spec.template.spec.containers: expected list, got &{map[name:c]}"},
+      {"{'spec':{'template':{'spec':{'hostNetwork':'yes','containers':[{'name':'c',"
+       "'args':['a',1]}]}}}}",
+       "errors:\n  .spec.template.spec.hostNetwork: expected boolean, got &{yes}\n"
+       "  .spec.template.spec.containers[name=\"c\"].args[1]: expected string, got "
+       "&value.valueUnstructured{Value:1}"},
+      {"{'spec':{'template':{'spec':{'containers':[{'name':'c','resources':{'limits':"
+       "{'cpu':[1]}}}]}}},'foo':1}",
+       "errors:\n  .spec.template.spec.containers[name=\"c\"].resources.limits.cpu: expected any "
+       "scalar, got &{[1]}\n  .foo: field not declared in schema"},
+      {"{'spec':{'minReadySeconds':null,'template':{'metadata':{'labels':{'a':'b'}}}}}", ""},
+  };
+  for (const auto& c : cases) {
+    auto errors = TypeErrors(*DaemonSet(), J(c.obj));
+    EXPECT_EQ(errors.empty() ? "" : TypeErrorsMessage(errors), c.want) << c.obj;
+  }
+}
+
 }  // namespace
 }  // namespace tinyk8s::api::ssa

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "api/json.h"
+#include "apiserver/field_errors.h"
 
 namespace tinyk8s::apiserver {
 namespace {
@@ -38,6 +39,21 @@ TEST(FieldValidationTest, DuplicateFieldsOfPatches) {
                                       "duplicate field \"metadata\""}));
   auto clean = api::ParseJson(R"({"a":{"b":[{"c":1},{"c":2}]},"d":1})");
   EXPECT_TRUE(DuplicateFields(*clean).empty());
+}
+
+// A patch result that does not decode: 422 Invalid without kind or name, on the field "patch".
+TEST(FieldValidationTest, PatchNotDecodableIsInvalidOnThePatch) {
+  Status s = PatchNotDecodable("{\"a\":\"x\\ny\"}", "strict decoding error: unknown field \"a\"");
+  EXPECT_EQ(s.code(), StatusCode::kInvalid);
+  EXPECT_EQ(s.message(),
+            R"( "" is invalid: patch: Invalid value: "{\"a\":\"x\\ny\"}": strict decoding error: )"
+            R"(unknown field "a")");
+  EXPECT_TRUE(s.details().name.empty() && s.details().kind.empty());
+  ASSERT_EQ(s.field_errors().size(), 1u);
+  EXPECT_EQ(s.field_errors()[0].type, "FieldValueInvalid");
+  EXPECT_EQ(s.field_errors()[0].field, "patch");
+  EXPECT_EQ(s.field_errors()[0].message,
+            R"(Invalid value: "{\"a\":\"x\\ny\"}": strict decoding error: unknown field "a")");
 }
 
 std::vector<std::string> Headers(const std::vector<std::string>& warnings) {
