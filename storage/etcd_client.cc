@@ -108,7 +108,10 @@ Result<std::shared_ptr<EtcdClient>> EtcdClient::Create(const EtcdClientOptions& 
     any_tls = any_tls || ep.tls;
     client->endpoints_.push_back(std::move(ep));
   }
-  client->idle_.resize(client->endpoints_.size());
+  for (size_t i = 0; i < client->endpoints_.size(); ++i) {
+    client->idle_.push_back(
+        std::make_unique<IdleConnections<EtcdConnection>>(options.max_idle_per_endpoint));
+  }
   if (any_tls || !options.tls.ca_file.empty()) {
     client->ssl_ = std::make_unique<net::ssl::context>(net::ssl::context::tls_client);
     auto& ssl = *client->ssl_;
@@ -138,21 +141,15 @@ size_t EtcdClient::Preferred() {
 }
 
 void EtcdClient::MarkFailed(size_t endpoint) {
+  idle_[endpoint]->Clear();  // a member that failed once likely broke all its connections
   std::lock_guard<std::mutex> lock(mu_);
-  idle_[endpoint].clear();  // a member that failed once likely broke all its connections
   if (preferred_ == endpoint) preferred_ = (endpoint + 1) % endpoints_.size();
 }
 
 Result<std::unique_ptr<EtcdConnection>> EtcdClient::Acquire(size_t endpoint, bool* reused) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto& idle = idle_[endpoint];
-    if (!idle.empty()) {
-      auto connection = std::move(idle.back());
-      idle.pop_back();
-      *reused = true;
-      return connection;
-    }
+  if (auto connection = idle_[endpoint]->Take()) {
+    *reused = true;
+    return connection;
   }
   *reused = false;
   return EtcdConnection::Connect(endpoints_[endpoint], ssl_.get(),
@@ -160,11 +157,7 @@ Result<std::unique_ptr<EtcdConnection>> EtcdClient::Acquire(size_t endpoint, boo
 }
 
 void EtcdClient::Release(size_t endpoint, std::unique_ptr<EtcdConnection> connection) {
-  if (!connection->reusable()) return;
-  std::lock_guard<std::mutex> lock(mu_);
-  if (idle_[endpoint].size() < options_.max_idle_per_endpoint) {
-    idle_[endpoint].push_back(std::move(connection));
-  }
+  idle_[endpoint]->Park(std::move(connection));
 }
 
 size_t EtcdClient::FailOver(size_t endpoint, int attempt) {
@@ -211,8 +204,7 @@ Result<rapidjson::Document> EtcdClient::Call(const std::string& path, const std:
         // A kept-alive connection the member closed while idle: try a fresh one at once. Not
         // after a timeout (the member may hang): that fails over.
         if (reused && last.code() != StatusCode::kTimeout) {
-          std::lock_guard<std::mutex> lock(mu_);
-          idle_[endpoint].clear();
+          idle_[endpoint]->Clear();
           unknown_outcome = true;
           continue;
         }
