@@ -12,6 +12,7 @@
 #include "client/token_bucket.h"
 #include "common/http_connection.h"
 #include "common/idle_connections.h"
+#include "common/tls_client_context.h"
 
 namespace tinyk8s::client {
 
@@ -189,27 +190,15 @@ Result<std::unique_ptr<RestClient>> RestClient::Create(const RestConfig& config,
                       internal::ParseServerUrl(config.server, config.tls_server_name));
   if (options.qps > 0) impl->bucket = std::make_unique<TokenBucket>(options.qps, options.burst);
   if (impl->endpoint.tls) {
-    auto ctx = std::make_unique<net::ssl::context>(net::ssl::context::tls_client);
-    boost::system::error_code ec;
-    ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
-                         net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
-                         net::ssl::context::no_tlsv1_1,
-                     ec);
-    if (!config.ca_data.empty()) {
-      ctx->add_certificate_authority(net::buffer(config.ca_data), ec);
-      if (ec) return Status::Invalid("certificate-authority-data: " + ec.message());
-    } else {
-      ctx->set_default_verify_paths(ec);
-    }
-    if (!config.client_cert_data.empty()) {
-      ctx->use_certificate_chain(net::buffer(config.client_cert_data), ec);
-      if (ec) return Status::Invalid("client-certificate-data: " + ec.message());
-      ctx->use_private_key(net::buffer(config.client_key_data), net::ssl::context::pem, ec);
-      if (ec) return Status::Invalid("client-key-data: " + ec.message());
-    }
-    ctx->set_verify_mode(
-        config.insecure_skip_verify ? net::ssl::verify_none : net::ssl::verify_peer, ec);
-    impl->ssl = std::move(ctx);
+    TlsClientOptions tls;
+    tls.ca_pem = config.ca_data;
+    tls.cert_pem = config.client_cert_data;
+    tls.key_pem = config.client_key_data;
+    tls.verify_peer = !config.insecure_skip_verify;
+    tls.ca_name = "certificate-authority-data";
+    tls.cert_name = "client-certificate-data";
+    tls.key_name = "client-key-data";
+    TK_ASSIGN_OR_RETURN(impl->ssl, NewTlsClientContext(tls));
   }
   return std::unique_ptr<RestClient>(new RestClient(std::move(impl)));
 }

@@ -2,13 +2,15 @@
 
 #include <rapidjson/error/en.h>
 
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "common/logging.h"
+#include "common/tls_client_context.h"
 
 namespace tinyk8s::storage {
 
-namespace net = boost::asio;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -29,6 +31,14 @@ Result<rapidjson::Document> ParseJson(const std::string& text, const std::string
         (doc.HasParseError() ? rapidjson::GetParseError_En(doc.GetParseError()) : "not an object"));
   }
   return doc;
+}
+
+Result<std::string> ReadPemFile(const std::string& path, const std::string& name) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in || text.str().empty()) return Status::Invalid(name + ": cannot read the file");
+  return text.str();
 }
 
 }  // namespace
@@ -113,22 +123,18 @@ Result<std::shared_ptr<EtcdClient>> EtcdClient::Create(const EtcdClientOptions& 
         std::make_unique<IdleConnections<EtcdConnection>>(options.max_idle_per_endpoint));
   }
   if (any_tls || !options.tls.ca_file.empty()) {
-    client->ssl_ = std::make_unique<net::ssl::context>(net::ssl::context::tls_client);
-    auto& ssl = *client->ssl_;
-    boost::system::error_code ec;
-    ssl.set_verify_mode(net::ssl::verify_peer, ec);
+    TlsClientOptions tls;
+    tls.ca_name = "etcd CA file " + options.tls.ca_file;
+    tls.cert_name = "etcd cert " + options.tls.cert_file;
+    tls.key_name = "etcd key " + options.tls.key_file;
     if (!options.tls.ca_file.empty()) {
-      ssl.load_verify_file(options.tls.ca_file, ec);
-    } else {
-      ssl.set_default_verify_paths(ec);
+      TK_ASSIGN_OR_RETURN(tls.ca_pem, ReadPemFile(options.tls.ca_file, tls.ca_name));
     }
-    if (ec) return Status::Invalid("etcd CA file " + options.tls.ca_file + ": " + ec.message());
     if (!options.tls.cert_file.empty()) {
-      ssl.use_certificate_chain_file(options.tls.cert_file, ec);
-      if (ec) return Status::Invalid("etcd cert " + options.tls.cert_file + ": " + ec.message());
-      ssl.use_private_key_file(options.tls.key_file, net::ssl::context::pem, ec);
-      if (ec) return Status::Invalid("etcd key " + options.tls.key_file + ": " + ec.message());
+      TK_ASSIGN_OR_RETURN(tls.cert_pem, ReadPemFile(options.tls.cert_file, tls.cert_name));
+      TK_ASSIGN_OR_RETURN(tls.key_pem, ReadPemFile(options.tls.key_file, tls.key_name));
     }
+    TK_ASSIGN_OR_RETURN(client->ssl_, NewTlsClientContext(tls));
   }
   return client;
 }

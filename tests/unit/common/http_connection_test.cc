@@ -11,6 +11,8 @@
 #include <future>
 #include <thread>
 
+#include "common/tls_client_context.h"
+
 namespace tinyk8s {
 namespace {
 
@@ -67,6 +69,25 @@ HttpConnection::Request Get(const std::string& path) {
   return req;
 }
 
+// StreamAfter answers one request with a chunked stream's header, waits for `go`, then sends
+// `rest` of the stream.
+std::function<void(net::ip::tcp::socket&)> StreamAfter(std::future<void>& go, std::string rest) {
+  return [&go, rest](net::ip::tcp::socket& socket) {
+    std::string buffer;
+    ReadRequest(socket, buffer);
+    Send(socket, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+    go.wait();
+    if (!rest.empty()) Send(socket, rest);
+  };
+}
+
+// OpenStream sends `req` and reads the header of the streamed response.
+void OpenStream(HttpConnection& c, HttpConnection::Request& req,
+                HttpConnection::ResponseParser& parser) {
+  ASSERT_TRUE(c.Write(req, Clock::now() + std::chrono::seconds(10)).ok());
+  ASSERT_TRUE(c.ReadHeader(parser, Clock::now() + std::chrono::seconds(10)).ok());
+}
+
 TEST(HttpConnectionTest, KeepsAliveUntilTheServerSaysClose) {
   OneConnectionServer server([](net::ip::tcp::socket& socket) {
     std::string buffer;
@@ -93,18 +114,11 @@ TEST(HttpConnectionTest, KeepsAliveUntilTheServerSaysClose) {
 TEST(HttpConnectionTest, StreamReadOutlivesItsWaitWithoutLosingBytes) {
   std::promise<void> client_timed_out;
   auto timed_out = client_timed_out.get_future();
-  OneConnectionServer server([&timed_out](net::ip::tcp::socket& socket) {
-    std::string buffer;
-    ReadRequest(socket, buffer);
-    Send(socket, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
-    timed_out.wait();
-    Send(socket, "6\r\nlate\n\n\r\n0\r\n\r\n");
-  });
+  OneConnectionServer server(StreamAfter(timed_out, "6\r\nlate\n\n\r\n0\r\n\r\n"));
   auto c = ConnectTo(server.target());
   auto req = Get("/watch");
-  ASSERT_TRUE(c->Write(req, Clock::now() + std::chrono::seconds(10)).ok());
   HttpConnection::ResponseParser parser;
-  ASSERT_TRUE(c->ReadHeader(parser, Clock::now() + std::chrono::seconds(10)).ok());
+  OpenStream(*c, req, parser);
   // Nothing arrives within the wait: the read stays pending.
   EXPECT_FALSE(c->ReadSome(parser, Clock::now() + std::chrono::milliseconds(50)).has_value());
   client_timed_out.set_value();
@@ -122,17 +136,11 @@ TEST(HttpConnectionTest, StreamReadOutlivesItsWaitWithoutLosingBytes) {
 TEST(HttpConnectionTest, CancelFromAnotherThreadEndsABlockedStreamRead) {
   std::promise<void> done;
   auto finished = done.get_future();
-  OneConnectionServer server([&finished](net::ip::tcp::socket& socket) {
-    std::string buffer;
-    ReadRequest(socket, buffer);
-    Send(socket, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
-    finished.wait();  // keeps the stream open and silent
-  });
+  OneConnectionServer server(StreamAfter(finished, ""));  // open and silent until the end
   auto c = ConnectTo(server.target());
   auto req = Get("/watch");
-  ASSERT_TRUE(c->Write(req, Clock::now() + std::chrono::seconds(10)).ok());
   HttpConnection::ResponseParser parser;
-  ASSERT_TRUE(c->ReadHeader(parser, Clock::now() + std::chrono::seconds(10)).ok());
+  OpenStream(*c, req, parser);
   std::thread canceller([&c] {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     c->Cancel();
@@ -181,6 +189,26 @@ TEST(SplitHostPortTest, NamesAddressesAndPorts) {
   EXPECT_FALSE(SplitHostPort("[::1:2379", &host, &port));
   EXPECT_TRUE(IsIpAddress("::1"));
   EXPECT_FALSE(IsIpAddress("localhost"));
+}
+
+TEST(TlsClientContextTest, NamesThePartThatDoesNotLoad) {
+  TlsClientOptions options;
+  options.ca_pem = "not a certificate";
+  options.ca_name = "certificate-authority-data";
+  auto bad_ca = NewTlsClientContext(options);
+  ASSERT_FALSE(bad_ca.ok());
+  EXPECT_EQ(bad_ca.status().code(), StatusCode::kInvalid);
+  EXPECT_EQ(bad_ca.status().message().rfind("certificate-authority-data: ", 0), 0u);
+
+  options.ca_pem.clear();  // the system's CAs
+  options.cert_pem = "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n";
+  options.cert_name = "etcd cert /x/client.crt";
+  auto bad_cert = NewTlsClientContext(options);
+  ASSERT_FALSE(bad_cert.ok());
+  EXPECT_EQ(bad_cert.status().message().rfind("etcd cert /x/client.crt: ", 0), 0u);
+
+  options.cert_pem.clear();
+  EXPECT_TRUE(NewTlsClientContext(options).ok());
 }
 
 }  // namespace
