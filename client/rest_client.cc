@@ -7,15 +7,17 @@
 #include "api/json.h"
 #include "api/meta.h"
 #include "client/api_status.h"
-#include "client/http_connection.h"
 #include "client/rest_watch_stream.h"
+#include "client/server_url.h"
 #include "client/token_bucket.h"
+#include "common/http_connection.h"
+#include "common/idle_connections.h"
+#include "common/tls_client_context.h"
 
 namespace tinyk8s::client {
 
-using internal::Endpoint;
-using internal::HttpConnection;
 using internal::ResponseParser;
+using Request = HttpConnection::Request;
 namespace net = internal::net;
 namespace http = internal::http;
 
@@ -84,13 +86,13 @@ Result<ObjectPtr> ParseObject(const std::string& body) {
 struct RestClient::Impl {
   RestConfig config;
   RestClientOptions options;
-  Endpoint endpoint;
+  internal::ServerUrl endpoint;
   std::unique_ptr<net::ssl::context> ssl;
   std::unique_ptr<TokenBucket> bucket;  // null: unlimited
+  std::unique_ptr<IdleConnections<HttpConnection>> idle;
 
-  std::mutex mu;  // guards addresses and idle
+  std::mutex mu;  // guards addresses
   net::ip::tcp::resolver::results_type addresses;
-  std::vector<std::unique_ptr<HttpConnection>> idle;
 
   Result<net::ip::tcp::resolver::results_type> Resolve() {
     {
@@ -101,8 +103,8 @@ struct RestClient::Impl {
     net::io_context ioc;
     net::ip::tcp::resolver resolver(ioc);
     boost::system::error_code ec;
-    auto r = resolver.resolve(endpoint.host, endpoint.port, ec);
-    if (ec) return Status::Unavailable("resolve " + endpoint.host + ": " + ec.message());
+    auto r = resolver.resolve(endpoint.target.host, endpoint.target.port, ec);
+    if (ec) return Status::Unavailable("resolve " + endpoint.target.host + ": " + ec.message());
     std::lock_guard<std::mutex> lock(mu);
     addresses = r;
     return r;
@@ -110,7 +112,8 @@ struct RestClient::Impl {
 
   Result<std::unique_ptr<HttpConnection>> NewConnection() {
     TK_ASSIGN_OR_RETURN(auto addrs, Resolve());
-    auto c = HttpConnection::Connect(endpoint, addrs, ssl.get(), options.connect_timeout);
+    auto c = HttpConnection::Connect(endpoint.target, addrs, ssl.get(),
+                                     std::chrono::steady_clock::now() + options.connect_timeout);
     if (!c.ok()) {
       std::lock_guard<std::mutex> lock(mu);
       addresses = {};  // re-resolve next time
@@ -118,23 +121,9 @@ struct RestClient::Impl {
     return c;
   }
 
-  std::unique_ptr<HttpConnection> TakeIdle() {
-    std::lock_guard<std::mutex> lock(mu);
-    if (idle.empty()) return nullptr;
-    auto c = std::move(idle.back());
-    idle.pop_back();
-    return c;
-  }
-
-  void Release(std::unique_ptr<HttpConnection> c) {
-    if (!c->reusable()) return;
-    std::lock_guard<std::mutex> lock(mu);
-    if (idle.size() < options.max_idle_connections) idle.push_back(std::move(c));
-  }
-
-  internal::Request MakeRequest(http::verb method, std::string_view target, std::string_view body,
-                                std::string_view content_type) {
-    internal::Request req(method, endpoint.base_path + std::string(target), 11);
+  Request MakeRequest(http::verb method, std::string_view target, std::string_view body,
+                      std::string_view content_type) {
+    Request req(method, endpoint.base_path + std::string(target), 11);
     req.set(http::field::host, endpoint.host_header);
     req.set(http::field::user_agent,
             config.user_agent.empty() ? std::string("tinyk8s-client") : config.user_agent);
@@ -155,17 +144,16 @@ struct RestClient::Impl {
                          std::string_view content_type) {
     if (bucket) bucket->Wait();
     auto deadline = std::chrono::steady_clock::now() + options.request_timeout;
-    internal::Request req = MakeRequest(method, target, body, content_type);
+    Request req = MakeRequest(method, target, body, content_type);
     for (int attempt = 0;; ++attempt) {
-      std::unique_ptr<HttpConnection> conn = TakeIdle();
+      std::unique_ptr<HttpConnection> conn = idle->Take();
       bool reused = conn != nullptr;
       if (!conn) {
         TK_ASSIGN_OR_RETURN(conn, NewConnection());
       }
-      Status s = conn->Write(req, deadline);
       ResponseParser parser;
       parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-      if (s.ok()) s = conn->ReadBody(parser, deadline);
+      Status s = conn->Exchange(req, parser, deadline);
       if (!s.ok()) {
         // A pooled connection the server closed while idle fails before any response byte:
         // the request was not processed, so retrying on a fresh connection is safe.
@@ -175,8 +163,7 @@ struct RestClient::Impl {
         return s;
       }
       auto res = parser.release();
-      conn->set_reusable(res.keep_alive());
-      Release(std::move(conn));
+      idle->Park(std::move(conn));
       return RawResponse{res.result_int(), std::move(res.body())};
     }
   }
@@ -198,31 +185,20 @@ Result<std::unique_ptr<RestClient>> RestClient::Create(const RestConfig& config,
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   impl->options = options;
+  impl->idle = std::make_unique<IdleConnections<HttpConnection>>(options.max_idle_connections);
   TK_ASSIGN_OR_RETURN(impl->endpoint,
                       internal::ParseServerUrl(config.server, config.tls_server_name));
   if (options.qps > 0) impl->bucket = std::make_unique<TokenBucket>(options.qps, options.burst);
   if (impl->endpoint.tls) {
-    auto ctx = std::make_unique<net::ssl::context>(net::ssl::context::tls_client);
-    boost::system::error_code ec;
-    ctx->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
-                         net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
-                         net::ssl::context::no_tlsv1_1,
-                     ec);
-    if (!config.ca_data.empty()) {
-      ctx->add_certificate_authority(net::buffer(config.ca_data), ec);
-      if (ec) return Status::Invalid("certificate-authority-data: " + ec.message());
-    } else {
-      ctx->set_default_verify_paths(ec);
-    }
-    if (!config.client_cert_data.empty()) {
-      ctx->use_certificate_chain(net::buffer(config.client_cert_data), ec);
-      if (ec) return Status::Invalid("client-certificate-data: " + ec.message());
-      ctx->use_private_key(net::buffer(config.client_key_data), net::ssl::context::pem, ec);
-      if (ec) return Status::Invalid("client-key-data: " + ec.message());
-    }
-    ctx->set_verify_mode(
-        config.insecure_skip_verify ? net::ssl::verify_none : net::ssl::verify_peer, ec);
-    impl->ssl = std::move(ctx);
+    TlsClientOptions tls;
+    tls.ca_pem = config.ca_data;
+    tls.cert_pem = config.client_cert_data;
+    tls.key_pem = config.client_key_data;
+    tls.verify_peer = !config.insecure_skip_verify;
+    tls.ca_name = "certificate-authority-data";
+    tls.cert_name = "client-certificate-data";
+    tls.key_name = "client-key-data";
+    TK_ASSIGN_OR_RETURN(impl->ssl, NewTlsClientContext(tls));
   }
   return std::unique_ptr<RestClient>(new RestClient(std::move(impl)));
 }
@@ -373,7 +349,7 @@ Result<std::unique_ptr<WatchStream>> RestClient::Watch(const Resource& r, std::s
   auto deadline = std::chrono::steady_clock::now() + impl_->options.request_timeout;
   // Watches never use pooled connections: the stream keeps its connection until it ends.
   TK_ASSIGN_OR_RETURN(auto conn, impl_->NewConnection());
-  internal::Request req = impl_->MakeRequest(http::verb::get, r.Path(ns) + q.str(), "", "");
+  Request req = impl_->MakeRequest(http::verb::get, r.Path(ns) + q.str(), "", "");
   TK_RETURN_IF_ERROR(conn->Write(req, deadline));
   auto parser = std::make_unique<ResponseParser>();
   parser->body_limit(std::numeric_limits<std::uint64_t>::max());

@@ -103,7 +103,6 @@ void RestWatchStream::End(Status status) {
 }
 
 void RestWatchStream::OnRead(beast::error_code ec) {
-  read_pending_ = false;
   // A body without chunked encoding (unusual for watch) accumulates in the string body.
   if (!parser_->chunked() && !parser_->get().body().empty()) {
     std::string body;
@@ -136,14 +135,9 @@ WatchStream::NextResult RestWatchStream::Next(WatchEvent* event,
       return NextResult::kEvent;
     }
     if (ended_) return NextResult::kEnd;
-    if (!read_pending_) {
-      read_pending_ = true;
-      conn_->StartReadSome(*parser_, [this](beast::error_code ec) { OnRead(ec); });
-    }
-    auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) return NextResult::kTimeout;
-    conn_->RunFor(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now) +
-                  std::chrono::milliseconds(1));
+    if (std::chrono::steady_clock::now() >= deadline) return NextResult::kTimeout;
+    // A read that outlives the deadline stays pending for the next call.
+    if (auto ec = conn_->ReadSome(*parser_, deadline)) OnRead(*ec);
   }
 }
 

@@ -10,9 +10,14 @@
 #include <string>
 
 #include "client/client.h"
-#include "client/http_connection.h"
+#include "common/http_connection.h"
 
 namespace tinyk8s::client::internal {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace net = boost::asio;
+using ResponseParser = HttpConnection::ResponseParser;
 
 class RestWatchStream final : public WatchStream {
  public:
@@ -38,7 +43,6 @@ class RestWatchStream final : public WatchStream {
   std::deque<WatchEvent> events_;
   bool drop_managed_fields_ = false;
   ObjectTransform transform_;
-  bool read_pending_ = false;
   bool ended_ = false;
   std::atomic<bool> stopped_{false};
   mutable std::mutex status_mu_;

@@ -2,13 +2,15 @@
 
 #include <rapidjson/error/en.h>
 
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "common/logging.h"
+#include "common/tls_client_context.h"
 
 namespace tinyk8s::storage {
 
-namespace net = boost::asio;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -29,6 +31,14 @@ Result<rapidjson::Document> ParseJson(const std::string& text, const std::string
         (doc.HasParseError() ? rapidjson::GetParseError_En(doc.GetParseError()) : "not an object"));
   }
   return doc;
+}
+
+Result<std::string> ReadPemFile(const std::string& path, const std::string& name) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (!in || text.str().empty()) return Status::Invalid(name + ": cannot read the file");
+  return text.str();
 }
 
 }  // namespace
@@ -108,24 +118,23 @@ Result<std::shared_ptr<EtcdClient>> EtcdClient::Create(const EtcdClientOptions& 
     any_tls = any_tls || ep.tls;
     client->endpoints_.push_back(std::move(ep));
   }
-  client->idle_.resize(client->endpoints_.size());
+  for (size_t i = 0; i < client->endpoints_.size(); ++i) {
+    client->idle_.push_back(
+        std::make_unique<IdleConnections<EtcdConnection>>(options.max_idle_per_endpoint));
+  }
   if (any_tls || !options.tls.ca_file.empty()) {
-    client->ssl_ = std::make_unique<net::ssl::context>(net::ssl::context::tls_client);
-    auto& ssl = *client->ssl_;
-    boost::system::error_code ec;
-    ssl.set_verify_mode(net::ssl::verify_peer, ec);
+    TlsClientOptions tls;
+    tls.ca_name = "etcd CA file " + options.tls.ca_file;
+    tls.cert_name = "etcd cert " + options.tls.cert_file;
+    tls.key_name = "etcd key " + options.tls.key_file;
     if (!options.tls.ca_file.empty()) {
-      ssl.load_verify_file(options.tls.ca_file, ec);
-    } else {
-      ssl.set_default_verify_paths(ec);
+      TK_ASSIGN_OR_RETURN(tls.ca_pem, ReadPemFile(options.tls.ca_file, tls.ca_name));
     }
-    if (ec) return Status::Invalid("etcd CA file " + options.tls.ca_file + ": " + ec.message());
     if (!options.tls.cert_file.empty()) {
-      ssl.use_certificate_chain_file(options.tls.cert_file, ec);
-      if (ec) return Status::Invalid("etcd cert " + options.tls.cert_file + ": " + ec.message());
-      ssl.use_private_key_file(options.tls.key_file, net::ssl::context::pem, ec);
-      if (ec) return Status::Invalid("etcd key " + options.tls.key_file + ": " + ec.message());
+      TK_ASSIGN_OR_RETURN(tls.cert_pem, ReadPemFile(options.tls.cert_file, tls.cert_name));
+      TK_ASSIGN_OR_RETURN(tls.key_pem, ReadPemFile(options.tls.key_file, tls.key_name));
     }
+    TK_ASSIGN_OR_RETURN(client->ssl_, NewTlsClientContext(tls));
   }
   return client;
 }
@@ -138,21 +147,15 @@ size_t EtcdClient::Preferred() {
 }
 
 void EtcdClient::MarkFailed(size_t endpoint) {
+  idle_[endpoint]->Clear();  // a member that failed once likely broke all its connections
   std::lock_guard<std::mutex> lock(mu_);
-  idle_[endpoint].clear();  // a member that failed once likely broke all its connections
   if (preferred_ == endpoint) preferred_ = (endpoint + 1) % endpoints_.size();
 }
 
 Result<std::unique_ptr<EtcdConnection>> EtcdClient::Acquire(size_t endpoint, bool* reused) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto& idle = idle_[endpoint];
-    if (!idle.empty()) {
-      auto connection = std::move(idle.back());
-      idle.pop_back();
-      *reused = true;
-      return connection;
-    }
+  if (auto connection = idle_[endpoint]->Take()) {
+    *reused = true;
+    return connection;
   }
   *reused = false;
   return EtcdConnection::Connect(endpoints_[endpoint], ssl_.get(),
@@ -160,11 +163,7 @@ Result<std::unique_ptr<EtcdConnection>> EtcdClient::Acquire(size_t endpoint, boo
 }
 
 void EtcdClient::Release(size_t endpoint, std::unique_ptr<EtcdConnection> connection) {
-  if (!connection->reusable()) return;
-  std::lock_guard<std::mutex> lock(mu_);
-  if (idle_[endpoint].size() < options_.max_idle_per_endpoint) {
-    idle_[endpoint].push_back(std::move(connection));
-  }
+  idle_[endpoint]->Park(std::move(connection));
 }
 
 size_t EtcdClient::FailOver(size_t endpoint, int attempt) {
@@ -211,8 +210,7 @@ Result<rapidjson::Document> EtcdClient::Call(const std::string& path, const std:
         // A kept-alive connection the member closed while idle: try a fresh one at once. Not
         // after a timeout (the member may hang): that fails over.
         if (reused && last.code() != StatusCode::kTimeout) {
-          std::lock_guard<std::mutex> lock(mu_);
-          idle_[endpoint].clear();
+          idle_[endpoint]->Clear();
           unknown_outcome = true;
           continue;
         }

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "common/idle_connections.h"
 #include "common/status.h"
 #include "storage/etcd_connection.h"
 
@@ -111,9 +112,10 @@ class EtcdClient {
   std::vector<EtcdEndpoint> endpoints_;
   std::unique_ptr<boost::asio::ssl::context> ssl_;
 
+  std::vector<std::unique_ptr<IdleConnections<EtcdConnection>>> idle_;  // one per endpoint
+
   std::mutex mu_;
-  size_t preferred_ = 0;                                            // GUARDED_BY(mu_)
-  std::vector<std::vector<std::unique_ptr<EtcdConnection>>> idle_;  // GUARDED_BY(mu_)
+  size_t preferred_ = 0;  // GUARDED_BY(mu_)
 };
 
 // EtcdError converts a gateway error body ({"error","message","code"}) into a Status.

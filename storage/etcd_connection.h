@@ -1,24 +1,16 @@
 #pragma once
-// EtcdConnection (internal to EtcdClient): one HTTP/1.1 connection to one etcd member's JSON
-// gateway, plain TCP or TLS, with its own io_context driven by the calling thread. Unary calls
-// are bounded by a deadline; a streaming response (watch) is read message by message until the
-// server ends it or Cancel() is called.
+// EtcdConnection (internal to EtcdClient): one HTTP/1.1 connection (common/http_connection.h)
+// to one etcd member's JSON gateway. It adds what is etcd's: the member's endpoint, JSON POSTs,
+// and a watch response read as newline-terminated messages.
 //
 // Not thread-safe: one thread at a time, except Cancel() which any thread may call.
 
-#include <atomic>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "common/http_connection.h"
 #include "common/status.h"
 
 namespace tinyk8s::storage {
@@ -29,20 +21,21 @@ struct EtcdEndpoint {
   std::string host;
   std::string port;
   std::string url;  // as given, for messages
+  // Where to connect: the member's host name is verified (and sent as SNI), an IP address is
+  // verified as such; errors start "etcd <url>".
+  HttpTarget target;
 };
 Result<EtcdEndpoint> ParseEtcdEndpoint(const std::string& url);
 
 class EtcdConnection {
  public:
-  using Clock = std::chrono::steady_clock;
-  using StreamParser = boost::beast::http::response_parser<boost::beast::http::string_body>;
+  using Clock = HttpConnection::Clock;
 
-  // Connect opens TCP (and TLS when the endpoint is https, verifying the member's certificate
-  // against `ssl`'s CA and the host name or IP).
+  // Connect resolves the member and opens TCP (and TLS when the endpoint is https, verifying
+  // the member's certificate against `ssl`'s CA and the host name or IP).
   static Result<std::unique_ptr<EtcdConnection>> Connect(const EtcdEndpoint& endpoint,
                                                          boost::asio::ssl::context* ssl,
                                                          Clock::time_point deadline);
-  ~EtcdConnection();
 
   // Post sends one request and reads the whole response: (HTTP status, body).
   Result<std::pair<int, std::string>> Post(const std::string& path, const std::string& body,
@@ -58,29 +51,20 @@ class EtcdConnection {
   Result<std::string> NextLine(Clock::duration wait = Clock::duration::max());
 
   // Cancel aborts a blocked operation from any thread; the connection is unusable after.
-  void Cancel();
+  void Cancel() { http_->Cancel(); }
 
-  bool reusable() const { return reusable_; }
+  bool reusable() const { return http_->reusable(); }
   const EtcdEndpoint& endpoint() const { return endpoint_; }
 
  private:
-  explicit EtcdConnection(EtcdEndpoint endpoint) : endpoint_(std::move(endpoint)) {}
-  boost::beast::tcp_stream& tcp();
-  template <typename Op>
-  Status RunOp(Op op, Clock::time_point deadline, const char* what);
+  EtcdConnection(EtcdEndpoint endpoint, std::unique_ptr<HttpConnection> http)
+      : endpoint_(std::move(endpoint)), http_(std::move(http)) {}
   Status Send(const std::string& path, const std::string& body, Clock::time_point deadline);
 
   const EtcdEndpoint endpoint_;
-  boost::asio::io_context ioc_;
-  std::optional<boost::beast::tcp_stream> plain_;
-  std::optional<boost::beast::ssl_stream<boost::beast::tcp_stream>> tls_;
-  boost::beast::flat_buffer buffer_;
-  std::optional<StreamParser> stream_;  // the streaming response being read
-  std::string pending_;                 // stream bytes after the last complete line
-  bool read_pending_ = false;           // a stream read is in flight (NextLine timed out)
-  std::optional<boost::beast::error_code> read_result_;  // set when that read completes
-  bool reusable_ = true;
-  std::atomic<bool> cancelled_{false};
+  std::unique_ptr<HttpConnection> http_;
+  std::optional<HttpConnection::ResponseParser> stream_;  // the streaming response being read
+  std::string pending_;  // stream bytes after the last complete line
 };
 
 }  // namespace tinyk8s::storage
