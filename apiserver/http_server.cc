@@ -395,7 +395,9 @@ class Session final : public SessionBase {
     msg.msg_iovlen = 3;
     ssize_t n = ::sendmsg(Tcp().socket().native_handle(), &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
     return n > 0 ? static_cast<size_t>(n) : 0;
-  }  // WriteChunkNowLocked writes a chunk through TLS on the calling thread (the send queue has
+  }
+
+  // WriteChunkNowLocked writes a chunk through TLS on the calling thread (the send queue has
   // room, so it does not wait). A failed write ends the connection from the strand. mu_ held.
   bool WriteChunkNowLocked(std::string_view data) {
     char header[20];
