@@ -83,13 +83,32 @@ std::string GoPrinted(const rapidjson::Value& value) {
   return out;
 }
 
-namespace {
 std::string GoQuoted(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    if (c == '\n') {
-      out.append("\\n");
+    switch (c) {
+      case '"':
+      case '\\':
+        out.push_back('\\');
+        out.push_back(c);
+        continue;
+      case '\n':
+        out.append("\\n");
+        continue;
+      case '\t':
+        out.append("\\t");
+        continue;
+      case '\r':
+        out.append("\\r");
+        continue;
+      default:
+        break;
+    }
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out.append("\\x");
+      out.push_back(kHex[(c >> 4) & 0xf]);
+      out.push_back(kHex[c & 0xf]);
     } else {
       out.push_back(c);
     }
@@ -97,6 +116,7 @@ std::string GoQuoted(std::string_view s) {
   return out + "\"";
 }
 
+namespace {
 void AppendGoSyntax(const rapidjson::Value& v, std::string& out) {
   if (v.IsObject()) {
     out.append("map[string]interface {}{");

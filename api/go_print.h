@@ -6,6 +6,7 @@
 #include <rapidjson/document.h>
 
 #include <string>
+#include <string_view>
 
 namespace tinyk8s::api {
 
@@ -16,6 +17,10 @@ std::string GoPrinted(const rapidjson::Value& value);
 // %#v, numbers as float64 (as encoding/json decodes into interface{}):
 // `map[string]interface {}{"a":[]interface {}{"x", 1}}`, strings quoted.
 std::string GoSyntax(const rapidjson::Value& value);
+
+// %q (strconv.Quote) for ASCII: quotes and backslashes escaped, control characters as \n, \t,
+// \r, \x01.
+std::string GoQuoted(std::string_view s);
 
 // %T: map[string]interface {}, []interface {}, string, bool, float64.
 std::string GoTypeName(const rapidjson::Value& value);

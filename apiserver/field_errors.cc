@@ -3,48 +3,13 @@
 // GCC 12 reports a false -Wrestrict inside std::string concatenation here (GCC bug 105329).
 #pragma GCC diagnostic ignored "-Wrestrict"
 
+#include "api/go_print.h"
 #include "api/json.h"
 
 namespace tinyk8s::apiserver {
 
-namespace {
-// Go's %q for ASCII: quotes and backslashes escaped, control characters as \n, \t, \x01.
-std::string Quoted(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"':
-      case '\\':
-        out.push_back('\\');
-        out.push_back(c);
-        continue;
-      case '\n':
-        out.append("\\n");
-        continue;
-      case '\t':
-        out.append("\\t");
-        continue;
-      case '\r':
-        out.append("\\r");
-        continue;
-      default:
-        break;
-    }
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out.append("\\x");
-      out.push_back(kHex[(c >> 4) & 0xf]);
-      out.push_back(kHex[c & 0xf]);
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out + "\"";
-}
-}  // namespace
-
 std::string RenderValue(const rapidjson::Value& value) {
-  if (value.IsString()) return Quoted(api::AsStringView(value));
+  if (value.IsString()) return api::GoQuoted(api::AsStringView(value));
   return api::ToJson(value);
 }
 
@@ -69,7 +34,7 @@ FieldError FieldInvalid(std::string field, const rapidjson::Value& value, std::s
 
 FieldError FieldInvalid(std::string field, std::string_view value, std::string_view detail) {
   std::string msg = "Invalid value: ";
-  msg.append(Quoted(value));
+  msg.append(api::GoQuoted(value));
   if (!detail.empty()) {
     msg.append(": ");
     msg.append(detail);
@@ -82,7 +47,7 @@ FieldError FieldInvalidStrings(std::string field, const std::vector<std::string>
   std::string rendered = "[]string{";
   for (size_t i = 0; i < value.size(); ++i) {
     if (i) rendered += ", ";
-    rendered += Quoted(value[i]);
+    rendered += api::GoQuoted(value[i]);
   }
   rendered += "}";
   std::string msg = "Invalid value: " + rendered;
@@ -106,12 +71,12 @@ FieldError FieldInvalidInt(std::string field, int64_t value, std::string_view de
 FieldError FieldNotSupported(std::string field, std::string_view value,
                              const std::vector<std::string>& supported) {
   std::string msg = "Unsupported value: ";
-  msg.append(Quoted(value));
+  msg.append(api::GoQuoted(value));
   if (!supported.empty()) {
     msg += ": supported values: ";
     for (size_t i = 0; i < supported.size(); ++i) {
       if (i) msg += ", ";
-      msg += Quoted(supported[i]);
+      msg += api::GoQuoted(supported[i]);
     }
   }
   return {"FieldValueNotSupported", std::move(field), msg};
@@ -125,7 +90,7 @@ FieldError FieldForbidden(std::string field, std::string_view detail) {
 
 FieldError FieldDuplicate(std::string field, std::string_view value) {
   std::string msg = "Duplicate value: ";
-  msg.append(Quoted(value));
+  msg.append(api::GoQuoted(value));
   return {"FieldValueDuplicate", std::move(field), msg};
 }
 

@@ -327,8 +327,7 @@ class Session final : public SessionBase {
     res->version(11);
     res->set(http::field::content_type, content_type);
     res->chunked(true);
-    streaming_ = true;
-    stream_done_ = false;  // a new stream on a kept-alive connection
+    streaming_ = true;  // until the terminating chunk is written (the connection may be reused)
     Tcp().expires_never();
     auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
     http::async_write_header(stream_, *sr, [self = Self(), res, sr](beast::error_code ec, size_t) {
@@ -351,7 +350,7 @@ class Session final : public SessionBase {
   // the peer's shutdown (POLLRDHUP) or an error does.
   void WatchForPeerClose() {
     Tcp().socket().async_wait(tcp::socket::wait_read, [self = Self()](beast::error_code ec) {
-      if (ec || self->stream_done_) return;  // cancelled when the stream ended, or closing
+      if (ec || !self->streaming_) return;  // cancelled when the stream ended, or closing
       pollfd p{self->Tcp().socket().native_handle(), POLLIN | POLLRDHUP, 0};
       if (::poll(&p, 1, 0) < 0 || (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
         return self->Close();
@@ -474,7 +473,6 @@ class Session final : public SessionBase {
     }
     if (ec) return Close();
     if (!last) return PumpChunks();
-    stream_done_ = true;
     streaming_ = false;
     RunCloseCallbacks();
     // The stream is complete; keep the connection for the next request.
@@ -516,7 +514,6 @@ class Session final : public SessionBase {
   std::string peer_cn_;
   std::vector<std::string> peer_orgs_;
   bool streaming_ = false;
-  bool stream_done_ = false;
   // Shared state.
   mutable std::mutex mu_;
   bool closed_ = false;          // guarded by mu_
