@@ -17,7 +17,15 @@ struct WatchLatency {
   double p50_ms = 0;
   double p99_ms = 0;
   double server_cpu_ms_per_event = 0;  // steadier than latency on a busy machine
-  int closed_early = 0;                // watches the server ended before the last event
+  // The benchmark's own reader runs on the same cores: its share is part of every figure.
+  double client_cpu_ms_per_event = 0;
+  int closed_early = 0;  // watches the server ended before the last event
+  // Per event: arrival at its first and at its last watcher (medians over the events), and
+  // the same two for the event whose last arrival was latest.
+  double median_first_ms = 0;
+  double median_last_ms = 0;
+  double slowest_event_first_ms = 0;
+  double slowest_event_last_ms = 0;
 };
 
 // MeasureWatchLatency opens `watchers` watches, creates `events` ConfigMaps named
