@@ -192,6 +192,29 @@ Status SavePair(const std::string& dir, const std::string& name, const CertKey& 
 
 Result<CertKey> LoadCa(const std::string& pki_dir) { return LoadPair(pki_dir, "ca"); }
 
+Result<std::string> EnsureServiceAccountKey(const std::string& pki_dir) {
+  std::string path = pki_dir + "/sa.key";
+  if (auto kept = ReadFile(path); kept.ok()) return kept;
+  std::error_code ec;
+  std::filesystem::create_directories(pki_dir, ec);
+  if (ec) return Status::Unavailable("cannot create " + pki_dir + ": " + ec.message());
+  ::chmod(pki_dir.c_str(), 0700);
+  PKeyPtr key = NewKey();
+  BioPtr private_pem(BIO_new(BIO_s_mem())), public_pem(BIO_new(BIO_s_mem()));
+  if (!key ||
+      !PEM_write_bio_PrivateKey(private_pem.get(), key.get(), nullptr, nullptr, 0, nullptr,
+                                nullptr) ||
+      !PEM_write_bio_PUBKEY(public_pem.get(), key.get())) {
+    return Status::Internal("cannot generate the service account key");
+  }
+  // The public half first: a crash in between leaves no private key, so the next start
+  // makes both again.
+  TK_RETURN_IF_ERROR(WriteFileAtomic(pki_dir + "/sa.pub", BioString(public_pem.get()), 0644));
+  std::string pem = BioString(private_pem.get());
+  TK_RETURN_IF_ERROR(WriteFileAtomic(path, pem, 0600));
+  return pem;
+}
+
 Result<ClusterPki> EnsureClusterPki(const std::string& pki_dir,
                                     const std::vector<std::string>& dns_names,
                                     const std::vector<std::string>& ip_addresses) {

@@ -61,6 +61,11 @@ Result<ClusterPki> EnsureClusterPki(const std::string& pki_dir,
                                     const std::vector<std::string>& dns_names,
                                     const std::vector<std::string>& ip_addresses);
 
+// EnsureServiceAccountKey loads or creates DIR/pki/sa.key, the key service-account tokens are
+// signed with (ECDSA P-256, mode 0600), and its public half sa.pub (kubeadm's names). Returns the
+// private key PEM.
+Result<std::string> EnsureServiceAccountKey(const std::string& pki_dir);
+
 // LoadCa reads DIR/pki/ca.{crt,key} (for `tinyk8s kubeconfig`).
 Result<CertKey> LoadCa(const std::string& pki_dir);
 
