@@ -58,6 +58,9 @@ void RegisterBuiltinResources(Registry& registry, ServiceAllocator* service_allo
   registry.Add(Info("", "events", "event", "Event", true, {"ev"}), NewEventStrategy());
   registry.Add(Info("", "configmaps", "configmap", "ConfigMap", true, {"cm"}),
                NewConfigMapStrategy());
+  // Not in category "all", as upstream.
+  registry.Add(Info("", "serviceaccounts", "serviceaccount", "ServiceAccount", true, {"sa"}),
+               NewServiceAccountStrategy());
   {
     auto r = Info("apps", "daemonsets", "daemonset", "DaemonSet", true, {"ds"}, {"all"});
     r.subresources = {StatusOf("DaemonSet")};

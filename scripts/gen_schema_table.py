@@ -26,6 +26,7 @@ ROOTS = [
     ("core.v1.Event", "/v1/Event"),
     ("core.v1.ConfigMap", "/v1/ConfigMap"),
     ("core.v1.Binding", "/v1/Binding"),
+    ("core.v1.ServiceAccount", "/v1/ServiceAccount"),
     ("apps.v1.DaemonSet", "apps/v1/DaemonSet"),
     ("apps.v1.ControllerRevision", "apps/v1/ControllerRevision"),
     ("coordination.v1.Lease", "coordination.k8s.io/v1/Lease"),

@@ -24,6 +24,7 @@ std::unique_ptr<Strategy> NewLeaseStrategy();
 std::unique_ptr<Strategy> NewEndpointsStrategy();
 std::unique_ptr<Strategy> NewEndpointSliceStrategy();
 std::unique_ptr<Strategy> NewConfigMapStrategy();
+std::unique_ptr<Strategy> NewServiceAccountStrategy();
 // rbac.authorization.k8s.io: `cluster` selects ClusterRole / ClusterRoleBinding.
 std::unique_ptr<Strategy> NewRoleStrategy(bool cluster);
 std::unique_ptr<Strategy> NewRoleBindingStrategy(bool cluster);

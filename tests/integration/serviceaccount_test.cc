@@ -1,0 +1,101 @@
+// End-to-end: core/v1 ServiceAccounts through the real binary and the installed kubectl.
+#include <gtest/gtest.h>
+
+#include "tests/integration/test_cluster.h"
+
+namespace tinyk8s::testing {
+namespace {
+
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// The resource alone: no controller may create or delete service accounts behind the test.
+TEST(ServiceAccountApiTest, KubectlCreateGetApplyExplainAndRbac) {
+  if (!TestCluster::KubectlAvailable("1.32")) GTEST_SKIP() << "kubectl 1.32 is not installed";
+  TestCluster cluster({"--disable", "scheduler,controllers,dns"});
+  ASSERT_TRUE(cluster.ok());
+  auto K = [&](const std::vector<std::string>& args, const std::string& in = "") {
+    return cluster.Kubectl(args, in);
+  };
+
+  auto created = K({"create", "serviceaccount", "builder"});
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  EXPECT_EQ(created.out, "serviceaccount/builder created\n");
+  const std::string manifest = R"(apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: exporter
+automountServiceAccountToken: false
+secrets:
+- name: exporter-token
+- name: other
+imagePullSecrets:
+- name: registry
+)";
+  auto applied = K({"apply", "-f", "-"}, manifest);
+  ASSERT_EQ(applied.exit_code, 0) << applied.err;
+  EXPECT_EQ(applied.out, "serviceaccount/exporter created\n");
+
+  auto table = K({"get", "sa"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  auto lines = SplitLines(table.out);
+  ASSERT_EQ(lines.size(), 3u) << table.out;
+  EXPECT_EQ(lines[0].substr(0, lines[0].find("AGE")), "NAME       SECRETS   ") << table.out;
+  EXPECT_EQ(lines[1].rfind("builder    0         ", 0), 0u) << table.out;
+  EXPECT_EQ(lines[2].rfind("exporter   2         ", 0), 0u) << table.out;
+
+  auto fields = K({"get", "serviceaccount", "exporter", "-o",
+                   "jsonpath={.automountServiceAccountToken} {.secrets[1].name} "
+                   "{.imagePullSecrets[0].name}"});
+  ASSERT_EQ(fields.exit_code, 0) << fields.err;
+  EXPECT_EQ(fields.out, "false other registry");
+
+  // Not in category "all" (as upstream): `get all` lists no service accounts.
+  auto all = K({"get", "all"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_FALSE(Contains(all.out, "serviceaccount")) << all.out;
+
+  auto discovery = K({"api-resources", "--api-group="});
+  ASSERT_EQ(discovery.exit_code, 0) << discovery.err;
+  bool listed = false;
+  for (const auto& line : SplitLines(discovery.out)) {
+    if (line.rfind("serviceaccounts ", 0) == 0) {
+      listed = true;
+      EXPECT_TRUE(Contains(line, " sa ") && Contains(line, " true ") &&
+                  Contains(line, "ServiceAccount"))
+          << line;
+    }
+  }
+  EXPECT_TRUE(listed) << discovery.out;
+
+  auto explain = K({"explain", "sa.automountServiceAccountToken"});
+  ASSERT_EQ(explain.exit_code, 0) << explain.err;
+  EXPECT_TRUE(Contains(explain.out, "<boolean>")) << explain.out;
+
+  auto bad_name = K({"create", "serviceaccount", "Not_A_Name"});
+  EXPECT_NE(bad_name.exit_code, 0);
+  EXPECT_TRUE(Contains(bad_name.err, "metadata.name: Invalid value: \"Not_A_Name\""))
+      << bad_name.err;
+  // Client-side validation of kubectl apply knows the schema.
+  auto unknown = K({"apply", "-f", "-"},
+                   "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: x\nsecret: []\n");
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_TRUE(Contains(unknown.err, "unknown field \"secret\"")) << unknown.err;
+
+  // Upstream's aggregated roles: edit writes service accounts, view reads them.
+  ASSERT_EQ(K({"create", "rolebinding", "e", "--clusterrole=edit", "--user=editor"}).exit_code, 0);
+  ASSERT_EQ(K({"create", "rolebinding", "v", "--clusterrole=view", "--user=viewer"}).exit_code, 0);
+  EXPECT_EQ(K({"auth", "can-i", "create", "serviceaccounts", "--as=editor"}).out, "yes\n");
+  EXPECT_EQ(K({"auth", "can-i", "delete", "sa", "--as=editor"}).out, "yes\n");
+  EXPECT_EQ(K({"auth", "can-i", "list", "sa", "--as=viewer"}).out, "yes\n");
+  EXPECT_EQ(K({"auth", "can-i", "create", "sa", "--as=viewer"}).out, "no\n");
+
+  auto deleted = K({"delete", "sa", "builder"});
+  ASSERT_EQ(deleted.exit_code, 0) << deleted.err;
+  EXPECT_EQ(deleted.out, "serviceaccount \"builder\" deleted\n");
+  EXPECT_EQ(cluster.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace tinyk8s::testing
