@@ -58,9 +58,12 @@ void RegisterBuiltinResources(Registry& registry, ServiceAllocator* service_allo
   registry.Add(Info("", "events", "event", "Event", true, {"ev"}), NewEventStrategy());
   registry.Add(Info("", "configmaps", "configmap", "ConfigMap", true, {"cm"}),
                NewConfigMapStrategy());
-  // Not in category "all", as upstream.
-  registry.Add(Info("", "serviceaccounts", "serviceaccount", "ServiceAccount", true, {"sa"}),
-               NewServiceAccountStrategy());
+  {
+    // Not in category "all", as upstream. serviceaccounts/token is the TokenRequest API.
+    auto r = Info("", "serviceaccounts", "serviceaccount", "ServiceAccount", true, {"sa"});
+    r.subresources = {{"token", "TokenRequest", "authentication.k8s.io", "v1", {"create"}}};
+    registry.Add(std::move(r), NewServiceAccountStrategy());
+  }
   {
     auto r = Info("apps", "daemonsets", "daemonset", "DaemonSet", true, {"ds"}, {"all"});
     r.subresources = {StatusOf("DaemonSet")};

@@ -9,6 +9,7 @@
 #include "apiserver/auth/bootstrap_policy.h"
 #include "apiserver/auth/node_authorizer.h"
 #include "apiserver/auth/pki.h"
+#include "apiserver/auth/service_account_token.h"
 #include "apiserver/ip_allocator.h"
 #include "apiserver/server.h"
 #include "cmd/commands.h"
@@ -38,6 +39,9 @@ struct ServerFlags {
   std::string tls_private_key_file;
   std::string client_ca_file;
   std::string token_auth_file;
+  std::string service_account_signing_key_file;
+  std::string service_account_issuer = apiserver::auth::kDefaultServiceAccountIssuer;
+  std::vector<std::string> api_audiences;
   std::string storage = "sqlite";
   std::vector<std::string> etcd_endpoints;
   std::string etcd_prefix;
@@ -70,6 +74,16 @@ void AddApiServerFlags(CLI::App* cmd, ServerFlags& f) {
                   "trust client certificates signed by this CA (PEM) instead of the cluster CA");
   cmd->add_option("--token-auth-file", f.token_auth_file,
                   "static bearer tokens, CSV lines token,user,uid,\"group1,group2\"");
+  cmd->add_option("--service-account-signing-key-file", f.service_account_signing_key_file,
+                  "ECDSA P-256 private key (PEM) service-account tokens are signed and checked "
+                  "with (default: DATA_DIR/pki/sa.key, created on first start)");
+  cmd->add_option("--service-account-issuer", f.service_account_issuer,
+                  "issuer (iss) of service-account tokens")
+      ->capture_default_str();
+  cmd->add_option("--api-audiences", f.api_audiences,
+                  "audiences of tokens meant for this API server, comma-separated (default: the "
+                  "issuer)")
+      ->delimiter(',');
   cmd->add_option("--storage", f.storage,
                   "where objects are kept: sqlite (DATA_DIR/state.db) or etcd (--etcd-endpoints; "
                   "several servers may share one etcd)")
@@ -186,6 +200,9 @@ int RunApiServer(const ServerFlags& f, const char* component, bool supervise) {
   o.tls_private_key_file = f.tls_private_key_file;
   o.client_ca_file = f.client_ca_file;
   o.token_auth_file = f.token_auth_file;
+  o.service_account_signing_key_file = f.service_account_signing_key_file;
+  o.service_account_issuer = f.service_account_issuer;
+  o.api_audiences = f.api_audiences;
   o.storage = f.storage;
   o.etcd_endpoints = f.etcd_endpoints;
   o.etcd_prefix = f.etcd_prefix;

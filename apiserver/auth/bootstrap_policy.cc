@@ -105,6 +105,7 @@ std::vector<std::pair<std::string, std::string>> Policy() {
       {{""}, {"pods/eviction"}, {"create"}, {}},
       // As upstream, whoever can edit a namespace can act as its service accounts.
       {{""}, {"serviceaccounts"}, {"impersonate"}, {}},
+      {{""}, {"serviceaccounts/token"}, {"create"}, {}},
       {{"apps"}, {"daemonsets"}, kWrite, {}},
       {{"discovery.k8s.io"}, {"endpointslices"}, kWrite, {}},
   };
