@@ -15,6 +15,7 @@ using rapidjson::Value;
 // go-jose's jwt.DefaultLeeway: clock skew tolerated on exp, nbf and iat, and how long a
 // deleted bound object still honours its tokens.
 constexpr int64_t kLeewaySeconds = 60;
+constexpr size_t kMaxVerifiedTokens = 4096;
 
 Status Rejected(std::string why) { return Status(StatusCode::kUnauthorized, std::move(why)); }
 
@@ -149,24 +150,24 @@ Result<std::string> ServiceAccountTokens::Issue(ServiceAccountClaims claims) con
 }
 
 std::optional<Result<UserInfo>> ServiceAccountTokens::Authenticate(std::string_view token) const {
-  // As upstream, only tokens whose (unverified) issuer is ours are this authenticator's; the
-  // issuer is checked again once the signature holds.
-  auto payload = UnverifiedPayload(token);
-  if (!payload.ok()) return std::nullopt;
-  auto unverified = api::ParseJson(*payload);
-  if (!unverified.ok() || !unverified->IsObject()) return std::nullopt;
-  const Value* iss = api::FindMember(*unverified, "iss");
-  if (!iss || !iss->IsString() || api::AsStringView(*iss) != options_.issuer) return std::nullopt;
-
-  auto verified = key_.Verify(token);
-  if (!verified.ok()) return Result<UserInfo>(verified.status());
-  auto claims = ParseClaims(*verified);
-  if (!claims.ok()) return Result<UserInfo>(claims.status());
-  const ServiceAccountClaims& c = *claims;
-  if (c.issuer != options_.issuer) {
-    return Result<UserInfo>(Rejected("token issuer \"" + c.issuer + "\" is invalid"));
+  Result<ServiceAccountClaims> claims = Status::Internal("unset");
+  if (auto remembered = Remembered(token)) {
+    claims = std::move(*remembered);
+  } else {
+    // As upstream, only tokens whose (unverified) issuer is ours are this authenticator's; the
+    // issuer is checked again once the signature holds.
+    auto payload = UnverifiedPayload(token);
+    if (!payload.ok()) return std::nullopt;
+    auto unverified = api::ParseJson(*payload);
+    if (!unverified.ok() || !unverified->IsObject()) return std::nullopt;
+    const Value* iss = api::FindMember(*unverified, "iss");
+    if (!iss || !iss->IsString() || api::AsStringView(*iss) != options_.issuer) {
+      return std::nullopt;
+    }
+    claims = Verify(token);
+    if (!claims.ok()) return Result<UserInfo>(claims.status());
   }
-  if (Status s = CheckAudience(c); !s.ok()) return Result<UserInfo>(s);
+  const ServiceAccountClaims& c = *claims;
   if (Status s = CheckTimes(c); !s.ok()) return Result<UserInfo>(s);
   if (Status s = CheckBound("serviceaccounts", c.ns, c.service_account, "service account");
       !s.ok()) {
@@ -198,6 +199,25 @@ std::optional<Result<UserInfo>> ServiceAccountTokens::Authenticate(std::string_v
     if (!c.node->uid.empty()) user.extra[kExtraNodeUid] = {c.node->uid};
   }
   return Result<UserInfo>(std::move(user));
+}
+
+std::optional<ServiceAccountClaims> ServiceAccountTokens::Remembered(std::string_view token) const {
+  std::lock_guard lock(verified_mu_);
+  auto it = verified_.find(std::string(token));
+  if (it == verified_.end()) return std::nullopt;
+  return it->second;
+}
+
+Result<ServiceAccountClaims> ServiceAccountTokens::Verify(std::string_view token) const {
+  TK_ASSIGN_OR_RETURN(std::string payload, key_.Verify(token));
+  TK_ASSIGN_OR_RETURN(ServiceAccountClaims c, ParseClaims(payload));
+  // Issuer and audience never change for a token: checked once, before it is remembered.
+  if (c.issuer != options_.issuer) return Rejected("token issuer \"" + c.issuer + "\" is invalid");
+  TK_RETURN_IF_ERROR(CheckAudience(c));
+  std::lock_guard lock(verified_mu_);
+  if (verified_.size() >= kMaxVerifiedTokens) verified_.clear();
+  verified_.emplace(std::string(token), c);
+  return c;
 }
 
 Status ServiceAccountTokens::CheckTimes(const ServiceAccountClaims& c) const {
