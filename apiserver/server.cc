@@ -111,7 +111,7 @@ Result<std::unique_ptr<auth::ServiceAccountTokens>> NewServiceAccountTokens(
   if (!o.service_account_signing_key_file.empty()) {
     TK_ASSIGN_OR_RETURN(pem, auth::ReadFile(o.service_account_signing_key_file));
   } else {
-    TK_ASSIGN_OR_RETURN(pem, auth::EnsureServiceAccountKey(o.data_dir + "/pki"));
+    TK_ASSIGN_OR_RETURN(pem, auth::EnsureServiceAccountKey(o.data_dir + "/pki", o.durable));
   }
   TK_ASSIGN_OR_RETURN(auth::JwtSigningKey key, auth::JwtSigningKey::FromPem(pem));
   auth::ServiceAccountTokenOptions so;

@@ -163,13 +163,14 @@ Result<std::string> ReadFile(const std::string& path) {
   return out;
 }
 
-Status WriteFileAtomic(const std::string& path, const std::string& content, int mode) {
+Status WriteFileAtomic(const std::string& path, const std::string& content, int mode,
+                       bool durable) {
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return Status::Unavailable("cannot write " + path);
   ::fchmod(fd, static_cast<mode_t>(mode));  // an older temp file may have other bits
   bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
-  ok = ::fsync(fd) == 0 && ok;
+  if (durable) ok = ::fsync(fd) == 0 && ok;
   ::close(fd);
   if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
     return Status::Unavailable("cannot write " + path);
@@ -192,7 +193,7 @@ Status SavePair(const std::string& dir, const std::string& name, const CertKey& 
 
 Result<CertKey> LoadCa(const std::string& pki_dir) { return LoadPair(pki_dir, "ca"); }
 
-Result<std::string> EnsureServiceAccountKey(const std::string& pki_dir) {
+Result<std::string> EnsureServiceAccountKey(const std::string& pki_dir, bool durable) {
   std::string path = pki_dir + "/sa.key";
   if (auto kept = ReadFile(path); kept.ok()) return kept;
   std::error_code ec;
@@ -209,9 +210,10 @@ Result<std::string> EnsureServiceAccountKey(const std::string& pki_dir) {
   }
   // The public half first: a crash in between leaves no private key, so the next start
   // makes both again.
-  TK_RETURN_IF_ERROR(WriteFileAtomic(pki_dir + "/sa.pub", BioString(public_pem.get()), 0644));
+  TK_RETURN_IF_ERROR(
+      WriteFileAtomic(pki_dir + "/sa.pub", BioString(public_pem.get()), 0644, durable));
   std::string pem = BioString(private_pem.get());
-  TK_RETURN_IF_ERROR(WriteFileAtomic(path, pem, 0600));
+  TK_RETURN_IF_ERROR(WriteFileAtomic(path, pem, 0600, durable));
   return pem;
 }
 
