@@ -97,5 +97,66 @@ imagePullSecrets:
   EXPECT_EQ(cluster.Stop(), 0);
 }
 
+// The controller manager's serviceaccount controller and root CA publisher: every active
+// namespace gets ServiceAccount "default" and ConfigMap kube-root-ca.crt (with the cluster CA),
+// both come back when deleted or changed, and namespace deletion still finishes.
+TEST(ServiceAccountControllersTest, DefaultAccountAndRootCaInEveryNamespace) {
+  if (!TestCluster::KubectlAvailable("1.32")) GTEST_SKIP() << "kubectl 1.32 is not installed";
+  TestCluster cluster({"--disable", "scheduler,dns"});
+  ASSERT_TRUE(cluster.ok());
+  auto K = [&](const std::vector<std::string>& args) { return cluster.Kubectl(args); };
+  auto ca_of = [&](const std::string& ns) {
+    return K({"get", "configmap", "kube-root-ca.crt", "-n", ns, "-o", "jsonpath={.data.ca\\.crt}"})
+        .out;
+  };
+  const std::string ca = cluster.CaPem();
+  ASSERT_FALSE(ca.empty());
+
+  for (const char* ns : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
+    EXPECT_TRUE(WaitFor([&] {
+      return K({"get", "sa", "default", "-n", ns}).exit_code == 0;
+    })) << ns;
+    EXPECT_TRUE(WaitFor([&] { return ca_of(ns) == ca; })) << ns;
+  }
+  ASSERT_EQ(K({"create", "namespace", "fresh"}).exit_code, 0);
+  ASSERT_TRUE(WaitFor([&] { return K({"get", "sa", "default", "-n", "fresh"}).exit_code == 0; }));
+  ASSERT_TRUE(WaitFor([&] { return ca_of("fresh") == ca; }));
+  auto description = K({"get", "configmap", "kube-root-ca.crt", "-n", "fresh", "-o",
+                        "jsonpath={.metadata.annotations.kubernetes\\.io/description}"});
+  EXPECT_EQ(description.out,
+            "Contains a CA bundle that can be used to verify the kube-apiserver when using "
+            "internal endpoints such as the internal service IP or kubernetes.default.svc. No "
+            "other usage is guaranteed across distributions of Kubernetes clusters.");
+
+  // Deleted or changed: put back.
+  auto uid_of_default = [&] {
+    return K({"get", "sa", "default", "-n", "fresh", "-o", "jsonpath={.metadata.uid}"}).out;
+  };
+  std::string first_uid = uid_of_default();
+  ASSERT_EQ(K({"delete", "sa", "default", "-n", "fresh"}).exit_code, 0);
+  EXPECT_TRUE(WaitFor([&] {
+    std::string uid = uid_of_default();
+    return !uid.empty() && uid != first_uid;
+  }));
+  ASSERT_EQ(K({"delete", "configmap", "kube-root-ca.crt", "-n", "fresh"}).exit_code, 0);
+  EXPECT_TRUE(WaitFor([&] { return ca_of("fresh") == ca; }));
+  ASSERT_EQ(K({"patch", "configmap", "kube-root-ca.crt", "-n", "fresh", "-p",
+               R"({"data":{"ca.crt":"changed"}})"})
+                .exit_code,
+            0);
+  EXPECT_TRUE(WaitFor([&] { return ca_of("fresh") == ca; }));
+
+  // Deletion finishes: nothing is re-created in the terminating namespace.
+  ASSERT_EQ(K({"create", "serviceaccount", "extra", "-n", "fresh"}).exit_code, 0);
+  auto deleted = cluster.Kubectl("1.32", {"delete", "namespace", "fresh", "--timeout=60s"}, "", 90);
+  ASSERT_EQ(deleted.exit_code, 0) << deleted.err;
+  EXPECT_NE(K({"get", "namespace", "fresh"}).exit_code, 0);
+  auto leftovers = K({"get", "serviceaccounts,configmaps", "-A", "--field-selector",
+                      "metadata.namespace=fresh", "-o", "name"});
+  EXPECT_EQ(leftovers.exit_code, 0) << leftovers.err;
+  EXPECT_EQ(leftovers.out, "") << leftovers.err;
+  EXPECT_EQ(cluster.Stop(), 0);
+}
+
 }  // namespace
 }  // namespace tinyk8s::testing
