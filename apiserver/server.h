@@ -41,6 +41,11 @@ struct ApiServerOptions {
   std::string tls_private_key_file;   // ...and its key
   std::string client_ca_file;         // trust client certificates from this CA instead
   std::string token_auth_file;        // static bearer tokens (upstream CSV format)
+
+  // Admission. The ServiceAccount plugin (pods run as an existing account and get its API
+  // credentials mounted) needs the controller manager to create each namespace's "default"
+  // account; without one it would refuse every pod (upstream's --disable-admission-plugins).
+  bool service_account_admission = true;
 };
 
 class ApiServer {
