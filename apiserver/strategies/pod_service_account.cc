@@ -21,10 +21,6 @@ namespace {
 
 constexpr char kDefaultAccount[] = "default";
 constexpr char kMirrorAnnotation[] = "kubernetes.io/config.mirror";
-// Upstream's bound token lifetime for the kube-api-access volume (one hour plus seven seconds:
-// the extra seconds mark tokens the API server may accept past expiry with a warning).
-constexpr int64_t kTokenExpirationSeconds = 3607;
-constexpr int64_t kProjectedDefaultMode = 0644;
 
 // The name upstream's errors use: admission runs before name generation there, so a pod with
 // only generateName is called by its prefix.
@@ -74,46 +70,25 @@ bool ShouldAutomount(const Value& spec, const Value& account) {
 
 Value Str(const std::string& s, Alloc& a) { return api::MakeString(s, a); }
 
-// The projected volume, members in upstream's field order.
+// The projected volume's source, members in upstream's field order: a bound token for the
+// account (one hour plus seven seconds, which marks tokens the API server may accept past
+// expiry with a warning), the cluster CA from kube-root-ca.crt and the pod's namespace; files
+// mode 0644.
+constexpr char kTokenVolumeSource[] =
+    R"({"sources":[{"serviceAccountToken":{"expirationSeconds":3607,"path":"token"}},)"
+    R"({"configMap":{"name":"kube-root-ca.crt","items":[{"key":"ca.crt","path":"ca.crt"}]}},)"
+    R"({"downwardAPI":{"items":[{"path":"namespace","fieldRef":{"apiVersion":"v1",)"
+    R"("fieldPath":"metadata.namespace"}}]}}],"defaultMode":420})";
+
 Value TokenVolume(const std::string& name, Alloc& a) {
-  Value token(rapidjson::kObjectType);
-  token.AddMember("expirationSeconds", kTokenExpirationSeconds, a);
-  token.AddMember("path", "token", a);
-  Value token_source(rapidjson::kObjectType);
-  token_source.AddMember("serviceAccountToken", token, a);
-
-  Value item(rapidjson::kObjectType);
-  item.AddMember("key", "ca.crt", a);
-  item.AddMember("path", "ca.crt", a);
-  Value items(rapidjson::kArrayType);
-  items.PushBack(item, a);
-  Value config_map(rapidjson::kObjectType);
-  config_map.AddMember("name", "kube-root-ca.crt", a);
-  config_map.AddMember("items", items, a);
-  Value ca_source(rapidjson::kObjectType);
-  ca_source.AddMember("configMap", config_map, a);
-
-  Value field_ref(rapidjson::kObjectType);
-  field_ref.AddMember("apiVersion", "v1", a);
-  field_ref.AddMember("fieldPath", "metadata.namespace", a);
-  Value file(rapidjson::kObjectType);
-  file.AddMember("path", "namespace", a);
-  file.AddMember("fieldRef", field_ref, a);
-  Value files(rapidjson::kArrayType);
-  files.PushBack(file, a);
-  Value downward(rapidjson::kObjectType);
-  downward.AddMember("items", files, a);
-  Value ns_source(rapidjson::kObjectType);
-  ns_source.AddMember("downwardAPI", downward, a);
-
-  Value sources(rapidjson::kArrayType);
-  sources.PushBack(token_source, a).PushBack(ca_source, a).PushBack(ns_source, a);
-  Value projected(rapidjson::kObjectType);
-  projected.AddMember("sources", sources, a);
-  projected.AddMember("defaultMode", kProjectedDefaultMode, a);
+  static const Document source = [] {
+    Document d;
+    d.Parse(kTokenVolumeSource);
+    return d;
+  }();
   Value volume(rapidjson::kObjectType);
   volume.AddMember("name", Str(name, a), a);
-  volume.AddMember("projected", projected, a);
+  volume.AddMember("projected", Value(source, a), a);
   return volume;
 }
 
