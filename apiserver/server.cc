@@ -216,7 +216,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
   // Other API servers may share an etcd store: claim addresses there too.
   if (options.storage == "etcd") sao.shared_store = impl->store.get();
   TK_ASSIGN_OR_RETURN(impl->service_allocator, ServiceAllocator::Create(sao, impl->clock));
-  RegisterBuiltinResources(impl->registry, impl->service_allocator.get());
+  RegisterBuiltinResources(impl->registry, impl->service_allocator.get(),
+                           options.service_account_admission);
   // Before the cache reads the store: objects of older data dirs move to where they are read.
   TK_RETURN_IF_ERROR(MigrateViewObjects(*impl->store, impl->registry).status());
   TK_ASSIGN_OR_RETURN(impl->cache, WatchCache::Start(*impl->store, WatchCache::Options{}));

@@ -48,6 +48,11 @@ struct ApiServerOptions {
   std::string service_account_signing_key_file;
   std::string service_account_issuer;
   std::vector<std::string> api_audiences;
+
+  // Admission. The ServiceAccount plugin (pods run as an existing account and get its API
+  // credentials mounted) needs the controller manager to create each namespace's "default"
+  // account; without one it would refuse every pod (upstream's --disable-admission-plugins).
+  bool service_account_admission = true;
 };
 
 class ApiServer {

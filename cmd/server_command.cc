@@ -48,6 +48,7 @@ struct ServerFlags {
   std::string etcd_cafile;
   std::string etcd_certfile;
   std::string etcd_keyfile;
+  std::vector<std::string> disable_admission_plugins;
 };
 
 void AddApiServerFlags(CLI::App* cmd, ServerFlags& f) {
@@ -58,6 +59,11 @@ void AddApiServerFlags(CLI::App* cmd, ServerFlags& f) {
   cmd->add_flag(
       "--ephemeral", f.ephemeral,
       "keep state in a temporary directory removed on exit, without fsync (test clusters)");
+  cmd->add_option("--disable-admission-plugins", f.disable_admission_plugins,
+                  "admission plugins to turn off: ServiceAccount (off anyway when the server "
+                  "runs without its controller manager)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"ServiceAccount"}));
   cmd->add_option("--port-file", f.port_file, "write the bound API port to this file once serving");
   cmd->add_option("--service-cidr", f.service_cidr, "IPv4 range Service ClusterIPs come from")
       ->capture_default_str();
@@ -209,6 +215,14 @@ int RunApiServer(const ServerFlags& f, const char* component, bool supervise) {
   o.etcd_ca_file = f.etcd_cafile;
   o.etcd_cert_file = f.etcd_certfile;
   o.etcd_key_file = f.etcd_keyfile;
+  // Without the controller manager no namespace gets its "default" service account, and the
+  // ServiceAccount plugin would refuse every pod: a lone API server (server --disable
+  // controllers, the envtest use) runs without it.
+  o.service_account_admission =
+      std::find(f.disable_admission_plugins.begin(), f.disable_admission_plugins.end(),
+                "ServiceAccount") == f.disable_admission_plugins.end() &&
+      !(supervise &&
+        std::find(f.disable.begin(), f.disable.end(), "controllers") != f.disable.end());
   if (f.ephemeral) {
     char tmpl[] = "/tmp/tinyk8s-ephemeral-XXXXXX";
     if (!::mkdtemp(tmpl)) {

@@ -148,7 +148,8 @@ std::vector<std::pair<std::string, std::string>> Policy() {
          {"*"},
          {"get", "list", "watch", "patch", "update", "delete", "deletecollection"},
          {}},
-        {{""}, {"pods", "endpoints", "events"}, {"create"}, {}},
+        // serviceaccount controller and root CA publisher: "default" and kube-root-ca.crt.
+        {{""}, {"pods", "endpoints", "events", "serviceaccounts", "configmaps"}, {"create"}, {}},
         {{"apps"}, {"controllerrevisions"}, {"create"}, {}},
         {{"discovery.k8s.io"}, {"endpointslices"}, {"create"}, {}},
         {{"events.k8s.io"}, {"events"}, {"create"}, {}},

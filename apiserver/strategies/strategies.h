@@ -7,7 +7,8 @@
 
 namespace tinyk8s::apiserver {
 
-std::unique_ptr<Strategy> NewPodStrategy();
+// `service_account_admission`: see RegisterBuiltinResources.
+std::unique_ptr<Strategy> NewPodStrategy(bool service_account_admission);
 std::unique_ptr<Strategy> NewDaemonSetStrategy();
 std::unique_ptr<Strategy> NewNamespaceStrategy();
 std::unique_ptr<Strategy> NewNodeStrategy();
