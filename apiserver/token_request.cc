@@ -1,5 +1,6 @@
 #include "apiserver/token_request.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "api/json.h"
@@ -16,6 +17,11 @@ using rapidjson::Value;
 constexpr int64_t kDefaultExpirationSeconds = 60 * 60;  // upstream's v1 defaulting
 constexpr int64_t kMinExpirationSeconds = 10 * 60;
 constexpr int64_t kMaxExpirationSeconds = int64_t{1} << 32;
+// Upstream's --service-account-extend-token-expiration (on by default): a pod-bound token for
+// the API asked for with exactly this lifetime (the kubelet's projected volume) lives a year and
+// records when it should have expired, so clients that do not refresh tokens keep working.
+constexpr int64_t kWarnOnlyExpirationSeconds = 60 * 60 + 7;
+constexpr int64_t kExtendedExpirationSeconds = 24 * 365 * 60 * 60;
 
 // The kind errors name: TokenRequest.authentication.k8s.io.
 const ResourceInfo& TokenRequestKind() {
@@ -194,6 +200,14 @@ HttpResponse CreateToken(ObjectService& objects, const auth::ServiceAccountToken
     if (Status s = BindTo(objects, *spec->bound_ref, ns, name, &claims); !s.ok()) {
       return ErrorResponse(s);
     }
+  }
+  const auto& api_audiences = tokens.api_audiences();
+  bool for_the_api = std::all_of(spec->audiences.begin(), spec->audiences.end(), [&](auto& aud) {
+    return std::find(api_audiences.begin(), api_audiences.end(), aud) != api_audiences.end();
+  });
+  if (claims.pod && spec->expiration_seconds == kWarnOnlyExpirationSeconds && for_the_api) {
+    claims.warn_after = claims.expires;
+    claims.expires = claims.issued_at + kExtendedExpirationSeconds;
   }
   auto token = tokens.Issue(claims);
   if (!token.ok()) return ErrorResponse(token.status());

@@ -85,6 +85,7 @@ std::string ClaimsJson(const ServiceAccountClaims& c) {
   if (c.pod) k8s.AddMember("pod", RefValue(*c.pod, a), a);
   if (c.secret) k8s.AddMember("secret", RefValue(*c.secret, a), a);
   k8s.AddMember("serviceaccount", RefValue(c.service_account, a), a);
+  if (c.warn_after != 0) k8s.AddMember("warnafter", c.warn_after, a);
   doc.AddMember("kubernetes.io", k8s, a);
   doc.AddMember("nbf", c.not_before, a);
   doc.AddMember("sub", api::MakeString(ServiceAccountUserName(c.ns, c.service_account.name), a), a);
@@ -124,6 +125,9 @@ Result<ServiceAccountClaims> ParseClaims(std::string_view json) {
   if (!ns || !ns->IsString() || !OptionalRef(*k8s, "serviceaccount", &sa) || !sa ||
       !OptionalRef(*k8s, "pod", &c.pod) || !OptionalRef(*k8s, "secret", &c.secret) ||
       !OptionalRef(*k8s, "node", &c.node)) {
+    return Rejected("malformed service account token claims");
+  }
+  if (!NumericDate(*k8s, "warnafter", &c.warn_after)) {
     return Rejected("malformed service account token claims");
   }
   c.ns = ns->GetString();

@@ -61,6 +61,9 @@ struct ServiceAccountClaims {
   std::optional<ObjectRef> pod;
   std::optional<ObjectRef> secret;
   std::optional<ObjectRef> node;  // the pod's node, or the Node the token is bound to
+  // A pod's kubelet token given a year instead of the 3607 s asked for (upstream's
+  // --service-account-extend-token-expiration): when the asked-for lifetime ends. 0: none.
+  int64_t warn_after = 0;
 };
 
 // ClaimsJson renders the payload, members sorted by name at every level like upstream's tokens

@@ -275,6 +275,18 @@ spec:
   EXPECT_EQ(api::GetString(claims, {"kubernetes.io", "pod", "uid"}), pod_uid);
   EXPECT_EQ(WithToken(token, {"get", "pods"}).exit_code, 0);
 
+  // The kubelet's 3607 s pod token lives a year, recording when it should have expired
+  // (upstream's --service-account-extend-token-expiration); unbound it gets just 3607 s.
+  rapidjson::Document kubelet =
+      Claims(CreateToken({"robot", "--bound-object-kind", "Pod", "--bound-object-name", "web",
+                          "--duration", "3607s"}));
+  int64_t iat = api::GetInt(kubelet, {"iat"});
+  EXPECT_EQ(api::GetInt(kubelet, {"exp"}) - iat, 365 * 24 * 3600);
+  EXPECT_EQ(api::GetInt(kubelet, {"kubernetes.io", "warnafter"}) - iat, 3607);
+  rapidjson::Document unbound = Claims(CreateToken({"robot", "--duration", "3607s"}));
+  EXPECT_EQ(api::GetInt(unbound, {"exp"}) - api::GetInt(unbound, {"iat"}), 3607);
+  EXPECT_EQ(api::FindPath(unbound, {"kubernetes.io", "warnafter"}), nullptr);
+
   auto wrong_uid = K({"create", "token", "robot", "--bound-object-kind", "Pod",
                       "--bound-object-name", "web", "--bound-object-uid", "not-the-uid"});
   EXPECT_NE(wrong_uid.exit_code, 0);

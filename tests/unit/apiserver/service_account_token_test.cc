@@ -249,6 +249,12 @@ TEST_F(ServiceAccountTokenTest, ClaimsAreUpstreams) {
   EXPECT_EQ(parsed->pod->uid, "pod-uid");
   EXPECT_EQ(parsed->node->name, "node1");
   EXPECT_FALSE(parsed->secret);
+  EXPECT_EQ(parsed->warn_after, 0);
+
+  c.warn_after = 1700003607;
+  auto extended = ParseClaims(*UnverifiedPayload(Issue(c)));
+  ASSERT_TRUE(extended.ok());
+  EXPECT_EQ(extended->warn_after, 1700003607);
 }
 
 TEST_F(ServiceAccountTokenTest, AValidTokenAuthenticatesAsTheServiceAccount) {
