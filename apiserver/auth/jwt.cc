@@ -9,6 +9,7 @@
 #include <openssl/x509.h>
 
 #include "api/json.h"
+#include "apiserver/auth/openssl_ptr.h"
 #include "common/base64.h"
 
 namespace tinyk8s::apiserver::auth {
@@ -18,14 +19,6 @@ namespace {
 constexpr size_t kCoordinateBytes = 32;  // P-256: r and s are 32 bytes each in a JWS
 
 Status Rejected(std::string why) { return Status(StatusCode::kUnauthorized, std::move(why)); }
-
-template <typename T, void (*F)(T*)>
-struct Deleter {
-  void operator()(T* p) const { F(p); }
-};
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX, EVP_MD_CTX_free>>;
-using SigPtr = std::unique_ptr<ECDSA_SIG, Deleter<ECDSA_SIG, ECDSA_SIG_free>>;
 
 bool IsP256(EVP_PKEY* key) {
   char curve[64] = {};
@@ -48,7 +41,7 @@ std::string KeyIdOf(EVP_PKEY* key) {
 
 // A JWS carries ECDSA signatures as r||s, fixed width; OpenSSL speaks DER.
 std::string DerToRaw(const unsigned char* der, size_t len) {
-  SigPtr sig(d2i_ECDSA_SIG(nullptr, &der, static_cast<long>(len)));
+  EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &der, static_cast<long>(len)));
   if (!sig) return "";
   std::string raw(2 * kCoordinateBytes, '\0');
   auto* out = reinterpret_cast<unsigned char*>(raw.data());
@@ -62,7 +55,7 @@ std::string DerToRaw(const unsigned char* der, size_t len) {
 std::string RawToDer(std::string_view raw) {
   if (raw.size() != 2 * kCoordinateBytes) return "";
   const auto* in = reinterpret_cast<const unsigned char*>(raw.data());
-  SigPtr sig(ECDSA_SIG_new());
+  EcdsaSigPtr sig(ECDSA_SIG_new());
   BIGNUM* r = BN_bin2bn(in, kCoordinateBytes, nullptr);
   BIGNUM* s = BN_bin2bn(in + kCoordinateBytes, kCoordinateBytes, nullptr);
   if (!sig || !r || !s || ECDSA_SIG_set0(sig.get(), r, s) != 1) {

@@ -14,17 +14,11 @@
 #include <filesystem>
 #include <memory>
 
+#include "apiserver/auth/openssl_ptr.h"
+
 namespace tinyk8s::apiserver::auth {
 
 namespace {
-
-template <typename T, void (*F)(T*)>
-struct Deleter {
-  void operator()(T* p) const { F(p); }
-};
-using PKeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
 
 std::string BioString(BIO* bio) {
   char* data = nullptr;

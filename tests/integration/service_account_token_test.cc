@@ -74,6 +74,14 @@ class ServiceAccountTokenTest : public ::testing::TestWithParam<std::string> {
     return Trim(r.out);
   }
 
+  // CreateViewer makes ServiceAccount default/NAME with the view role in its namespace.
+  void CreateViewer(const std::string& name) {
+    ASSERT_EQ(K({"create", "serviceaccount", name}).exit_code, 0);
+    auto bound = K({"create", "rolebinding", name + "-view", "--clusterrole=view",
+                    "--serviceaccount=default:" + name});
+    ASSERT_EQ(bound.exit_code, 0) << bound.err;
+  }
+
   std::unique_ptr<TestCluster> cluster_;
   int kubeconfigs_ = 0;
 };
@@ -250,11 +258,7 @@ TEST_P(TokenRequestTest, TheTokenRequestApiAnswersAsUpstream) {
 }
 
 TEST_P(TokenRequestTest, APodBoundTokenEndsWithThePod) {
-  ASSERT_EQ(K({"create", "serviceaccount", "robot"}).exit_code, 0);
-  ASSERT_EQ(K({"create", "rolebinding", "robot-view", "--clusterrole=view",
-               "--serviceaccount=default:robot"})
-                .exit_code,
-            0);
+  ASSERT_NO_FATAL_FAILURE(CreateViewer("robot"));
   const std::string pod = R"(apiVersion: v1
 kind: Pod
 metadata:
@@ -330,11 +334,7 @@ TEST_P(TokenRequestTest, EditorsMayRequestTokensViewersMayNot) {
 }
 
 TEST_P(TokenRequestTest, TokensSurviveARestartWithTheKeptKey) {
-  ASSERT_EQ(K({"create", "serviceaccount", "robot"}).exit_code, 0);
-  ASSERT_EQ(K({"create", "rolebinding", "robot-view", "--clusterrole=view",
-               "--serviceaccount=default:robot"})
-                .exit_code,
-            0);
+  ASSERT_NO_FATAL_FAILURE(CreateViewer("robot"));
   std::string token = CreateToken({"robot"});
   std::string key = ReadFile(cluster_->dir() + "/data/pki/sa.key");
   ASSERT_FALSE(key.empty());
