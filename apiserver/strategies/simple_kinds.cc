@@ -285,6 +285,14 @@ class ConfigMapStrategy final : public Strategy {
 // ServiceAccount: names are DNS subdomains (the default check); the table counts its secrets.
 class ServiceAccountStrategy final : public Strategy {
  public:
+  void PrepareForCreate(Document& obj, StrategyContext& ctx) const override {
+    Strategy::PrepareForCreate(obj, ctx);
+    KeepOnlySecretNames(obj);
+  }
+  void PrepareForUpdate(Document& obj, const Value& old) const override {
+    Strategy::PrepareForUpdate(obj, old);
+    KeepOnlySecretNames(obj);
+  }
   std::vector<TableColumn> Columns() const override {
     // Upstream types the column "string" while its cells are integers; kubectl prints either.
     return {Col("Name", "Name must be unique within a namespace."),
@@ -297,6 +305,16 @@ class ServiceAccountStrategy final : public Strategy {
     Str(cells, api::Name(obj), a);
     cells.PushBack(n, a);
     Str(cells, AgeCell(obj, now), a);
+  }
+
+ private:
+  // As upstream, references to secrets keep only their names (same namespace by definition).
+  static void KeepOnlySecretNames(Document& obj) {
+    Value* secrets = api::FindMemberMutable(obj, "secrets");
+    if (secrets == nullptr || !secrets->IsArray()) return;
+    for (auto& ref : secrets->GetArray()) {
+      if (ref.IsObject()) api::KeepOnlyMembers(ref, {"name"});
+    }
   }
 };
 

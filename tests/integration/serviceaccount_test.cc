@@ -30,6 +30,8 @@ automountServiceAccountToken: false
 secrets:
 - name: exporter-token
 - name: other
+  namespace: elsewhere
+  uid: "1234"
 imagePullSecrets:
 - name: registry
 )";
@@ -50,6 +52,9 @@ imagePullSecrets:
                    "{.imagePullSecrets[0].name}"});
   ASSERT_EQ(fields.exit_code, 0) << fields.err;
   EXPECT_EQ(fields.out, "false other registry");
+  // Secret references keep only their names (upstream's strategy).
+  auto refs = K({"get", "sa", "exporter", "-o", "jsonpath={.secrets}"});
+  EXPECT_EQ(refs.out, R"([{"name":"exporter-token"},{"name":"other"}])");
 
   // Not in category "all" (as upstream): `get all` lists no service accounts.
   auto all = K({"get", "all"});
