@@ -87,7 +87,8 @@ bool ObjectFilter::Matches(const rapidjson::Value& obj) const {
 
 ApiHandler::ApiHandler(ObjectService& objects, boost::asio::io_context& timers,
                        std::string server_address, Metrics& metrics,
-                       const auth::Authenticator& authenticator, auth::Authorizer& authorizer)
+                       const auth::Authenticator& authenticator, auth::Authorizer& authorizer,
+                       const auth::ServiceAccountTokens* service_accounts)
     : objects_(objects),
       registry_(objects.registry()),
       timers_(timers),
@@ -95,7 +96,8 @@ ApiHandler::ApiHandler(ObjectService& objects, boost::asio::io_context& timers,
       openapi_(objects.registry(), api::schema::BuiltinSchemas()),
       metrics_(metrics),
       authenticator_(authenticator),
-      authorizer_(authorizer) {}
+      authorizer_(authorizer),
+      service_accounts_(service_accounts) {}
 
 void ApiHandler::Handle(const std::shared_ptr<HttpExchange>& ex) {
   auto start = std::chrono::steady_clock::now();

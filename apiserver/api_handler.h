@@ -33,10 +33,12 @@ struct ObjectFilter {
 
 class ApiHandler {
  public:
-  // `authenticator` and `authorizer` must outlive the handler.
+  // `authenticator`, `authorizer` and `service_accounts` (the token issuer behind
+  // serviceaccounts/token; null: not served) must outlive the handler.
   ApiHandler(ObjectService& objects, boost::asio::io_context& timers, std::string server_address,
              Metrics& metrics, const auth::Authenticator& authenticator,
-             auth::Authorizer& authorizer);
+             auth::Authorizer& authorizer,
+             const auth::ServiceAccountTokens* service_accounts = nullptr);
   void Handle(const std::shared_ptr<HttpExchange>& ex);
   // SetReady flips /readyz to 200 once bootstrap is done.
   void SetReady(bool ready) { ready_ = ready; }
@@ -83,6 +85,7 @@ class ApiHandler {
   Metrics& metrics_;
   const auth::Authenticator& authenticator_;
   auth::Authorizer& authorizer_;
+  const auth::ServiceAccountTokens* service_accounts_;
   std::atomic<bool> ready_{false};
 };
 

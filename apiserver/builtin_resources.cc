@@ -29,7 +29,8 @@ ResourceInfo Info(std::string group, std::string plural, std::string singular, s
 SubresourceInfo StatusOf(const std::string& kind) { return {"status", kind, "", "", kStatusVerbs}; }
 }  // namespace
 
-void RegisterBuiltinResources(Registry& registry, ServiceAllocator* service_allocator) {
+void RegisterBuiltinResources(Registry& registry, ServiceAllocator* service_allocator,
+                              bool service_account_admission) {
   {
     auto r = Info("", "namespaces", "namespace", "Namespace", false, {"ns"});
     r.verbs = {"create", "delete", "get", "list", "patch", "update", "watch"};
@@ -46,7 +47,7 @@ void RegisterBuiltinResources(Registry& registry, ServiceAllocator* service_allo
     r.subresources = {StatusOf("Pod"),
                       {"binding", "Binding", "", "", {"create"}},
                       {"eviction", "Eviction", "policy", "v1", {"create"}}};
-    registry.Add(std::move(r), NewPodStrategy());
+    registry.Add(std::move(r), NewPodStrategy(service_account_admission));
   }
   {
     auto r = Info("", "services", "service", "Service", true, {"svc"}, {"all"});
@@ -58,6 +59,12 @@ void RegisterBuiltinResources(Registry& registry, ServiceAllocator* service_allo
   registry.Add(Info("", "events", "event", "Event", true, {"ev"}), NewEventStrategy());
   registry.Add(Info("", "configmaps", "configmap", "ConfigMap", true, {"cm"}),
                NewConfigMapStrategy());
+  {
+    // Not in category "all", as upstream. serviceaccounts/token is the TokenRequest API.
+    auto r = Info("", "serviceaccounts", "serviceaccount", "ServiceAccount", true, {"sa"});
+    r.subresources = {{"token", "TokenRequest", "authentication.k8s.io", "v1", {"create"}}};
+    registry.Add(std::move(r), NewServiceAccountStrategy());
+  }
   {
     auto r = Info("apps", "daemonsets", "daemonset", "DaemonSet", true, {"ds"}, {"all"});
     r.subresources = {StatusOf("DaemonSet")};

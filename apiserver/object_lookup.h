@@ -18,6 +18,11 @@ class ObjectLookup {
   virtual std::shared_ptr<const rapidjson::Document> Find(const ResourceInfo& resource,
                                                           const std::string& ns,
                                                           const std::string& name) = 0;
+  // FindCurrent is Find after the cache has caught up with storage (read-your-writes, as a
+  // GET): for an object that may have been written an instant ago.
+  virtual std::shared_ptr<const rapidjson::Document> FindCurrent(const ResourceInfo& resource,
+                                                                 const std::string& ns,
+                                                                 const std::string& name) = 0;
   // List returns all objects of a resource in a namespace ("" = all namespaces).
   virtual std::vector<std::shared_ptr<const rapidjson::Document>> FindAll(
       const ResourceInfo& resource, const std::string& ns) = 0;

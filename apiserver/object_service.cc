@@ -528,6 +528,13 @@ std::shared_ptr<const Document> ObjectService::Find(const ResourceInfo& resource
   return obj ? obj->Doc() : nullptr;
 }
 
+std::shared_ptr<const Document> ObjectService::FindCurrent(const ResourceInfo& resource,
+                                                           const std::string& ns,
+                                                           const std::string& name) {
+  cache_.WaitFresh();
+  return Find(resource, ns, name);
+}
+
 std::vector<std::shared_ptr<const Document>> ObjectService::FindAll(const ResourceInfo& resource,
                                                                     const std::string& ns) {
   std::vector<std::shared_ptr<const Document>> out;

@@ -108,6 +108,9 @@ class ObjectService final : public ObjectLookup {
   std::shared_ptr<const rapidjson::Document> Find(const ResourceInfo& resource,
                                                   const std::string& ns,
                                                   const std::string& name) override;
+  std::shared_ptr<const rapidjson::Document> FindCurrent(const ResourceInfo& resource,
+                                                         const std::string& ns,
+                                                         const std::string& name) override;
   std::vector<std::shared_ptr<const rapidjson::Document>> FindAll(const ResourceInfo& resource,
                                                                   const std::string& ns) override;
   const ResourceInfo* Resource(const std::string& group, const std::string& plural) override;

@@ -41,6 +41,9 @@ class Registry {
 class ServiceAllocator;
 // RegisterBuiltinResources fills the registry with every kind tinyk8s serves. Services get
 // their addresses from `service_allocator` (not owned; null: none are allocated).
-void RegisterBuiltinResources(Registry& registry, ServiceAllocator* service_allocator = nullptr);
+// `service_account_admission`: pods go through ServiceAccount admission
+// (strategies/pod_service_account.h); off, they only get serviceAccountName defaulted.
+void RegisterBuiltinResources(Registry& registry, ServiceAllocator* service_allocator = nullptr,
+                              bool service_account_admission = true);
 
 }  // namespace tinyk8s::apiserver

@@ -10,11 +10,13 @@
 #include <filesystem>
 #include <map>
 
+#include "api/json.h"
 #include "apiserver/api_handler.h"
 #include "apiserver/auth/authn.h"
 #include "apiserver/auth/authorizer.h"
 #include "apiserver/auth/bootstrap_policy.h"
 #include "apiserver/auth/pki.h"
+#include "apiserver/auth/service_account_token.h"
 #include "apiserver/bootstrap.h"
 #include "apiserver/endpoint_reconciler.h"
 #include "apiserver/http_server.h"
@@ -101,6 +103,36 @@ Result<std::map<std::string, auth::UserInfo>> LoadTokens(const std::string& path
   return auth::ParseTokenFile(text);
 }
 
+// NewServiceAccountTokens: the token issuer and authenticator. The objects tokens name are read
+// from the watch cache, so a deleted ServiceAccount's tokens stop working at once.
+Result<std::unique_ptr<auth::ServiceAccountTokens>> NewServiceAccountTokens(
+    const ApiServerOptions& o, ObjectService& objects, const Clock& clock) {
+  std::string pem;
+  if (!o.service_account_signing_key_file.empty()) {
+    TK_ASSIGN_OR_RETURN(pem, auth::ReadFile(o.service_account_signing_key_file));
+  } else {
+    TK_ASSIGN_OR_RETURN(pem, auth::EnsureServiceAccountKey(o.data_dir + "/pki", o.durable));
+  }
+  TK_ASSIGN_OR_RETURN(auth::JwtSigningKey key, auth::JwtSigningKey::FromPem(pem));
+  auth::ServiceAccountTokenOptions so;
+  if (!o.service_account_issuer.empty()) so.issuer = o.service_account_issuer;
+  so.api_audiences = o.api_audiences;
+  auto getter = [&objects](std::string_view resource, const std::string& ns,
+                           const std::string& name) -> std::optional<auth::LiveObject> {
+    const ResourceInfo* r = objects.registry().FindByGroupResource("", std::string(resource));
+    auto obj = r ? objects.Find(*r, ns, name) : nullptr;
+    if (!obj) return std::nullopt;
+    auth::LiveObject live{api::GetString(*obj, {"metadata", "uid"}), std::nullopt};
+    if (Clock::TimePoint t;
+        ParseRfc3339(api::GetString(*obj, {"metadata", "deletionTimestamp"}), &t)) {
+      live.deletion_timestamp = t;
+    }
+    return live;
+  };
+  return std::make_unique<auth::ServiceAccountTokens>(std::move(key), std::move(so), clock,
+                                                      std::move(getter));
+}
+
 Result<std::unique_ptr<storage::Store>> OpenStore(const ApiServerOptions& o) {
   if (o.storage == "etcd") {
     if (o.etcd_endpoints.empty()) return Status::Invalid("--storage etcd needs --etcd-endpoints");
@@ -136,6 +168,7 @@ struct ApiServer::Impl {
   std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
       timers_work;
   std::thread timers_thread;
+  std::unique_ptr<auth::ServiceAccountTokens> service_accounts;
   std::unique_ptr<auth::Authenticator> authenticator;
   std::unique_ptr<auth::Authorizer> authorizer;
   std::string ca_pem;
@@ -183,7 +216,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
   // Other API servers may share an etcd store: claim addresses there too.
   if (options.storage == "etcd") sao.shared_store = impl->store.get();
   TK_ASSIGN_OR_RETURN(impl->service_allocator, ServiceAllocator::Create(sao, impl->clock));
-  RegisterBuiltinResources(impl->registry, impl->service_allocator.get());
+  RegisterBuiltinResources(impl->registry, impl->service_allocator.get(),
+                           options.service_account_admission);
   // Before the cache reads the store: objects of older data dirs move to where they are read.
   TK_RETURN_IF_ERROR(MigrateViewObjects(*impl->store, impl->registry).status());
   TK_ASSIGN_OR_RETURN(impl->cache, WatchCache::Start(*impl->store, WatchCache::Options{}));
@@ -199,8 +233,10 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
                         ServingTls(options, impl->service_allocator->FirstIp(), &impl->ca_pem));
   }
   TK_ASSIGN_OR_RETURN(auto tokens, LoadTokens(options.token_auth_file));
-  impl->authenticator =
-      std::make_unique<auth::Authenticator>(std::move(tokens), options.insecure_http);
+  TK_ASSIGN_OR_RETURN(impl->service_accounts,
+                      NewServiceAccountTokens(options, *impl->objects, impl->clock));
+  impl->authenticator = std::make_unique<auth::Authenticator>(
+      std::move(tokens), options.insecure_http, impl->service_accounts.get());
   impl->authorizer = std::make_unique<auth::Authorizer>(*impl->objects);
   impl->timers_work =
       std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
@@ -208,7 +244,8 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
   impl->timers_thread = std::thread([i = impl.get()] { i->timers.run(); });
   std::string address = options.host + ":" + std::to_string(options.port);
   impl->handler = std::make_unique<ApiHandler>(*impl->objects, impl->timers, address, impl->metrics,
-                                               *impl->authenticator, *impl->authorizer);
+                                               *impl->authenticator, *impl->authorizer,
+                                               impl->service_accounts.get());
   HttpServerOptions ho;
   ho.host = options.host;
   ho.port = options.port;

@@ -41,6 +41,18 @@ struct ApiServerOptions {
   std::string tls_private_key_file;   // ...and its key
   std::string client_ca_file;         // trust client certificates from this CA instead
   std::string token_auth_file;        // static bearer tokens (upstream CSV format)
+  // Service-account tokens: signed with DATA_DIR/pki/sa.key (created on first start) unless a
+  // P-256 key is given (several API servers on one etcd need the same key), for this issuer
+  // (default https://kubernetes.default.svc.cluster.local) and these API audiences (default:
+  // the issuer).
+  std::string service_account_signing_key_file;
+  std::string service_account_issuer;
+  std::vector<std::string> api_audiences;
+
+  // Admission. The ServiceAccount plugin (pods run as an existing account and get its API
+  // credentials mounted) needs the controller manager to create each namespace's "default"
+  // account; without one it would refuse every pod (upstream's --disable-admission-plugins).
+  bool service_account_admission = true;
 };
 
 class ApiServer {

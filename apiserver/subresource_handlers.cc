@@ -1,8 +1,10 @@
-// POST subresources: pods/binding (the scheduler's bind) and pods/eviction (kubectl drain).
+// POST subresources: pods/binding (the scheduler's bind), pods/eviction (kubectl drain) and
+// serviceaccounts/token (TokenRequest, token_request.h).
 #include "api/json.h"
 #include "api/meta.h"
 #include "apiserver/api_errors.h"
 #include "apiserver/api_handler.h"
+#include "apiserver/token_request.h"
 
 namespace tinyk8s::apiserver {
 
@@ -127,6 +129,10 @@ HttpResponse ApiHandler::CreateSubresource(const Call& c) {
       return Bind(objects_, c.resource, c.info.ns, c.info.name, c.req);
     if (c.info.subresource == "eviction")
       return Evict(objects_, c.resource, c.info.ns, c.info.name, c.req);
+  }
+  if (c.resource.group.empty() && c.resource.plural == "serviceaccounts" &&
+      c.info.subresource == "token" && service_accounts_) {
+    return CreateToken(objects_, *service_accounts_, c.resource, c.info.ns, c.info.name, c.req);
   }
   return ErrorResponse(MethodNotSupported(c.resource, "create"));
 }

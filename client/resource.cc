@@ -60,6 +60,7 @@ TK_RESOURCE(Namespaces, "", "v1", "namespaces", "Namespace", false)
 TK_RESOURCE(Services, "", "v1", "services", "Service", true)
 TK_RESOURCE(Endpoints, "", "v1", "endpoints", "Endpoints", true)
 TK_RESOURCE(ConfigMaps, "", "v1", "configmaps", "ConfigMap", true)
+TK_RESOURCE(ServiceAccounts, "", "v1", "serviceaccounts", "ServiceAccount", true)
 TK_RESOURCE(Events, "", "v1", "events", "Event", true)
 TK_RESOURCE(DaemonSets, "apps", "v1", "daemonsets", "DaemonSet", true)
 TK_RESOURCE(ControllerRevisions, "apps", "v1", "controllerrevisions", "ControllerRevision", true)
@@ -70,8 +71,9 @@ TK_RESOURCE(PriorityClasses, "scheduling.k8s.io", "v1", "priorityclasses", "Prio
 
 const Resource* FindByKind(std::string_view api_version, std::string_view kind) {
   for (const Resource* r :
-       {&Pods(), &Nodes(), &Namespaces(), &Services(), &Endpoints(), &ConfigMaps(), &Events(),
-        &DaemonSets(), &ControllerRevisions(), &EndpointSlices(), &Leases(), &PriorityClasses()}) {
+       {&Pods(), &Nodes(), &Namespaces(), &Services(), &Endpoints(), &ConfigMaps(),
+        &ServiceAccounts(), &Events(), &DaemonSets(), &ControllerRevisions(), &EndpointSlices(),
+        &Leases(), &PriorityClasses()}) {
     if (r->kind == kind && r->ApiVersion() == api_version) return r;
   }
   return nullptr;

@@ -49,6 +49,7 @@ const Resource& Namespaces();
 const Resource& Services();
 const Resource& Endpoints();
 const Resource& ConfigMaps();
+const Resource& ServiceAccounts();
 const Resource& Events();  // core/v1 Events
 const Resource& DaemonSets();
 const Resource& ControllerRevisions();

@@ -21,9 +21,13 @@ void RegisterControllerManagerCommand(CLI::App& app, int* exit_code) {
   cm->add_option("--kubeconfig", f->o.kubeconfig, "kubeconfig of the API server")->required();
   cm->add_option("--controllers", f->o.controllers,
                  "controllers to run: * = all, -name disables one (daemonset, garbagecollector, "
-                 "namespace, nodelifecycle, podgc)")
+                 "namespace, nodelifecycle, podgc, serviceaccount, root-ca-cert-publisher, "
+                 "clusterrole-aggregation)")
       ->delimiter(',')
       ->capture_default_str();
+  cm->add_option("--root-ca-file", f->o.root_ca_file,
+                 "CA bundle published to every namespace as ConfigMap kube-root-ca.crt "
+                 "(default: the kubeconfig's certificate authority)");
   cm->add_option("--leader-elect", f->o.leader_elect, "use leader election")->capture_default_str();
   cm->add_option("--node-monitor-grace-period", f->grace, "lease age before a node is Unknown")
       ->capture_default_str();

@@ -9,6 +9,7 @@
 #include "apiserver/auth/bootstrap_policy.h"
 #include "apiserver/auth/node_authorizer.h"
 #include "apiserver/auth/pki.h"
+#include "apiserver/auth/service_account_token.h"
 #include "apiserver/ip_allocator.h"
 #include "apiserver/server.h"
 #include "cmd/commands.h"
@@ -38,12 +39,16 @@ struct ServerFlags {
   std::string tls_private_key_file;
   std::string client_ca_file;
   std::string token_auth_file;
+  std::string service_account_signing_key_file;
+  std::string service_account_issuer = apiserver::auth::kDefaultServiceAccountIssuer;
+  std::vector<std::string> api_audiences;
   std::string storage = "sqlite";
   std::vector<std::string> etcd_endpoints;
   std::string etcd_prefix;
   std::string etcd_cafile;
   std::string etcd_certfile;
   std::string etcd_keyfile;
+  std::vector<std::string> disable_admission_plugins;
 };
 
 void AddApiServerFlags(CLI::App* cmd, ServerFlags& f) {
@@ -54,6 +59,11 @@ void AddApiServerFlags(CLI::App* cmd, ServerFlags& f) {
   cmd->add_flag(
       "--ephemeral", f.ephemeral,
       "keep state in a temporary directory removed on exit, without fsync (test clusters)");
+  cmd->add_option("--disable-admission-plugins", f.disable_admission_plugins,
+                  "admission plugins to turn off: ServiceAccount (off anyway when the server "
+                  "runs without its controller manager)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"ServiceAccount"}));
   cmd->add_option("--port-file", f.port_file, "write the bound API port to this file once serving");
   cmd->add_option("--service-cidr", f.service_cidr, "IPv4 range Service ClusterIPs come from")
       ->capture_default_str();
@@ -70,6 +80,16 @@ void AddApiServerFlags(CLI::App* cmd, ServerFlags& f) {
                   "trust client certificates signed by this CA (PEM) instead of the cluster CA");
   cmd->add_option("--token-auth-file", f.token_auth_file,
                   "static bearer tokens, CSV lines token,user,uid,\"group1,group2\"");
+  cmd->add_option("--service-account-signing-key-file", f.service_account_signing_key_file,
+                  "ECDSA P-256 private key (PEM) service-account tokens are signed and checked "
+                  "with (default: DATA_DIR/pki/sa.key, created on first start)");
+  cmd->add_option("--service-account-issuer", f.service_account_issuer,
+                  "issuer (iss) of service-account tokens")
+      ->capture_default_str();
+  cmd->add_option("--api-audiences", f.api_audiences,
+                  "audiences of tokens meant for this API server, comma-separated (default: the "
+                  "issuer)")
+      ->delimiter(',');
   cmd->add_option("--storage", f.storage,
                   "where objects are kept: sqlite (DATA_DIR/state.db) or etcd (--etcd-endpoints; "
                   "several servers may share one etcd)")
@@ -186,12 +206,23 @@ int RunApiServer(const ServerFlags& f, const char* component, bool supervise) {
   o.tls_private_key_file = f.tls_private_key_file;
   o.client_ca_file = f.client_ca_file;
   o.token_auth_file = f.token_auth_file;
+  o.service_account_signing_key_file = f.service_account_signing_key_file;
+  o.service_account_issuer = f.service_account_issuer;
+  o.api_audiences = f.api_audiences;
   o.storage = f.storage;
   o.etcd_endpoints = f.etcd_endpoints;
   o.etcd_prefix = f.etcd_prefix;
   o.etcd_ca_file = f.etcd_cafile;
   o.etcd_cert_file = f.etcd_certfile;
   o.etcd_key_file = f.etcd_keyfile;
+  // Without the controller manager no namespace gets its "default" service account, and the
+  // ServiceAccount plugin would refuse every pod: a lone API server (server --disable
+  // controllers, the envtest use) runs without it.
+  o.service_account_admission =
+      std::find(f.disable_admission_plugins.begin(), f.disable_admission_plugins.end(),
+                "ServiceAccount") == f.disable_admission_plugins.end() &&
+      !(supervise &&
+        std::find(f.disable.begin(), f.disable.end(), "controllers") != f.disable.end());
   if (f.ephemeral) {
     char tmpl[] = "/tmp/tinyk8s-ephemeral-XXXXXX";
     if (!::mkdtemp(tmpl)) {

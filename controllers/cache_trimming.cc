@@ -20,6 +20,10 @@ void KeepMetadataOnly(rapidjson::Value& obj) {
   api::KeepOnlyMembers(obj, {"apiVersion", "kind", "metadata"});
 }
 
+void TrimConfigMapForControllers(rapidjson::Value& cm) {
+  if (api::GetString(cm, {"metadata", "name"}) != "kube-root-ca.crt") KeepMetadataOnly(cm);
+}
+
 void TrimNodeForControllers(rapidjson::Value& node) {
   rapidjson::Value* status = api::FindMemberMutable(node, "status");
   if (status == nullptr) return;

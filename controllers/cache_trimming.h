@@ -14,6 +14,11 @@ namespace tinyk8s::controllers {
 // collector watches through metadata-only informers).
 void KeepMetadataOnly(rapidjson::Value& obj);
 
+// TrimConfigMapForControllers keeps metadata only (garbage collector), except for the
+// ConfigMaps "kube-root-ca.crt", kept whole: the root CA publisher compares and rewrites them.
+// A ConfigMap may hold megabytes; these hold one certificate.
+void TrimConfigMapForControllers(rapidjson::Value& cm);
+
 // TrimNodeForControllers keeps metadata, spec, and of status only the
 // conditions' type, status and lastHeartbeatTime. Readers: daemonset (name, labels, taints),
 // endpointslice (zone label), nodelifecycle (taints, unschedulable, conditions and the Ready

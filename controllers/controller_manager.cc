@@ -5,13 +5,16 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <ctime>
+#include <fstream>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "api/names.h"
 #include "client/event_recorder.h"
 #include "client/informer.h"
+#include "client/kubeconfig.h"
 #include "client/leader_election.h"
 #include "client/rest_client.h"
 #include "client/timer_clock.h"
@@ -25,6 +28,8 @@
 #include "controllers/namespace/namespace_controller.h"
 #include "controllers/nodelifecycle/node_lifecycle_controller.h"
 #include "controllers/podgc/pod_gc_controller.h"
+#include "controllers/rootcacertpublisher/publisher.h"
+#include "controllers/serviceaccount/serviceaccounts_controller.h"
 
 namespace tinyk8s::controllers {
 
@@ -40,8 +45,8 @@ void WaitForStop(std::stop_token stop) {
 
 // RunControllers builds every enabled controller, starts the shared informers and runs the
 // controllers until `stop`. Called while this process holds the leader lease.
-void RunControllers(const ControllerManagerOptions& o, client::Client& client,
-                    client::TimerClock& clock, std::stop_token stop) {
+void RunControllers(const ControllerManagerOptions& o, const std::string& root_ca_pem,
+                    client::Client& client, client::TimerClock& clock, std::stop_token stop) {
   client::SharedInformerFactory factory(client);
   // Recorders write on their own threads; declared after the factory so they outlive nothing
   // they need, and before the controllers that use them.
@@ -67,12 +72,6 @@ void RunControllers(const ControllerManagerOptions& o, client::Client& client,
   if (ControllerEnabled(o.controllers, "garbagecollector")) {
     entries.push_back({std::make_unique<garbagecollector::GarbageCollector>(client, factory, clock),
                        o.concurrent_gc_syncs});
-    // In this process only the collector watches events and config maps, and it reads their
-    // metadata: a rollout writes one Scheduled event per pod, a config map may hold megabytes.
-    for (const client::Resource* r :
-         {&client::resources::Events(), &client::resources::ConfigMaps()}) {
-      factory.ForResource(*r).SetTransform(KeepMetadataOnly);
-    }
   }
   if (ControllerEnabled(o.controllers, "namespace")) {
     entries.push_back({std::make_unique<ns::NamespaceController>(client, factory, clock),
@@ -93,6 +92,22 @@ void RunControllers(const ControllerManagerOptions& o, client::Client& client,
     entries.push_back({std::make_unique<podgc::PodGcController>(client, factory, clock, po), 1});
   }
 
+  if (ControllerEnabled(o.controllers, "serviceaccount")) {
+    entries.push_back(
+        {std::make_unique<serviceaccount::ServiceAccountsController>(client, factory, clock),
+         o.concurrent_serviceaccount_syncs});
+  }
+  if (ControllerEnabled(o.controllers, "root-ca-cert-publisher")) {
+    if (root_ca_pem.empty()) {
+      // Upstream needs a root CA too; a cluster served over plain HTTP has none to publish.
+      TK_LOG_WARN << "root-ca-cert-publisher: no root CA (--root-ca-file, or the kubeconfig's "
+                     "certificate-authority); not publishing kube-root-ca.crt";
+    } else {
+      entries.push_back({std::make_unique<rootcacertpublisher::RootCaCertPublisher>(
+                             client, factory, clock, root_ca_pem),
+                         o.concurrent_rootca_syncs});
+    }
+  }
   if (ControllerEnabled(o.controllers, "clusterrole-aggregation")) {
     entries.push_back({std::make_unique<clusterroleaggregation::ClusterRoleAggregationController>(
                            client, factory, clock),
@@ -105,6 +120,15 @@ void RunControllers(const ControllerManagerOptions& o, client::Client& client,
   }
   if (client::Informer* pods = factory.Existing(client::resources::Pods())) {
     pods->SetTransform(TrimPodForControllers);
+  }
+  // Events and service accounts: only the collector and existence checks read them; a rollout
+  // writes one Scheduled event per pod.
+  for (const client::Resource* r :
+       {&client::resources::Events(), &client::resources::ServiceAccounts()}) {
+    if (client::Informer* informer = factory.Existing(*r)) informer->SetTransform(KeepMetadataOnly);
+  }
+  if (client::Informer* cms = factory.Existing(client::resources::ConfigMaps())) {
+    cms->SetTransform(TrimConfigMapForControllers);
   }
   factory.Start();
   while (!stop.stop_requested() && !factory.WaitForCacheSync(std::chrono::milliseconds(500))) {
@@ -121,6 +145,25 @@ void RunControllers(const ControllerManagerOptions& o, client::Client& client,
   // Informer threads call into the controllers: stop them before the controllers go.
   factory.Shutdown();
   entries.clear();
+}
+
+// RootCaPem reads the CA bundle to publish: --root-ca-file, else the kubeconfig's CA (as
+// upstream, which falls back to its client configuration's CA data). False: unreadable file.
+bool RootCaPem(const ControllerManagerOptions& o, std::string* pem) {
+  if (o.root_ca_file.empty()) {
+    auto config = client::LoadKubeconfig(o.kubeconfig);
+    if (config.ok()) *pem = config->ca_data;
+    return true;
+  }
+  std::ifstream in(o.root_ca_file, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in || text.str().empty()) {
+    TK_LOG_ERROR << "cannot read --root-ca-file " << o.root_ca_file;
+    return false;
+  }
+  *pem = text.str();
+  return true;
 }
 
 }  // namespace
@@ -173,9 +216,11 @@ int RunControllerManager(const ControllerManagerOptions& o, std::stop_token stop
     TK_LOG_ERROR << client.status().ToString();
     return 1;
   }
+  std::string root_ca_pem;
+  if (!RootCaPem(o, &root_ca_pem)) return 1;
   client::RealTimerClock clock;
   if (!o.leader_elect) {
-    RunControllers(o, **client, clock, stop);
+    RunControllers(o, root_ca_pem, **client, clock, stop);
     return 0;
   }
 
@@ -190,7 +235,7 @@ int RunControllerManager(const ControllerManagerOptions& o, std::stop_token stop
   std::stop_source leading;
   le.on_started_leading = [&] {
     TK_LOG_INFO << "became leader (" << le.identity << ")";
-    RunControllers(o, **client, clock, leading.get_token());
+    RunControllers(o, root_ca_pem, **client, clock, leading.get_token());
   };
   le.on_stopped_leading = [&] { leading.request_stop(); };
   le.on_new_leader = [&](const std::string& id) {

@@ -33,6 +33,10 @@ struct ControllerManagerOptions {
   int concurrent_gc_syncs = 20;
   int concurrent_namespace_syncs = 10;
   int concurrent_node_syncs = 4;
+  int concurrent_serviceaccount_syncs = 1;
+  int concurrent_rootca_syncs = 1;
+  // CA bundle published as kube-root-ca.crt; empty: the kubeconfig's certificate authority.
+  std::string root_ca_file;
   int ds_burst_replicas = 5000;
   int ds_parallelism = 32;
 };

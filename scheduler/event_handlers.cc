@@ -23,11 +23,22 @@ void KeepStatusMembers(rapidjson::Value& obj, std::initializer_list<std::string_
 // documents are most of its memory. Nodes: metadata, spec and status.allocatable
 // (ParseNodeSpec). Bound pods: their status is only read for phase, startTime and the
 // nomination (ParsePodInfo); pending pods keep it whole (PatchSchedulingStatus reads the
-// PodScheduled condition).
+// PodScheduled condition), and no plugin reads volumes: their spec.volumes and the containers'
+// volumeMounts go (every pod carries the service account's projected volume).
 void TrimNode(rapidjson::Value& node) { KeepStatusMembers(node, {"allocatable"}); }
 void TrimPod(rapidjson::Value& pod) {
   if (api::GetStringView(pod, {"spec", "nodeName"}).empty()) return;
   KeepStatusMembers(pod, {"phase", "startTime", "nominatedNodeName"});
+  if (rapidjson::Value* spec = api::FindMemberMutable(pod, "spec")) {
+    api::RemoveMember(*spec, "volumes");
+    for (const char* list : {"initContainers", "containers"}) {
+      rapidjson::Value* containers = api::FindMemberMutable(*spec, list);
+      if (containers == nullptr || !containers->IsArray()) continue;
+      for (auto& c : containers->GetArray()) {
+        if (c.IsObject()) api::RemoveMember(c, "volumeMounts");
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -26,6 +26,7 @@ ROOTS = [
     ("core.v1.Event", "/v1/Event"),
     ("core.v1.ConfigMap", "/v1/ConfigMap"),
     ("core.v1.Binding", "/v1/Binding"),
+    ("core.v1.ServiceAccount", "/v1/ServiceAccount"),
     ("apps.v1.DaemonSet", "apps/v1/DaemonSet"),
     ("apps.v1.ControllerRevision", "apps/v1/ControllerRevision"),
     ("coordination.v1.Lease", "coordination.k8s.io/v1/Lease"),
@@ -39,11 +40,12 @@ ROOTS = [
     ("rbac.v1.RoleBinding", "rbac.authorization.k8s.io/v1/RoleBinding"),
     ("authorization.v1.SelfSubjectAccessReview", "authorization.k8s.io/v1/SelfSubjectAccessReview"),
     ("authorization.v1.SelfSubjectRulesReview", "authorization.k8s.io/v1/SelfSubjectRulesReview"),
+    ("authentication.v1.TokenRequest", "authentication.k8s.io/v1/TokenRequest"),
     ("meta.v1.DeleteOptions", None),
     ("meta.v1.Status", None),
 ]
 GROUPS = ["core", "apps", "coordination", "discovery", "events", "scheduling", "policy", "rbac",
-          "authorization"]
+          "authorization", "authentication"]
 
 # Upstream special types with their own JSON form.
 SPECIAL = {

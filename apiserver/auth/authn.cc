@@ -4,14 +4,19 @@
 
 #include <algorithm>
 
+#include "apiserver/auth/service_account_token.h"
+
 namespace tinyk8s::apiserver::auth {
 
 bool UserInfo::InGroup(std::string_view group) const {
   return std::find(groups.begin(), groups.end(), group) != groups.end();
 }
 
-Authenticator::Authenticator(std::map<std::string, UserInfo> tokens, bool insecure_superuser)
-    : tokens_(std::move(tokens)), insecure_superuser_(insecure_superuser) {}
+Authenticator::Authenticator(std::map<std::string, UserInfo> tokens, bool insecure_superuser,
+                             const ServiceAccountTokens* service_accounts)
+    : tokens_(std::move(tokens)),
+      insecure_superuser_(insecure_superuser),
+      service_accounts_(service_accounts) {}
 
 std::optional<UserInfo> Authenticator::Authenticate(const HttpRequest& req, bool* bad_token) const {
   *bad_token = false;
@@ -23,8 +28,13 @@ std::optional<UserInfo> Authenticator::Authenticate(const HttpRequest& req, bool
     if (h.size() > 7 && strncasecmp(h.c_str(), "bearer ", 7) == 0) {
       std::string token = h.substr(7);
       while (!token.empty() && token.front() == ' ') token.erase(0, 1);
-      auto it = tokens_.find(token);
-      if (it != tokens_.end()) user = it->second;
+      if (auto it = tokens_.find(token); it != tokens_.end()) {
+        user = it->second;
+      } else if (service_accounts_) {
+        // A refused service-account token is a bad token like any unknown one (401).
+        if (auto sa = service_accounts_->Authenticate(token); sa && sa->ok())
+          user = std::move(**sa);
+      }
     }
     if (!user) *bad_token = true;
   } else if (insecure_superuser_) {

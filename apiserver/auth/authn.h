@@ -1,8 +1,9 @@
 #pragma once
 // Authentication: who a request comes from (cf. upstream k8s.io/apiserver/pkg/authentication).
 // Sources, in order: the verified TLS client certificate (user = CN, groups = O), then a bearer
-// token from the static token file (--token-auth-file, upstream CSV format). Authenticated users
-// also get the group system:authenticated; requests without credentials are anonymous.
+// token from the static token file (--token-auth-file, upstream CSV format) or a service-account
+// token (a JWT from our issuer, service_account_token.h). Authenticated users also get the group
+// system:authenticated; requests without credentials are anonymous.
 //
 // Thread-safe: immutable after construction.
 
@@ -20,6 +21,8 @@ struct UserInfo {
   std::string name;
   std::string uid;
   std::vector<std::string> groups;
+  // Extra attributes (upstream user.Info.GetExtra), e.g. a service-account token's credential id.
+  std::map<std::string, std::vector<std::string>> extra = {};
   bool InGroup(std::string_view group) const;
 };
 
@@ -28,21 +31,25 @@ inline constexpr const char* kAuthenticated = "system:authenticated";
 inline constexpr const char* kUnauthenticated = "system:unauthenticated";
 inline constexpr const char* kAnonymousUser = "system:anonymous";
 
+class ServiceAccountTokens;
+
 class Authenticator {
  public:
   // `tokens`: parsed token file (may be empty). `insecure_superuser`: requests without
   // credentials act as system:unsecured in system:masters (plain-HTTP loopback mode, like
-  // upstream's former insecure port).
-  Authenticator(std::map<std::string, UserInfo> tokens, bool insecure_superuser);
+  // upstream's former insecure port). `service_accounts` (may be null) must outlive this.
+  Authenticator(std::map<std::string, UserInfo> tokens, bool insecure_superuser,
+                const ServiceAccountTokens* service_accounts = nullptr);
 
   // Authenticate returns the user, or nullopt for a request without (valid) credentials.
-  // A bearer token that is not in the file is reported through *bad_token (upstream: 401
-  // even where anonymous access would be allowed).
+  // A bearer token nobody knows, or a service-account token that fails its checks, is reported
+  // through *bad_token (upstream: 401 even where anonymous access would be allowed).
   std::optional<UserInfo> Authenticate(const HttpRequest& req, bool* bad_token) const;
 
  private:
   std::map<std::string, UserInfo> tokens_;
   bool insecure_superuser_;
+  const ServiceAccountTokens* service_accounts_;
 };
 
 // ParseTokenFile parses upstream's static token CSV: token,user,uid[,"group1,group2"].

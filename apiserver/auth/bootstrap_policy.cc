@@ -93,7 +93,7 @@ std::vector<std::pair<std::string, std::string>> Policy() {
   std::vector<Rule> view = {
       {{""},
        {"pods", "pods/status", "services", "services/status", "endpoints", "configmaps", "events",
-        "namespaces", "namespaces/status"},
+        "namespaces", "namespaces/status", "serviceaccounts"},
        kRead,
        {}},
       {{"apps"}, {"daemonsets", "daemonsets/status", "controllerrevisions"}, kRead, {}},
@@ -101,8 +101,11 @@ std::vector<std::pair<std::string, std::string>> Policy() {
       {{"events.k8s.io"}, {"events"}, kRead, {}},
   };
   std::vector<Rule> edit_only = {
-      {{""}, {"pods", "services", "endpoints", "configmaps"}, kWrite, {}},
+      {{""}, {"pods", "services", "endpoints", "configmaps", "serviceaccounts"}, kWrite, {}},
       {{""}, {"pods/eviction"}, {"create"}, {}},
+      // As upstream, whoever can edit a namespace can act as its service accounts.
+      {{""}, {"serviceaccounts"}, {"impersonate"}, {}},
+      {{""}, {"serviceaccounts/token"}, {"create"}, {}},
       {{"apps"}, {"daemonsets"}, kWrite, {}},
       {{"discovery.k8s.io"}, {"endpointslices"}, kWrite, {}},
   };
@@ -145,7 +148,8 @@ std::vector<std::pair<std::string, std::string>> Policy() {
          {"*"},
          {"get", "list", "watch", "patch", "update", "delete", "deletecollection"},
          {}},
-        {{""}, {"pods", "endpoints", "events"}, {"create"}, {}},
+        // serviceaccount controller and root CA publisher: "default" and kube-root-ca.crt.
+        {{""}, {"pods", "endpoints", "events", "serviceaccounts", "configmaps"}, {"create"}, {}},
         {{"apps"}, {"controllerrevisions"}, {"create"}, {}},
         {{"discovery.k8s.io"}, {"endpointslices"}, {"create"}, {}},
         {{"events.k8s.io"}, {"events"}, {"create"}, {}},

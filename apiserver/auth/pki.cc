@@ -14,17 +14,11 @@
 #include <filesystem>
 #include <memory>
 
+#include "apiserver/auth/openssl_ptr.h"
+
 namespace tinyk8s::apiserver::auth {
 
 namespace {
-
-template <typename T, void (*F)(T*)>
-struct Deleter {
-  void operator()(T* p) const { F(p); }
-};
-using PKeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
-using X509Ptr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-using BioPtr = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
 
 std::string BioString(BIO* bio) {
   char* data = nullptr;
@@ -163,13 +157,14 @@ Result<std::string> ReadFile(const std::string& path) {
   return out;
 }
 
-Status WriteFileAtomic(const std::string& path, const std::string& content, int mode) {
+Status WriteFileAtomic(const std::string& path, const std::string& content, int mode,
+                       bool durable) {
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return Status::Unavailable("cannot write " + path);
   ::fchmod(fd, static_cast<mode_t>(mode));  // an older temp file may have other bits
   bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
-  ok = ::fsync(fd) == 0 && ok;
+  if (durable) ok = ::fsync(fd) == 0 && ok;
   ::close(fd);
   if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) {
     return Status::Unavailable("cannot write " + path);
@@ -191,6 +186,30 @@ Status SavePair(const std::string& dir, const std::string& name, const CertKey& 
 }  // namespace
 
 Result<CertKey> LoadCa(const std::string& pki_dir) { return LoadPair(pki_dir, "ca"); }
+
+Result<std::string> EnsureServiceAccountKey(const std::string& pki_dir, bool durable) {
+  std::string path = pki_dir + "/sa.key";
+  if (auto kept = ReadFile(path); kept.ok()) return kept;
+  std::error_code ec;
+  std::filesystem::create_directories(pki_dir, ec);
+  if (ec) return Status::Unavailable("cannot create " + pki_dir + ": " + ec.message());
+  ::chmod(pki_dir.c_str(), 0700);
+  PKeyPtr key = NewKey();
+  BioPtr private_pem(BIO_new(BIO_s_mem())), public_pem(BIO_new(BIO_s_mem()));
+  if (!key ||
+      !PEM_write_bio_PrivateKey(private_pem.get(), key.get(), nullptr, nullptr, 0, nullptr,
+                                nullptr) ||
+      !PEM_write_bio_PUBKEY(public_pem.get(), key.get())) {
+    return Status::Internal("cannot generate the service account key");
+  }
+  // The public half first: a crash in between leaves no private key, so the next start
+  // makes both again.
+  TK_RETURN_IF_ERROR(
+      WriteFileAtomic(pki_dir + "/sa.pub", BioString(public_pem.get()), 0644, durable));
+  std::string pem = BioString(private_pem.get());
+  TK_RETURN_IF_ERROR(WriteFileAtomic(path, pem, 0600, durable));
+  return pem;
+}
 
 Result<ClusterPki> EnsureClusterPki(const std::string& pki_dir,
                                     const std::vector<std::string>& dns_names,

@@ -39,9 +39,10 @@ bool CertificateSansCover(const std::string& cert_pem, const std::vector<std::st
                           const std::vector<std::string>& ip_addresses);
 
 // ReadFile / WriteFileAtomic: whole-file helpers; WriteFileAtomic writes a temp file with `mode`,
-// fsyncs and renames it into place.
+// fsyncs it (unless not `durable`) and renames it into place.
 Result<std::string> ReadFile(const std::string& path);
-Status WriteFileAtomic(const std::string& path, const std::string& content, int mode);
+Status WriteFileAtomic(const std::string& path, const std::string& content, int mode,
+                       bool durable = true);
 
 // ClusterPki is the cluster's CA and serving certificate as kept in DIR/pki:
 //   ca.crt ca.key                 the cluster CA (signs serving and client certificates)
@@ -60,6 +61,12 @@ struct ClusterPki {
 Result<ClusterPki> EnsureClusterPki(const std::string& pki_dir,
                                     const std::vector<std::string>& dns_names,
                                     const std::vector<std::string>& ip_addresses);
+
+// EnsureServiceAccountKey loads or creates DIR/pki/sa.key, the key service-account tokens are
+// signed with (ECDSA P-256, mode 0600), and its public half sa.pub (kubeadm's names). Returns the
+// private key PEM. Not `durable` (--ephemeral data dirs): written without fsync, which is most
+// of the cost of a first start's key (~5 ms).
+Result<std::string> EnsureServiceAccountKey(const std::string& pki_dir, bool durable = true);
 
 // LoadCa reads DIR/pki/ca.{crt,key} (for `tinyk8s kubeconfig`).
 Result<CertKey> LoadCa(const std::string& pki_dir);

@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "api/json.h"
+#include "apiserver/auth/service_account_token.h"
 #include "apiserver/watch_cache.h"
 #include "common/logging.h"
 
@@ -47,8 +48,9 @@ struct Binding {
       if (s.kind == "User" && s.name == user.name) return true;
       if (s.kind == "Group" && user.InGroup(s.name)) return true;
       if (s.kind == "ServiceAccount") {
+        // As upstream: the binding's namespace by default; without one, no account matches.
         std::string sa_ns = s.ns.empty() ? ns : s.ns;
-        if (user.name == "system:serviceaccount:" + sa_ns + ":" + s.name) return true;
+        if (!sa_ns.empty() && user.name == ServiceAccountUserName(sa_ns, s.name)) return true;
       }
     }
     return false;

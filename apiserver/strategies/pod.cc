@@ -5,6 +5,7 @@
 #include "apiserver/api_errors.h"
 #include "apiserver/field_errors.h"
 #include "apiserver/object_lookup.h"
+#include "apiserver/strategies/pod_service_account.h"
 #include "apiserver/strategies/pod_spec.h"
 
 namespace tinyk8s::apiserver {
@@ -108,6 +109,8 @@ std::string PodStatusReason(const Value& pod) {
 
 class PodStrategy final : public Strategy {
  public:
+  explicit PodStrategy(bool service_account_admission)
+      : service_account_admission_(service_account_admission) {}
   bool HasStatus() const override { return true; }
 
   void Default(Document& obj) const override {
@@ -146,14 +149,16 @@ class PodStrategy final : public Strategy {
 
   Status AdmitCreate(Document& obj, StrategyContext& ctx) const override {
     auto& a = obj.GetAllocator();
+    // Upstream's plugin order: ServiceAccount, Priority, DefaultTolerationSeconds.
+    if (service_account_admission_) {
+      TK_RETURN_IF_ERROR(AdmitPodServiceAccount(obj, ctx));
+    } else {
+      DefaultServiceAccountName(obj);
+    }
     Value& spec = api::EnsureObject(obj, {"spec"}, a);
     TK_RETURN_IF_ERROR(AdmitPriority(obj, spec, ctx));
     AddDefaultToleration(spec, "node.kubernetes.io/not-ready", a);
     AddDefaultToleration(spec, "node.kubernetes.io/unreachable", a);
-    if (api::GetString(spec, {"serviceAccountName"}).empty()) {
-      api::SetString(spec, "serviceAccountName", "default", a);
-      api::SetString(spec, "serviceAccount", "default", a);
-    }
     return Status::OK();
   }
 
@@ -360,6 +365,8 @@ class PodStrategy final : public Strategy {
     api::SetString(spec, "preemptionPolicy", policy, a);
     return Status::OK();
   }
+
+  const bool service_account_admission_;
 };
 
 }  // namespace
@@ -415,6 +422,8 @@ void PodCells(const Value& pod, Clock::TimePoint now, Value& cells, Document::Al
   str(gates);
 }
 
-std::unique_ptr<Strategy> NewPodStrategy() { return std::make_unique<PodStrategy>(); }
+std::unique_ptr<Strategy> NewPodStrategy(bool service_account_admission) {
+  return std::make_unique<PodStrategy>(service_account_admission);
+}
 
 }  // namespace tinyk8s::apiserver

@@ -8,7 +8,7 @@
 
 namespace tinyk8s::apiserver {
 
-std::unique_ptr<Strategy> NewPodStrategy();
+std::unique_ptr<Strategy> NewPodStrategy(bool service_account_admission);
 // PodTableColumns / PodCells are reused by nothing else today but keep the printer in one place.
 void PodCells(const rapidjson::Value& pod, Clock::TimePoint now, rapidjson::Value& cells,
               rapidjson::Document::AllocatorType& a);

@@ -1,6 +1,6 @@
 // Strategies of the kinds with little behaviour: ControllerRevision, Event (core and
-// events.k8s.io), Lease, Endpoints, EndpointSlice, ConfigMap. Mostly table columns and field
-// selectors.
+// events.k8s.io), Lease, Endpoints, EndpointSlice, ConfigMap, ServiceAccount. Mostly table columns
+// and field selectors.
 #include <algorithm>
 
 #include "api/json.h"
@@ -282,6 +282,42 @@ class ConfigMapStrategy final : public Strategy {
   }
 };
 
+// ServiceAccount: names are DNS subdomains (the default check); the table counts its secrets.
+class ServiceAccountStrategy final : public Strategy {
+ public:
+  void PrepareForCreate(Document& obj, StrategyContext& ctx) const override {
+    Strategy::PrepareForCreate(obj, ctx);
+    KeepOnlySecretNames(obj);
+  }
+  void PrepareForUpdate(Document& obj, const Value& old) const override {
+    Strategy::PrepareForUpdate(obj, old);
+    KeepOnlySecretNames(obj);
+  }
+  std::vector<TableColumn> Columns() const override {
+    // Upstream types the column "string" while its cells are integers; kubectl prints either.
+    return {Col("Name", "Name must be unique within a namespace."),
+            Col("Secrets", "Secrets (legacy token secrets) referenced by this service account."),
+            Col("Age", "The time since the object was created.")};
+  }
+  void Cells(const Value& obj, Clock::TimePoint now, Value& cells, Alloc& a) const override {
+    int64_t n = 0;
+    if (const Value* s = api::FindMember(obj, "secrets"); s && s->IsArray()) n = s->Size();
+    Str(cells, api::Name(obj), a);
+    cells.PushBack(n, a);
+    Str(cells, AgeCell(obj, now), a);
+  }
+
+ private:
+  // As upstream, references to secrets keep only their names (same namespace by definition).
+  static void KeepOnlySecretNames(Document& obj) {
+    Value* secrets = api::FindMemberMutable(obj, "secrets");
+    if (secrets == nullptr || !secrets->IsArray()) return;
+    for (auto& ref : secrets->GetArray()) {
+      if (ref.IsObject()) api::KeepOnlyMembers(ref, {"name"});
+    }
+  }
+};
+
 }  // namespace
 
 std::unique_ptr<Strategy> NewControllerRevisionStrategy() {
@@ -295,5 +331,8 @@ std::unique_ptr<Strategy> NewEndpointSliceStrategy() {
   return std::make_unique<EndpointSliceStrategy>();
 }
 std::unique_ptr<Strategy> NewConfigMapStrategy() { return std::make_unique<ConfigMapStrategy>(); }
+std::unique_ptr<Strategy> NewServiceAccountStrategy() {
+  return std::make_unique<ServiceAccountStrategy>();
+}
 
 }  // namespace tinyk8s::apiserver

@@ -7,7 +7,8 @@
 
 namespace tinyk8s::apiserver {
 
-std::unique_ptr<Strategy> NewPodStrategy();
+// `service_account_admission`: see RegisterBuiltinResources.
+std::unique_ptr<Strategy> NewPodStrategy(bool service_account_admission);
 std::unique_ptr<Strategy> NewDaemonSetStrategy();
 std::unique_ptr<Strategy> NewNamespaceStrategy();
 std::unique_ptr<Strategy> NewNodeStrategy();
@@ -24,6 +25,7 @@ std::unique_ptr<Strategy> NewLeaseStrategy();
 std::unique_ptr<Strategy> NewEndpointsStrategy();
 std::unique_ptr<Strategy> NewEndpointSliceStrategy();
 std::unique_ptr<Strategy> NewConfigMapStrategy();
+std::unique_ptr<Strategy> NewServiceAccountStrategy();
 // rbac.authorization.k8s.io: `cluster` selects ClusterRole / ClusterRoleBinding.
 std::unique_ptr<Strategy> NewRoleStrategy(bool cluster);
 std::unique_ptr<Strategy> NewRoleBindingStrategy(bool cluster);

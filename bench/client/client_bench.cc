@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
   o.durable = false;
   o.port = 0;
   o.insecure_http = true;
+  o.service_account_admission = false;  // no controller manager creates "default" accounts
   auto server = apiserver::ApiServer::Start(o);
   if (!server.ok()) {
     std::fprintf(stderr, "server: %s\n", server.status().ToString().c_str());

@@ -117,6 +117,7 @@ void EndToEnd(int nodes, int pods) {
   o.durable = false;
   o.port = 0;
   o.insecure_http = true;
+  o.service_account_admission = false;  // no controller manager creates "default" accounts
   auto server = apiserver::ApiServer::Start(o);
   if (!server.ok()) {
     std::printf("cannot start the API server: %s\n", server.status().message().c_str());

@@ -55,9 +55,12 @@ bool SameOwnerRefs(const rapidjson::Value& a, const rapidjson::Value& b) {
 
 std::vector<client::Resource> GarbageCollector::DefaultResources() {
   namespace r = client::resources;
-  return {
-      r::Pods(),     r::ControllerRevisions(), r::DaemonSets(), r::EndpointSlices(), r::Endpoints(),
-      r::Services(), r::ConfigMaps(),          r::Events(),     r::Leases(),         r::Nodes()};
+  return {r::Pods(),       r::ControllerRevisions(),
+          r::DaemonSets(), r::EndpointSlices(),
+          r::Endpoints(),  r::Services(),
+          r::ConfigMaps(), r::ServiceAccounts(),
+          r::Events(),     r::Leases(),
+          r::Nodes()};
 }
 
 GarbageCollector::GarbageCollector(client::Client& client, client::SharedInformerFactory& informers,

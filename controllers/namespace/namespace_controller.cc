@@ -25,8 +25,10 @@ std::vector<client::Resource> NamespaceController::DefaultResources() {
   namespace r = client::resources;
   // Workloads first so their controllers stop recreating pods; events last (deleting pods
   // writes more of them).
-  return {r::DaemonSets(),     r::ControllerRevisions(), r::Pods(),   r::Services(), r::Endpoints(),
-          r::EndpointSlices(), r::ConfigMaps(),          r::Leases(), r::Events()};
+  return {r::DaemonSets(), r::ControllerRevisions(), r::Pods(),
+          r::Services(),   r::Endpoints(),           r::EndpointSlices(),
+          r::ConfigMaps(), r::ServiceAccounts(),     r::Leases(),
+          r::Events()};
 }
 
 NamespaceController::NamespaceController(client::Client& client,

@@ -87,7 +87,9 @@ TEST_F(SecurityTest, AdminKubeconfigWorksAndAnonymousGets401) {
 }
 
 TEST_F(SecurityTest, ViewerCanGetButNotDelete) {
-  Start({"apiserver"});
+  // A lone API server creates pods only without ServiceAccount admission (no controller
+  // creates the "default" accounts), as envtest users run it.
+  Start({"apiserver", "--disable-admission-plugins", "ServiceAccount"});
   std::string jane = KubeconfigFor("jane");
   auto before = As(jane, {"get", "pods", "-n", "default"});
   EXPECT_NE(before.exit_code, 0);
@@ -146,7 +148,9 @@ TEST_F(SecurityTest, ViewerCanGetButNotDelete) {
 }
 
 TEST_F(SecurityTest, ImpersonationNeedsTheImpersonateVerb) {
-  Start({"apiserver"});
+  // A lone API server creates pods only without ServiceAccount admission (no controller
+  // creates the "default" accounts), as envtest users run it.
+  Start({"apiserver", "--disable-admission-plugins", "ServiceAccount"});
   ASSERT_EQ(K({"create", "clusterrolebinding", "devs-view", "--clusterrole=view", "--group=devs"})
                 .exit_code,
             0);

@@ -234,6 +234,29 @@ TEST_F(RbacStoreTest, RulesForListsClusterAndNamespaceRules) {
   EXPECT_TRUE(rbac.RulesFor(UserInfo{"bob", "", {}}, "team").empty());
 }
 
+TEST_F(RbacStoreTest, ServiceAccountSubjectsMatchServiceAccountUsers) {
+  Put("clusterroles/reader",
+      R"({"kind":"ClusterRole","metadata":{"name":"reader"},"rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["get"]}]})");
+  // Namespace defaulted from the RoleBinding, given explicitly, and missing on a
+  // ClusterRoleBinding (which then matches no account).
+  Put("rolebindings/team/local",
+      R"({"kind":"RoleBinding","metadata":{"name":"local","namespace":"team"},"roleRef":{"kind":"ClusterRole","name":"reader"},"subjects":[{"kind":"ServiceAccount","name":"robot"}]})");
+  Put("rolebindings/team/remote",
+      R"({"kind":"RoleBinding","metadata":{"name":"remote","namespace":"team"},"roleRef":{"kind":"ClusterRole","name":"reader"},"subjects":[{"kind":"ServiceAccount","name":"ci","namespace":"tools"}]})");
+  Put("clusterrolebindings/unqualified",
+      R"({"kind":"ClusterRoleBinding","metadata":{"name":"unqualified"},"roleRef":{"kind":"ClusterRole","name":"reader"},"subjects":[{"kind":"ServiceAccount","name":"ghost"}]})");
+  RbacAuthorizer rbac(*cache_);
+  auto account = [](const std::string& ns, const std::string& name) {
+    return UserInfo{"system:serviceaccount:" + ns + ":" + name, "", {"system:serviceaccounts"}};
+  };
+  EXPECT_EQ(rbac.RulesFor(account("team", "robot"), "team").size(), 1u);
+  EXPECT_TRUE(rbac.RulesFor(account("team", "robot"), "default").empty());
+  EXPECT_TRUE(rbac.RulesFor(account("other", "robot"), "team").empty());
+  EXPECT_EQ(rbac.RulesFor(account("tools", "ci"), "team").size(), 1u);
+  EXPECT_TRUE(rbac.RulesFor(account("team", "ci"), "team").empty());
+  EXPECT_TRUE(rbac.RulesFor(UserInfo{"system:serviceaccount::ghost", "", {}}, "x").empty());
+}
+
 TEST(EscalationTest, UncoveredRulesAreBrokenDownMergedAndWorded) {
   std::vector<PolicyRule> owner = {
       Rule(R"({"verbs":["get","list"],"apiGroups":[""],"resources":["pods","*/status"]})"),

@@ -28,6 +28,8 @@ class TestServer {
     o.port = 0;
     o.worker_threads = 4;
     o.insecure_http = true;  // client tests exercise the API, not TLS
+    // A lone API server: no controller creates the "default" accounts pods would need.
+    o.service_account_admission = false;
     auto s = apiserver::ApiServer::Start(o);
     EXPECT_TRUE(s.ok()) << s.status().ToString();
     if (s.ok()) server_ = std::move(*s);
@@ -56,6 +58,8 @@ class TestServer {
     o.port = port;
     o.worker_threads = 4;
     o.insecure_http = true;  // client tests exercise the API, not TLS
+    // A lone API server: no controller creates the "default" accounts pods would need.
+    o.service_account_admission = false;
     auto s = apiserver::ApiServer::Start(o);
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     server_ = std::move(*s);

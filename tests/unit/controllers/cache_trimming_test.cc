@@ -74,5 +74,17 @@ TEST(CacheTrimmingTest, MetadataOnlyAndMissingPartsAreFine) {
       R"({"metadata":{"name":"n"},"status":"odd"})");
 }
 
+TEST(CacheTrimmingTest, ConfigMapsKeepMetadataExceptTheRootCaOnes) {
+  auto other = api::ParseJson(
+      R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"big"},"data":{"k":"v"}})");
+  auto root = api::ParseJson(
+      R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"kube-root-ca.crt"},"data":{"ca.crt":"pem"}})");
+  ASSERT_TRUE(other.ok() && root.ok());
+  controllers::TrimConfigMapForControllers(*other);
+  controllers::TrimConfigMapForControllers(*root);
+  EXPECT_EQ(api::FindMember(*other, "data"), nullptr);
+  EXPECT_EQ(api::GetString(*root, {"data", "ca.crt"}), "pem");
+}
+
 }  // namespace
 }  // namespace tinyk8s::testing

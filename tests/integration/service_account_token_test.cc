@@ -1,0 +1,351 @@
+// End-to-end: service-account tokens. `kubectl create token` (the TokenRequest subresource),
+// the token as a bearer credential (RBAC on system:serviceaccount:NS:NAME, auth can-i --list),
+// revocation by deleting the ServiceAccount or the bound pod, the errors kubectl prints, and the
+// signing key kept across restarts. Real binary, real kubectl (1.32 and an older one), raw HTTP.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "api/json.h"
+#include "common/base64.h"
+#include "common/clock.h"
+#include "tests/integration/test_cluster.h"
+
+namespace tinyk8s::testing {
+namespace {
+
+bool Contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// Claims decodes a token's payload (no verification: the server does that).
+rapidjson::Document Claims(const std::string& token) {
+  size_t first = token.find('.');
+  size_t second = token.find('.', first + 1);
+  auto payload = Base64Decode(token.substr(first + 1, second - first - 1));
+  EXPECT_TRUE(payload.has_value()) << token;
+  auto doc = api::ParseJson(payload.value_or("null"));
+  EXPECT_TRUE(doc.ok()) << *payload;
+  return doc.ok() ? std::move(*doc) : rapidjson::Document();
+}
+
+class ServiceAccountTokenTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (!TestCluster::KubectlAvailable(Version())) {
+      GTEST_SKIP() << "kubectl " << Version() << " is not installed";
+    }
+    cluster_ = std::make_unique<TestCluster>(std::vector<std::string>{"apiserver"});
+    ASSERT_TRUE(cluster_->ok());
+    ASSERT_TRUE(WaitFor([&] { return cluster_->Http("GET", "/readyz").status == 200; }));
+    std::ofstream(cluster_->dir() + "/ca.crt") << cluster_->CaPem();
+  }
+  std::string Version() const { return GetParam(); }
+  // K runs kubectl as the cluster admin.
+  CommandResult K(const std::vector<std::string>& args, const std::string& in = "") {
+    return cluster_->Kubectl(Version(), args, in);
+  }
+  // WithToken runs kubectl with a kubeconfig that holds only the server, its CA and `token`
+  // (no client certificate, which would take precedence over the token).
+  CommandResult WithToken(const std::string& token, const std::vector<std::string>& args) {
+    std::string path = cluster_->dir() + "/token-" + std::to_string(++kubeconfigs_) + ".kubeconfig";
+    std::ofstream(path) << "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n"
+                        << "    server: https://127.0.0.1:" << cluster_->port() << "\n"
+                        << "    certificate-authority: " << cluster_->dir() << "/ca.crt\n"
+                        << "users:\n- name: u\n  user:\n    token: " << token << "\n"
+                        << "contexts:\n- name: c\n  context:\n    cluster: c\n    user: u\n"
+                        << "current-context: c\n";
+    std::vector<std::string> argv = {"/usr/lib/google-cloud-sdk/bin/kubectl." + Version(),
+                                     "--kubeconfig=" + path, "--cache-dir=" + path + ".cache"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunCommand(argv);
+  }
+  std::string CreateToken(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"create", "token"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = K(argv);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return Trim(r.out);
+  }
+
+  // CreateViewer makes ServiceAccount default/NAME with the view role in its namespace.
+  void CreateViewer(const std::string& name) {
+    ASSERT_EQ(K({"create", "serviceaccount", name}).exit_code, 0);
+    auto bound = K({"create", "rolebinding", name + "-view", "--clusterrole=view",
+                    "--serviceaccount=default:" + name});
+    ASSERT_EQ(bound.exit_code, 0) << bound.err;
+  }
+
+  std::unique_ptr<TestCluster> cluster_;
+  int kubeconfigs_ = 0;
+};
+
+TEST_P(ServiceAccountTokenTest, ATokenActsAsItsServiceAccountUntilTheAccountIsDeleted) {
+  ASSERT_EQ(K({"create", "namespace", "team"}).exit_code, 0);
+  ASSERT_EQ(K({"create", "serviceaccount", "robot", "-n", "team"}).exit_code, 0);
+  std::string uid = K({"get", "sa", "robot", "-n", "team", "-o", "jsonpath={.metadata.uid}"}).out;
+  ASSERT_FALSE(uid.empty());
+
+  std::string token = CreateToken({"robot", "-n", "team"});
+  rapidjson::Document claims = Claims(token);
+  EXPECT_EQ(api::GetString(claims, {"iss"}), "https://kubernetes.default.svc.cluster.local");
+  EXPECT_EQ(api::GetString(claims, {"sub"}), "system:serviceaccount:team:robot");
+  EXPECT_EQ(api::GetString(claims, {"kubernetes.io", "namespace"}), "team");
+  EXPECT_EQ(api::GetString(claims, {"kubernetes.io", "serviceaccount", "name"}), "robot");
+  EXPECT_EQ(api::GetString(claims, {"kubernetes.io", "serviceaccount", "uid"}), uid);
+  EXPECT_EQ(api::GetInt(claims, {"exp"}) - api::GetInt(claims, {"iat"}), 3600);
+  EXPECT_EQ(api::ToJson(*api::FindMember(claims, "aud")),
+            R"(["https://kubernetes.default.svc.cluster.local"])");
+
+  // Authenticated, but RBAC grants the account nothing yet: upstream's 403 names it.
+  auto denied = WithToken(token, {"get", "pods", "-n", "team"});
+  EXPECT_NE(denied.exit_code, 0);
+  EXPECT_EQ(denied.err,
+            "Error from server (Forbidden): pods is forbidden: User "
+            "\"system:serviceaccount:team:robot\" cannot list resource \"pods\" in API group \"\" "
+            "in the namespace \"team\"\n");
+
+  auto bound = K({"create", "rolebinding", "robot-view", "-n", "team", "--clusterrole=view",
+                  "--serviceaccount=team:robot"});
+  ASSERT_EQ(bound.exit_code, 0) << bound.err;
+  auto pods = WithToken(token, {"get", "pods", "-n", "team"});
+  EXPECT_EQ(pods.exit_code, 0) << pods.err;
+  EXPECT_EQ(pods.err, "No resources found in team namespace.\n");
+  auto other_ns = WithToken(token, {"get", "pods", "-n", "default"});
+  EXPECT_NE(other_ns.exit_code, 0);
+  EXPECT_TRUE(Contains(other_ns.err, "in the namespace \"default\"")) << other_ns.err;
+  auto can_create = WithToken(token, {"auth", "can-i", "create", "pods", "-n", "team"});
+  EXPECT_EQ(Trim(can_create.out), "no");
+
+  auto list = WithToken(token, {"auth", "can-i", "--list", "-n", "team"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  bool pods_line = false;
+  for (const auto& line : SplitLines(list.out)) {
+    if (line.rfind("pods ", 0) == 0) {
+      pods_line = true;
+      EXPECT_TRUE(Contains(line, "[get list watch]")) << line;
+    }
+    // view does not reach secrets or RBAC, and nothing is writable.
+    EXPECT_FALSE(Contains(line, "create pods") || Contains(line, "rolebindings")) << line;
+  }
+  EXPECT_TRUE(pods_line) << list.out;
+
+  // Deleting the account revokes the token at once; a new account of the same name is another
+  // account (its uid differs), so the old token stays refused.
+  ASSERT_EQ(K({"delete", "sa", "robot", "-n", "team"}).exit_code, 0);
+  auto revoked = WithToken(token, {"get", "pods", "-n", "team"});
+  EXPECT_NE(revoked.exit_code, 0);
+  EXPECT_TRUE(Contains(revoked.err, "You must be logged in to the server")) << revoked.err;
+  ASSERT_EQ(K({"create", "serviceaccount", "robot", "-n", "team"}).exit_code, 0);
+  EXPECT_NE(WithToken(token, {"get", "pods", "-n", "team"}).exit_code, 0);
+  std::string fresh = CreateToken({"robot", "-n", "team"});
+  EXPECT_EQ(WithToken(fresh, {"get", "pods", "-n", "team"}).exit_code, 0);
+}
+
+TEST_P(ServiceAccountTokenTest, DurationAudienceAndTheErrorsKubectlPrints) {
+  ASSERT_EQ(K({"create", "serviceaccount", "robot"}).exit_code, 0);
+  rapidjson::Document twenty = Claims(CreateToken({"robot", "--duration", "20m"}));
+  EXPECT_EQ(api::GetInt(twenty, {"exp"}) - api::GetInt(twenty, {"iat"}), 1200);
+
+  std::string vault = CreateToken({"robot", "--audience", "vault", "--audience", "https://x"});
+  EXPECT_EQ(api::ToJson(*api::FindMember(Claims(vault), "aud")), R"(["vault","https://x"])");
+  // A token for other audiences is no credential for this API server.
+  auto elsewhere = WithToken(vault, {"get", "pods"});
+  EXPECT_NE(elsewhere.exit_code, 0);
+  EXPECT_TRUE(Contains(elsewhere.err, "You must be logged in to the server")) << elsewhere.err;
+
+  auto short_lived = K({"create", "token", "robot", "--duration", "5m"});
+  EXPECT_NE(short_lived.exit_code, 0);
+  EXPECT_EQ(short_lived.err,
+            "error: failed to create token: TokenRequest.authentication.k8s.io \"\" is invalid: "
+            "spec.expirationSeconds: Invalid value: 300: may not specify a duration less than 10 "
+            "minutes\n");
+  auto missing = K({"create", "token", "nobody"});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_EQ(missing.err, "error: failed to create token: serviceaccounts \"nobody\" not found\n");
+
+  // A tampered token (another account under the same signature) is refused like an unknown one.
+  std::string token = CreateToken({"robot"});
+  size_t first = token.find('.'), second = token.find('.', first + 1);
+  std::string payload = api::ToJson(Claims(token));
+  payload.replace(payload.find("\"name\":\"robot\""), 14, "\"name\":\"admin\"");
+  std::string forged = token.substr(0, first + 1) + Base64UrlEncode(payload) + token.substr(second);
+  HttpCredentials bearer;
+  bearer.bearer_token = token;
+  EXPECT_EQ(cluster_->HttpAs(bearer, "GET", "/api").status, 200);
+  bearer.bearer_token = forged;
+  EXPECT_EQ(cluster_->HttpAs(bearer, "GET", "/api").status, 401);
+}
+
+INSTANTIATE_TEST_SUITE_P(Kubectl, ServiceAccountTokenTest, ::testing::Values("1.32", "1.28"),
+                         [](const auto& info) {
+                           std::string name = "v" + info.param;
+                           name.erase(std::remove(name.begin(), name.end(), '.'), name.end());
+                           return name;
+                         });
+
+// The rest needs one kubectl only.
+class TokenRequestTest : public ServiceAccountTokenTest {};
+
+TEST_P(TokenRequestTest, TheTokenRequestApiAnswersAsUpstream) {
+  ASSERT_EQ(K({"create", "serviceaccount", "robot"}).exit_code, 0);
+  std::string uid = K({"get", "sa", "robot", "-o", "jsonpath={.metadata.uid}"}).out;
+  auto r = cluster_->Http("POST", "/api/v1/namespaces/default/serviceaccounts/robot/token",
+                          R"({"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest",)"
+                          R"("spec":{"expirationSeconds":7200}})");
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto doc = api::ParseJson(r.body);
+  ASSERT_TRUE(doc.ok());
+  EXPECT_EQ(api::GetString(*doc, {"kind"}), "TokenRequest");
+  EXPECT_EQ(api::GetString(*doc, {"apiVersion"}), "authentication.k8s.io/v1");
+  EXPECT_EQ(api::GetString(*doc, {"metadata", "name"}), "robot");
+  EXPECT_EQ(api::GetString(*doc, {"metadata", "namespace"}), "default");
+  EXPECT_EQ(api::GetString(*doc, {"metadata", "uid"}), uid);
+  EXPECT_EQ(api::GetInt(*doc, {"spec", "expirationSeconds"}), 7200);
+  EXPECT_EQ(api::ToJson(*api::FindPath(*doc, {"spec", "audiences"})),
+            R"(["https://kubernetes.default.svc.cluster.local"])");
+  const rapidjson::Value* ref = api::FindPath(*doc, {"spec", "boundObjectRef"});
+  ASSERT_NE(ref, nullptr);
+  EXPECT_TRUE(ref->IsNull());
+  std::string token = api::GetString(*doc, {"status", "token"});
+  rapidjson::Document claims = Claims(token);
+  Clock::TimePoint expires;
+  ASSERT_TRUE(ParseRfc3339(api::GetString(*doc, {"status", "expirationTimestamp"}), &expires));
+  EXPECT_EQ(std::chrono::system_clock::to_time_t(expires), api::GetInt(claims, {"exp"}));
+
+  // Discovery lists the subresource with the TokenRequest kind, as upstream.
+  auto v1 = api::ParseJson(cluster_->Http("GET", "/api/v1").body);
+  ASSERT_TRUE(v1.ok());
+  bool listed = false;
+  for (const auto& res : api::FindMember(*v1, "resources")->GetArray()) {
+    if (api::GetString(res, {"name"}) != "serviceaccounts/token") continue;
+    listed = true;
+    EXPECT_EQ(api::ToJson(res),
+              R"({"name":"serviceaccounts/token","singularName":"","namespaced":true,)"
+              R"("group":"authentication.k8s.io","version":"v1","kind":"TokenRequest",)"
+              R"("verbs":["create"]})");
+  }
+  EXPECT_TRUE(listed);
+
+  // A body naming another account, and an expiration past 2^32 seconds.
+  auto mismatch = cluster_->Http("POST", "/api/v1/namespaces/default/serviceaccounts/robot/token",
+                                 R"({"metadata":{"name":"other"}})");
+  EXPECT_EQ(mismatch.status, 422) << mismatch.body;
+  EXPECT_TRUE(Contains(mismatch.body,
+                       R"(metadata.name: Invalid value: \"other\": must match the service )"
+                       R"(account name if specified)"))
+      << mismatch.body;
+  auto too_long = cluster_->Http("POST", "/api/v1/namespaces/default/serviceaccounts/robot/token",
+                                 R"({"spec":{"expirationSeconds":4294967297}})");
+  EXPECT_EQ(too_long.status, 422) << too_long.body;
+  EXPECT_TRUE(Contains(too_long.body, "may not specify a duration larger than 2^32 seconds"))
+      << too_long.body;
+  auto bad_kind = cluster_->Http(
+      "POST", "/api/v1/namespaces/default/serviceaccounts/robot/token",
+      R"({"spec":{"boundObjectRef":{"kind":"ConfigMap","apiVersion":"v1","name":"x"}}})");
+  EXPECT_EQ(bad_kind.status, 400) << bad_kind.body;
+  EXPECT_TRUE(Contains(bad_kind.body, "cannot bind token to object of type /v1, Kind=ConfigMap"))
+      << bad_kind.body;
+  // Only create: the subresource cannot be read.
+  EXPECT_EQ(cluster_->Http("GET", "/api/v1/namespaces/default/serviceaccounts/robot/token").status,
+            405);
+}
+
+TEST_P(TokenRequestTest, APodBoundTokenEndsWithThePod) {
+  ASSERT_NO_FATAL_FAILURE(CreateViewer("robot"));
+  const std::string pod = R"(apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+spec:
+  serviceAccountName: robot
+  containers:
+  - name: c
+    image: nginx
+)";
+  auto created = K({"apply", "-f", "-"}, pod);
+  ASSERT_EQ(created.exit_code, 0) << created.err;
+  std::string pod_uid = K({"get", "pod", "web", "-o", "jsonpath={.metadata.uid}"}).out;
+  std::string token =
+      CreateToken({"robot", "--bound-object-kind", "Pod", "--bound-object-name", "web"});
+  rapidjson::Document claims = Claims(token);
+  EXPECT_EQ(api::GetString(claims, {"kubernetes.io", "pod", "name"}), "web");
+  EXPECT_EQ(api::GetString(claims, {"kubernetes.io", "pod", "uid"}), pod_uid);
+  EXPECT_EQ(WithToken(token, {"get", "pods"}).exit_code, 0);
+
+  // The kubelet's 3607 s pod token lives a year, recording when it should have expired
+  // (upstream's --service-account-extend-token-expiration); unbound it gets just 3607 s.
+  rapidjson::Document kubelet =
+      Claims(CreateToken({"robot", "--bound-object-kind", "Pod", "--bound-object-name", "web",
+                          "--duration", "3607s"}));
+  int64_t iat = api::GetInt(kubelet, {"iat"});
+  EXPECT_EQ(api::GetInt(kubelet, {"exp"}) - iat, 365 * 24 * 3600);
+  EXPECT_EQ(api::GetInt(kubelet, {"kubernetes.io", "warnafter"}) - iat, 3607);
+  rapidjson::Document unbound = Claims(CreateToken({"robot", "--duration", "3607s"}));
+  EXPECT_EQ(api::GetInt(unbound, {"exp"}) - api::GetInt(unbound, {"iat"}), 3607);
+  EXPECT_EQ(api::FindPath(unbound, {"kubernetes.io", "warnafter"}), nullptr);
+
+  auto wrong_uid = K({"create", "token", "robot", "--bound-object-kind", "Pod",
+                      "--bound-object-name", "web", "--bound-object-uid", "not-the-uid"});
+  EXPECT_NE(wrong_uid.exit_code, 0);
+  EXPECT_TRUE(Contains(wrong_uid.err,
+                       "the UID in the bound object reference (not-the-uid) does "
+                       "not match the UID in record"))
+      << wrong_uid.err;
+  ASSERT_EQ(K({"create", "serviceaccount", "other"}).exit_code, 0);
+  auto other_sa =
+      K({"create", "token", "other", "--bound-object-kind", "Pod", "--bound-object-name", "web"});
+  EXPECT_NE(other_sa.exit_code, 0);
+  EXPECT_TRUE(Contains(other_sa.err,
+                       "cannot bind token for serviceaccount \"other\" to pod "
+                       "running with different serviceaccount name."))
+      << other_sa.err;
+  auto no_pod =
+      K({"create", "token", "robot", "--bound-object-kind", "Pod", "--bound-object-name", "gone"});
+  EXPECT_NE(no_pod.exit_code, 0);
+  EXPECT_TRUE(Contains(no_pod.err, "pods \"gone\" not found")) << no_pod.err;
+
+  // An unscheduled pod is deleted at once; its tokens end with it.
+  ASSERT_EQ(K({"delete", "pod", "web", "--wait=false"}).exit_code, 0);
+  ASSERT_TRUE(WaitFor([&] { return K({"get", "pod", "web"}).exit_code != 0; }));
+  auto revoked = WithToken(token, {"get", "pods"});
+  EXPECT_NE(revoked.exit_code, 0);
+  EXPECT_TRUE(Contains(revoked.err, "You must be logged in to the server")) << revoked.err;
+}
+
+TEST_P(TokenRequestTest, EditorsMayRequestTokensViewersMayNot) {
+  ASSERT_EQ(K({"create", "serviceaccount", "robot"}).exit_code, 0);
+  ASSERT_EQ(K({"create", "rolebinding", "e", "--clusterrole=edit", "--user=editor"}).exit_code, 0);
+  ASSERT_EQ(K({"create", "rolebinding", "v", "--clusterrole=view", "--user=viewer"}).exit_code, 0);
+  auto editor = K({"create", "token", "robot", "--as=editor"});
+  EXPECT_EQ(editor.exit_code, 0) << editor.err;
+  auto viewer = K({"create", "token", "robot", "--as=viewer"});
+  EXPECT_NE(viewer.exit_code, 0);
+  EXPECT_TRUE(Contains(viewer.err,
+                       "User \"viewer\" cannot create resource "
+                       "\"serviceaccounts/token\" in API group \"\""))
+      << viewer.err;
+}
+
+TEST_P(TokenRequestTest, TokensSurviveARestartWithTheKeptKey) {
+  ASSERT_NO_FATAL_FAILURE(CreateViewer("robot"));
+  std::string token = CreateToken({"robot"});
+  std::string key = ReadFile(cluster_->dir() + "/data/pki/sa.key");
+  ASSERT_FALSE(key.empty());
+  ASSERT_TRUE(cluster_->Restart());
+  EXPECT_EQ(ReadFile(cluster_->dir() + "/data/pki/sa.key"), key);
+  auto after = WithToken(token, {"get", "pods"});
+  EXPECT_EQ(after.exit_code, 0) << after.err;
+}
+
+INSTANTIATE_TEST_SUITE_P(Kubectl, TokenRequestTest, ::testing::Values("1.32"),
+                         [](const auto&) { return std::string("v132"); });
+
+}  // namespace
+}  // namespace tinyk8s::testing
