@@ -7,6 +7,7 @@
 
 #include "api/json.h"
 #include "api/meta.h"
+#include "client/api_status.h"
 #include "controllers/daemonset/daemonset_controller.h"
 #include "controllers/daemonset/pod_template.h"
 #include "controllers/util/parallel.h"
@@ -15,14 +16,6 @@ namespace tinyk8s::controllers::daemonset {
 
 namespace {
 using client::ObjectPtr;
-
-bool IsNamespaceTerminating(const Status& s) {
-  if (s.code() != StatusCode::kForbidden) return false;
-  for (const auto& cause : s.field_errors()) {
-    if (cause.type == "NamespaceTerminating") return true;
-  }
-  return false;
-}
 }  // namespace
 
 Status DaemonSetController::SyncNodes(const ObjectPtr& ds,
@@ -76,7 +69,8 @@ Status DaemonSetController::SyncNodes(const ObjectPtr& ds,
         return;
       }
       expectations_.LowerExpectations(key, 1, 0);
-      if (IsNamespaceTerminating(res.status())) return;  // the namespace is going away
+      // The namespace is going away: not a failure to report.
+      if (client::HasCause(res.status(), "NamespaceTerminating")) return;
       events_.Event(*ds, client::kEventTypeWarning, "FailedCreate",
                     "Error creating: " + res.status().message());
       ++failures;
