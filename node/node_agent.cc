@@ -115,6 +115,10 @@ Status NodeAgent::Start() {
   client::InformerOptions pod_options;
   pod_options.field_selector = "spec.nodeName!=";  // only pods bound to some node
   pods_ = &informers_->ForResource(client::resources::Pods(), pod_options);
+  // A node whose heartbeats resume re-syncs its pods (OnNode).
+  Status indexed =
+      pods_->AddIndexers({{std::string(client::kNodeNameIndex), client::NodeNameIndexFunc}});
+  if (!indexed.ok()) return indexed;
   nodes_informer_ = &informers_->ForResource(client::resources::Nodes());
   client::ResourceEventHandler pod_handler;
   pod_handler.on_add = [this](const client::ObjectPtr& p) { OnPod(p); };
@@ -163,10 +167,18 @@ void NodeAgent::OnNode(const client::ObjectPtr& obj) {
   bool stopped =
       api::GetString(*obj, {"metadata", "annotations", kHeartbeatAnnotation}) == "stopped";
   bool ready = api::GetString(*obj, {"metadata", "annotations", kReadyAnnotation}) != "false";
-  bool changed = ready != node->report_ready || (node->heartbeats_stopped && !stopped);
+  const bool resumed = node->heartbeats_stopped && !stopped;
+  bool changed = ready != node->report_ready || resumed;
   node->heartbeats_stopped = stopped;
   node->report_ready = ready;
   if (changed) queue_.Add(kStatusPrefix + name);
+  // Back from silence: catch up with what happened to its pods meanwhile (deletions to
+  // finish, the Ready condition the node lifecycle controller turned False).
+  if (resumed) {
+    for (const client::ObjectPtr& pod : pods_->indexer().ByIndex(client::kNodeNameIndex, name)) {
+      queue_.Add(kPodPrefix + api::Namespace(*pod) + "/" + api::Name(*pod));
+    }
+  }
 }
 
 void NodeAgent::TickLoop() {
@@ -412,6 +424,14 @@ Status NodeAgent::SyncPod(const std::string& ns, const std::string& name) {
   const Value& p = *pod;
   std::string node_name = api::GetString(p, {"spec", "nodeName"});
   std::string uid = api::Uid(p);
+  {
+    // A node that stopped heartbeating stands for a kubelet that is gone (or cut off): it
+    // writes nothing about its pods, which keep what the control plane last set (Ready=False
+    // from the node lifecycle controller; Terminating) until it is back.
+    std::lock_guard lock(mu_);
+    SimNode* node = FindLocked(node_name);
+    if (node != nullptr && node->heartbeats_stopped) return Status::OK();
+  }
   // A pod recreated under the same name: forget the old one first.
   ReleaseByKey(key, uid);
   if (api::HasDeletionTimestamp(p)) {

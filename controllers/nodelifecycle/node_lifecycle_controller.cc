@@ -255,7 +255,9 @@ Status NodeLifecycleController::MarkPodsNotReady(const std::string& node_name) {
     if (!IsPodReady(*pod)) continue;
     auto res = client_.Patch(client::resources::Pods(), api::Namespace(*pod), api::Name(*pod),
                              client::PatchType::kStrategic, patch, "status");
-    if (!res.ok() && !res.status().IsNotFound()) return res.status();
+    if (res.status().IsNotFound()) continue;  // gone meanwhile: nothing to tell
+    if (!res.ok()) return res.status();
+    events_.Event(*pod, client::kEventTypeWarning, "NodeNotReady", "Node is not ready");
   }
   return Status::OK();
 }
