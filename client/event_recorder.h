@@ -57,6 +57,10 @@ class EventRecorder {
              std::string_view message);
   void Event(const ObjectReference& ref, std::string_view type, std::string_view reason,
              std::string_view message);
+  // With its own source host (and reportingInstance), for a recorder that speaks for several
+  // hosts: the node agent's simulated kubelets.
+  void Event(const ObjectReference& ref, std::string_view type, std::string_view reason,
+             std::string_view message, std::string_view host);
 
   // Flush waits until every event queued before the call has been written (or dropped); for
   // tests and orderly shutdown. false on timeout.
@@ -72,6 +76,7 @@ class EventRecorder {
   struct Pending {
     ObjectReference ref;
     std::string type, reason, message;
+    std::string host;  // empty: options_.host
     Clock::TimePoint time;
   };
   struct Aggregate {

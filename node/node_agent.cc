@@ -26,7 +26,11 @@ int64_t ParseMilli(const std::string& q, bool milli) {
 }  // namespace
 
 NodeAgent::NodeAgent(client::Client& client, NodeAgentOptions options, const Clock& clock)
-    : client_(client), options_(std::move(options)), clock_(clock) {
+    : client_(client),
+      options_(std::move(options)),
+      clock_(clock),
+      recorder_(client_, clock_, client::EventRecorderOptions{"kubelet"}),
+      events_(&recorder_, clock_, options_.events) {
   for (int i = 0; i < options_.count; ++i) {
     auto node = std::make_unique<SimNode>();
     node->id = MakeIdentity(options_.prefix, options_.first_index + i);
@@ -436,6 +440,9 @@ Status NodeAgent::SyncPod(const std::string& ns, const std::string& name) {
   ReleaseByKey(key, uid);
   if (api::HasDeletionTimestamp(p)) {
     // "Stop the containers" at once, then confirm the deletion like the kubelet does.
+    if (api::FindPath(p, {"status", "containerStatuses"}) != nullptr) {
+      events_.PodStopping(p, node_name);
+    }
     client::DeleteOptions opts;
     opts.grace_period_seconds = 0;
     opts.precondition_uid = uid;
@@ -451,6 +458,7 @@ Status NodeAgent::SyncPod(const std::string& ns, const std::string& name) {
   }
   RunningState state;
   std::string reject_reason, reject_message;
+  bool starting = false;
   {
     std::lock_guard lock(mu_);
     SimNode* node = FindLocked(node_name);
@@ -460,9 +468,14 @@ Status NodeAgent::SyncPod(const std::string& ns, const std::string& name) {
     if (it == node->admitted.end()) {
       reject_reason = AdmitLocked(*node, p, &reject_message);
       it = node->admitted.find(uid);
+      // Containers that were running before (an agent restart) are not started again.
+      starting = it != node->admitted.end() &&
+                 api::FindPath(p, {"status", "containerStatuses"}) == nullptr;
     }
     if (it != node->admitted.end()) state.pod_ip = it->second.ip;
   }
+  if (!reject_reason.empty()) events_.PodRejected(p, node_name, reject_reason, reject_message);
+  if (starting) events_.PodStarted(p, node_name);
   Document patch;
   if (!reject_reason.empty()) {
     patch = FailedStatusPatch(p, reject_reason, reject_message, clock_.Now());

@@ -2,9 +2,10 @@
 // NodeAgent: simulated kubelets, kwok-style. One agent runs N nodes in one process: it registers
 // them (Node + Lease), heartbeats like the kubelet (Lease renewals, periodic node status), and
 // "runs" the pods bound to its nodes: Pending -> Running with an IP from the node's pod CIDR,
-// container statuses and conditions, Ready after an optional delay; graceful deletions are
-// finished with a grace-0 DELETE. Thousands of nodes stay cheap: one shared pod watch and one
-// node watch, a single ticker for all heartbeats, and a small worker pool — no thread per node.
+// container statuses and conditions, Ready after an optional delay, with the kubelet's Events
+// (kubelet_events.h); graceful deletions are finished with a grace-0 DELETE. Thousands of nodes
+// stay cheap: one shared pod watch and one node watch, a single ticker for all heartbeats, and a
+// small worker pool — no thread per node.
 //
 // Fault injection (annotations): Node `tinyk8s.io/heartbeat: stopped` stops its heartbeats,
 // Node `tinyk8s.io/ready: "false"` makes it report NotReady, Pod `tinyk8s.io/fail: "true"` makes
@@ -26,9 +27,11 @@
 #include <vector>
 
 #include "client/client.h"
+#include "client/event_recorder.h"
 #include "client/informer.h"
 #include "client/work_queue.h"
 #include "common/clock.h"
+#include "node/kubelet_events.h"
 #include "node/node_identity.h"
 #include "node/pod_dns.h"
 #include "node/pod_status.h"
@@ -59,6 +62,8 @@ struct NodeAgentOptions {
   // capped pod starts at ~800/s and was the slowest stage of a 5,000-node DaemonSet rollout
   // (creates and binds ran at ~2,000/s with the controller's 32).
   int workers = 32;
+  // Events about pods (kubelet_events.h), shared by all the agent's nodes.
+  KubeletEventBudget events;
 };
 
 inline constexpr const char* kHeartbeatAnnotation = "tinyk8s.io/heartbeat";
@@ -132,6 +137,8 @@ class NodeAgent {
   client::Client& client_;
   NodeAgentOptions options_;
   const Clock& clock_;
+  client::EventRecorder recorder_;
+  KubeletEvents events_;
   std::unique_ptr<client::SharedInformerFactory> informers_;
   client::Informer* pods_ = nullptr;
   client::Informer* nodes_informer_ = nullptr;

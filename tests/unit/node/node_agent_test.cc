@@ -32,8 +32,9 @@ std::string PodJson(const std::string& name, const std::string& node) {
 
 class NodeAgentTest : public ::testing::Test {
  protected:
-  void StartAgent(int count, int max_pods) {
+  void StartAgent(int count, int max_pods, KubeletEventBudget events = {}) {
     NodeAgentOptions options;
+    options.events = events;
     options.count = count;
     options.resources.pods = max_pods;
     options.workers = 4;
@@ -56,6 +57,23 @@ class NodeAgentTest : public ::testing::Test {
         ++n;
     }
     return n;
+  }
+
+  // The pod's events in order: "type reason fieldPath source|message" lines.
+  std::vector<std::string> PodEvents(const std::string& pod) {
+    std::vector<std::string> out;
+    auto list = client_.List(client::resources::Events(), "default");
+    if (!list.ok()) return out;
+    for (const auto& e : list->items) {
+      if (api::GetString(*e, {"involvedObject", "name"}) != pod) continue;
+      EXPECT_EQ(api::GetString(*e, {"involvedObject", "kind"}), "Pod");
+      EXPECT_EQ(api::GetString(*e, {"reportingComponent"}), "kubelet");
+      out.push_back(api::GetString(*e, {"type"}) + " " + api::GetString(*e, {"reason"}) + " " +
+                    api::GetString(*e, {"involvedObject", "fieldPath"}) + " " +
+                    api::GetString(*e, {"source", "component"}) + "," +
+                    api::GetString(*e, {"source", "host"}) + "|" + api::GetString(*e, {"message"}));
+    }
+    return out;
   }
 
   testing::FakeClient client_;
@@ -105,6 +123,74 @@ TEST_F(NodeAgentTest, ADeletedPodFreesItsPlaceOnTheNode) {
   ASSERT_TRUE(client_.Delete(Pods(), "default", "a").ok());
   client_.Add(Pods(), PodJson("c", "node01"));
   EXPECT_TRUE(Eventually([&] { return Phase("c") == "Running"; })) << Phase("c");
+}
+
+TEST_F(NodeAgentTest, RecordsTheKubeletEventsOfAPodStartingAndStopping) {
+  StartAgent(1, 110);
+  // A finalizer keeps the pod visible once deleted, as a graceful deletion would.
+  client_.Add(Pods(), R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"web",)"
+                      R"("namespace":"default","finalizers":["test/keep"]},)"
+                      R"("spec":{"nodeName":"node01","containers":[)"
+                      R"({"name":"c","image":"nginx","imagePullPolicy":"Always"},)"
+                      R"({"name":"side","image":"registry.local/side:1.0",)"
+                      R"("imagePullPolicy":"IfNotPresent"}]},"status":{"phase":"Pending"}})");
+  const std::vector<std::string> started = {
+      R"(Normal Pulling spec.containers{c} kubelet,node01|Pulling image "nginx")",
+      R"(Normal Pulled spec.containers{c} kubelet,node01|Successfully pulled image "nginx" in 0s )"
+      R"((0s including waiting). Image size: 0 bytes.)",
+      "Normal Created spec.containers{c} kubelet,node01|Created container: c",
+      "Normal Started spec.containers{c} kubelet,node01|Started container c",
+      R"(Normal Pulled spec.containers{side} kubelet,node01|Container image )"
+      R"("registry.local/side:1.0" already present on machine)",
+      "Normal Created spec.containers{side} kubelet,node01|Created container: side",
+      "Normal Started spec.containers{side} kubelet,node01|Started container side"};
+  EXPECT_TRUE(Eventually([&] { return PodEvents("web") == started; }))
+      << ::testing::PrintToString(PodEvents("web"));
+  ASSERT_TRUE(client_.Delete(Pods(), "default", "web").ok());
+  std::vector<std::string> stopped = started;
+  stopped.push_back("Normal Killing spec.containers{c} kubelet,node01|Stopping container c");
+  stopped.push_back("Normal Killing spec.containers{side} kubelet,node01|Stopping container side");
+  EXPECT_TRUE(Eventually([&] { return PodEvents("web") == stopped; }))
+      << ::testing::PrintToString(PodEvents("web"));
+}
+
+TEST_F(NodeAgentTest, AnUnpullableImageFailsAndBacksOffInEvents) {
+  StartAgent(1, 110);
+  client_.Add(Pods(),
+              R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"broken",)"
+              R"("namespace":"default"},"spec":{"nodeName":"node01","containers":[)"
+              R"({"name":"c","image":"nginx:non-existent"}]},"status":{"phase":"Pending"}})");
+  const std::string f = "spec.containers{c} kubelet,node01|";
+  const std::vector<std::string> want = {
+      "Normal Pulling " + f + R"(Pulling image "nginx:non-existent")",
+      "Warning Failed " + f +
+          R"(Failed to pull image "nginx:non-existent": rpc error: code = NotFound desc = )"
+          R"(failed to pull and unpack image "docker.io/library/nginx:non-existent": failed to )"
+          R"(resolve reference "docker.io/library/nginx:non-existent": )"
+          R"(docker.io/library/nginx:non-existent: not found)",
+      "Warning Failed " + f + "Error: ErrImagePull",
+      "Normal BackOff " + f + R"(Back-off pulling image "nginx:non-existent")",
+      "Warning Failed " + f + "Error: ImagePullBackOff"};
+  EXPECT_TRUE(Eventually([&] { return PodEvents("broken") == want; }))
+      << ::testing::PrintToString(PodEvents("broken"));
+}
+
+TEST_F(NodeAgentTest, PodEventsStayWithinTheBudget) {
+  StartAgent(1, 110, KubeletEventBudget{0.001, 2});
+  client_.Add(Pods(), PodJson("web", "node01"));
+  ASSERT_TRUE(Eventually([&] { return Phase("web") == "Running"; }));
+  EXPECT_TRUE(Eventually([&] { return PodEvents("web").size() == 2; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // more would be here by now
+  EXPECT_EQ(PodEvents("web").size(), 2u) << ::testing::PrintToString(PodEvents("web"));
+}
+
+TEST(NormalizedImageNameTest, AsContainerdNamesThem) {
+  EXPECT_EQ(NormalizedImageName("nginx"), "docker.io/library/nginx:latest");
+  EXPECT_EQ(NormalizedImageName("nginx:1.0"), "docker.io/library/nginx:1.0");
+  EXPECT_EQ(NormalizedImageName("prom/node-exporter:v1"), "docker.io/prom/node-exporter:v1");
+  EXPECT_EQ(NormalizedImageName("registry.local/a/b:2"), "registry.local/a/b:2");
+  EXPECT_EQ(NormalizedImageName("localhost/a"), "localhost/a:latest");
+  EXPECT_EQ(NormalizedImageName("host:5000/a"), "host:5000/a:latest");
 }
 
 }  // namespace

@@ -1,0 +1,159 @@
+#include "node/kubelet_events.h"
+
+#include <algorithm>
+
+#include "api/go_print.h"
+#include "api/json.h"
+#include "api/meta.h"
+#include "node/pod_status.h"
+
+namespace tinyk8s::node {
+
+namespace {
+
+client::ObjectReference PodReference(const rapidjson::Value& pod) {
+  client::ObjectReference ref = client::ObjectReference::Of(pod);
+  ref.api_version = "v1";  // list items may come without apiVersion and kind
+  ref.kind = "Pod";
+  return ref;
+}
+
+std::string Quoted(const std::string& s) { return api::GoQuoted(s); }
+
+// The pull policy the API server defaults (Always for :latest or no tag), for pods that
+// somehow lack one.
+std::string PullPolicy(const rapidjson::Value& container, const std::string& image) {
+  std::string policy = api::GetString(container, {"imagePullPolicy"});
+  if (!policy.empty()) return policy;
+  const size_t slash = image.rfind('/');
+  const size_t colon = image.find(':', slash == std::string::npos ? 0 : slash);
+  if (image.find('@') != std::string::npos) return "IfNotPresent";
+  if (colon == std::string::npos || image.substr(colon + 1) == "latest") return "Always";
+  return "IfNotPresent";
+}
+
+}  // namespace
+
+std::string NormalizedImageName(const std::string& image) {
+  // docker/distribution's ParseNormalizedNamed: a first component without '.' or ':' (and not
+  // localhost) is a Docker Hub repository; one-word names live in library/; no tag is :latest.
+  std::string name = image;
+  const size_t slash = name.find('/');
+  const std::string first = slash == std::string::npos ? "" : name.substr(0, slash);
+  if (slash == std::string::npos) {
+    name = "docker.io/library/" + name;
+  } else if (first.find_first_of(".:") == std::string::npos && first != "localhost") {
+    name = "docker.io/" + name;
+  }
+  const size_t last_slash = name.rfind('/');
+  if (name.find(':', last_slash) == std::string::npos && name.find('@') == std::string::npos) {
+    name += ":latest";
+  }
+  return name;
+}
+
+KubeletEvents::KubeletEvents(client::EventRecorder* recorder, const Clock& clock,
+                             KubeletEventBudget budget)
+    : recorder_(recorder),
+      clock_(clock),
+      budget_(budget),
+      tokens_(std::max(1, budget.burst)),
+      last_refill_(clock.Monotonic()) {}
+
+bool KubeletEvents::TakeToken() {
+  std::lock_guard lock(mu_);
+  if (budget_.qps <= 0) {
+    ++dropped_;
+    return false;
+  }
+  auto now = clock_.Monotonic();
+  tokens_ = std::min<double>(
+      std::max(1, budget_.burst),
+      tokens_ + std::chrono::duration<double>(now - last_refill_).count() * budget_.qps);
+  last_refill_ = now;
+  if (tokens_ < 1) {
+    ++dropped_;
+    return false;
+  }
+  tokens_ -= 1;
+  return true;
+}
+
+int64_t KubeletEvents::dropped() const {
+  std::lock_guard lock(mu_);
+  return dropped_;
+}
+
+void KubeletEvents::Record(const client::ObjectReference& ref, const std::string& node,
+                           std::string_view type, std::string_view reason,
+                           std::string_view message) {
+  if (recorder_ == nullptr || !TakeToken()) return;
+  recorder_->Event(ref, type, reason, message, node);
+}
+
+void KubeletEvents::PodStarted(const rapidjson::Value& pod, const std::string& node) {
+  if (recorder_ == nullptr) return;
+  const client::ObjectReference pod_ref = PodReference(pod);
+  for (const char* list : {"initContainers", "containers"}) {
+    const rapidjson::Value* containers = api::FindPath(pod, {"spec", list});
+    if (containers == nullptr || !containers->IsArray()) continue;
+    for (const auto& c : containers->GetArray()) {
+      const std::string name = api::GetString(c, {"name"});
+      const std::string image = api::GetString(c, {"image"});
+      client::ObjectReference ref = pod_ref;
+      ref.field_path = std::string("spec.") + list + "{" + name + "}";
+      auto record = [&](std::string_view type, std::string_view reason, const std::string& msg) {
+        Record(ref, node, type, reason, msg);
+      };
+      if (ImageCannotBePulled(image)) {
+        // What containerd answers for a tag no registry has, then the kubelet's back-off.
+        const std::string full = Quoted(NormalizedImageName(image));
+        record(client::kEventTypeNormal, "Pulling", "Pulling image " + Quoted(image));
+        record(client::kEventTypeWarning, "Failed",
+               "Failed to pull image " + Quoted(image) +
+                   ": rpc error: code = NotFound desc = failed to pull and unpack image " + full +
+                   ": failed to resolve reference " + full + ": " + NormalizedImageName(image) +
+                   ": not found");
+        record(client::kEventTypeWarning, "Failed", "Error: ErrImagePull");
+        record(client::kEventTypeNormal, "BackOff", "Back-off pulling image " + Quoted(image));
+        record(client::kEventTypeWarning, "Failed", "Error: ImagePullBackOff");
+        // An init container that never runs holds back everything after it.
+        if (std::string_view(list) == "initContainers") return;
+        continue;
+      }
+      if (PullPolicy(c, image) == "Always") {
+        // Simulated nodes hold every image: the pull takes no time and no bytes.
+        record(client::kEventTypeNormal, "Pulling", "Pulling image " + Quoted(image));
+        record(client::kEventTypeNormal, "Pulled",
+               "Successfully pulled image " + Quoted(image) +
+                   " in 0s (0s including waiting). Image size: 0 bytes.");
+      } else {
+        record(client::kEventTypeNormal, "Pulled",
+               "Container image " + Quoted(image) + " already present on machine");
+      }
+      record(client::kEventTypeNormal, "Created", "Created container: " + name);
+      record(client::kEventTypeNormal, "Started", "Started container " + name);
+    }
+  }
+}
+
+void KubeletEvents::PodStopping(const rapidjson::Value& pod, const std::string& node) {
+  if (recorder_ == nullptr) return;
+  const client::ObjectReference pod_ref = PodReference(pod);
+  const rapidjson::Value* containers = api::FindPath(pod, {"spec", "containers"});
+  if (containers == nullptr || !containers->IsArray()) return;
+  for (const auto& c : containers->GetArray()) {
+    if (ImageCannotBePulled(api::GetString(c, {"image"}))) continue;  // never ran
+    const std::string name = api::GetString(c, {"name"});
+    client::ObjectReference ref = pod_ref;
+    ref.field_path = "spec.containers{" + name + "}";
+    Record(ref, node, client::kEventTypeNormal, "Killing", "Stopping container " + name);
+  }
+}
+
+void KubeletEvents::PodRejected(const rapidjson::Value& pod, const std::string& node,
+                                std::string_view reason, std::string_view message) {
+  Record(PodReference(pod), node, client::kEventTypeWarning, reason, message);
+}
+
+}  // namespace tinyk8s::node

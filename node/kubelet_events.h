@@ -1,0 +1,68 @@
+#pragma once
+// KubeletEvents: the Events a kubelet records about the pods it runs (source.component
+// "kubelet", source.host the node), with upstream's reasons and messages, so that `kubectl
+// describe pod` and `kubectl get events` tell a pod's story as on a real node: image pulls,
+// containers created and started, unpullable images backing off, containers stopped,
+// admission rejections.
+//
+// Budget: a kubelet may create --event-qps events per second (burst --event-burst, 50 and 100
+// by default); the agent, one process for all its nodes, applies that budget to all of them
+// together, so a 5,000-node rollout does not add 15,000 event writes to the API server. Events
+// over budget are dropped, as an overloaded kubelet's event queue drops them.
+//
+// Thread-safe.
+
+#include <rapidjson/document.h>
+
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "client/event_recorder.h"
+#include "common/clock.h"
+
+namespace tinyk8s::node {
+
+struct KubeletEventBudget {
+  double qps = 50;  // <= 0: no events at all
+  int burst = 100;
+};
+
+class KubeletEvents {
+ public:
+  // `recorder` may be null (no events); it and `clock` must outlive this.
+  KubeletEvents(client::EventRecorder* recorder, const Clock& clock, KubeletEventBudget budget);
+
+  // The containers of `pod` started on `node`: for each init container and container, its image
+  // (pulled, already present, or failing to pull and backing off), then Created and Started
+  // unless its image cannot be pulled.
+  void PodStarted(const rapidjson::Value& pod, const std::string& node);
+  // The kubelet stops the containers of a pod being deleted (those that run).
+  void PodStopping(const rapidjson::Value& pod, const std::string& node);
+  // Kubelet admission refused the pod (reason OutOfcpu, NodePorts, ...).
+  void PodRejected(const rapidjson::Value& pod, const std::string& node, std::string_view reason,
+                   std::string_view message);
+
+  // Dropped for lack of budget (for tests).
+  int64_t dropped() const;
+
+ private:
+  void Record(const client::ObjectReference& ref, const std::string& node, std::string_view type,
+              std::string_view reason, std::string_view message);
+  bool TakeToken();
+
+  client::EventRecorder* recorder_;
+  const Clock& clock_;
+  const KubeletEventBudget budget_;
+  mutable std::mutex mu_;
+  double tokens_;                                      // GUARDED_BY(mu_)
+  std::chrono::steady_clock::time_point last_refill_;  // GUARDED_BY(mu_)
+  int64_t dropped_ = 0;                                // GUARDED_BY(mu_)
+};
+
+// NormalizedImageName: an image reference as containerd names it (docker.io/library/nginx:1.0
+// for nginx:1.0), for the messages of failed pulls.
+std::string NormalizedImageName(const std::string& image);
+
+}  // namespace tinyk8s::node
