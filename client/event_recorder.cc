@@ -46,17 +46,25 @@ void EventRecorder::Event(const ObjectReference& ref, std::string_view type,
 void EventRecorder::Event(const ObjectReference& ref, std::string_view type,
                           std::string_view reason, std::string_view message,
                           std::string_view host) {
-  Pending p{
-      ref,         std::string(type), std::string(reason), std::string(message), std::string(host),
-      clock_.Now()};
+  Enqueue({ref, std::string(type), std::string(reason), std::string(message), std::string(host),
+           clock_.Now()});
+}
+
+void EventRecorder::EventAt(Clock::TimePoint time, const ObjectReference& ref,
+                            std::string_view type, std::string_view reason,
+                            std::string_view message) {
+  Enqueue({ref, std::string(type), std::string(reason), std::string(message), options_.host, time});
+}
+
+void EventRecorder::Enqueue(Pending p) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_ || queue_.size() >= options_.queue_size) {
       ++stats_.dropped;
       ++enqueued_;
       ++written_;
-      TK_LOG_WARN << "event recorder: queue full, dropping event " << reason << " for " << ref.kind
-                  << " " << ref.ns << "/" << ref.name << ": " << message;
+      TK_LOG_WARN << "event recorder: queue full, dropping event " << p.reason << " for "
+                  << p.ref.kind << " " << p.ref.ns << "/" << p.ref.name << ": " << p.message;
       return;
     }
     queue_.push_back(std::move(p));

@@ -108,7 +108,8 @@ TEST_F(WalkthroughTest, DaemonSetUserStory) {
           "kubelet            Started container node-exporter"}) {
       if (events.find(line) == std::string::npos) return false;
     }
-    return true;
+    // Scheduled first, as the kubelet only hears of the pod once it is bound.
+    return events.find("default-scheduler") < events.find("kubelet");
   })) << pod_events(first_pod);
   auto wide = Get({"get", "pod", "-o", "wide", "-n", "monitoring"});
   EXPECT_EQ(std::count(wide.begin(), wide.end(), '\n'), 4) << wide;
