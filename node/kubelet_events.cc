@@ -151,6 +151,39 @@ void KubeletEvents::PodStopping(const rapidjson::Value& pod, const std::string& 
   }
 }
 
+namespace {
+// The kubelet refers to its node by name, uid included ("this makes the event appear in kubectl
+// describe node"); such events live in the default namespace.
+client::ObjectReference NodeReference(const std::string& node) {
+  client::ObjectReference ref;
+  ref.api_version = "v1";
+  ref.kind = "Node";
+  ref.name = node;
+  ref.uid = node;
+  return ref;
+}
+}  // namespace
+
+void KubeletEvents::NodeStarting(const std::string& node, bool registered) {
+  const client::ObjectReference ref = NodeReference(node);
+  Record(ref, node, client::kEventTypeNormal, "Starting", "Starting kubelet.");
+  if (!registered) return;
+  for (const char* status :
+       {"NodeHasSufficientMemory", "NodeHasNoDiskPressure", "NodeHasSufficientPID"}) {
+    Record(ref, node, client::kEventTypeNormal, status,
+           "Node " + node + " status is now: " + status);
+  }
+  Record(ref, node, client::kEventTypeNormal, "NodeAllocatableEnforced",
+         "Updated Node Allocatable limit across pods");
+  NodeReadiness(node, true);
+}
+
+void KubeletEvents::NodeReadiness(const std::string& node, bool ready) {
+  const char* status = ready ? "NodeReady" : "NodeNotReady";
+  Record(NodeReference(node), node, client::kEventTypeNormal, status,
+         "Node " + node + " status is now: " + status);
+}
+
 void KubeletEvents::PodRejected(const rapidjson::Value& pod, const std::string& node,
                                 std::string_view reason, std::string_view message) {
   Record(PodReference(pod), node, client::kEventTypeWarning, reason, message);

@@ -3,7 +3,7 @@
 // "kubelet", source.host the node), with upstream's reasons and messages, so that `kubectl
 // describe pod` and `kubectl get events` tell a pod's story as on a real node: image pulls,
 // containers created and started, unpullable images backing off, containers stopped,
-// admission rejections.
+// admission rejections; and `kubectl describe node` the node's: kubelet start, conditions.
 //
 // Budget: a kubelet may create --event-qps events per second (burst --event-burst, 50 and 100
 // by default); the agent, one process for all its nodes, applies that budget to all of them
@@ -43,6 +43,12 @@ class KubeletEvents {
   // Kubelet admission refused the pod (reason OutOfcpu, NodePorts, ...).
   void PodRejected(const rapidjson::Value& pod, const std::string& node, std::string_view reason,
                    std::string_view message);
+
+  // The kubelet of `node` started: "Starting kubelet."; with `registered` (a new Node), also the
+  // first node conditions, allocatable enforcement and NodeReady, as a kubelet's first status.
+  void NodeStarting(const std::string& node, bool registered);
+  // The node's Ready condition changed to `ready` (NodeReady / NodeNotReady).
+  void NodeReadiness(const std::string& node, bool ready);
 
   // Dropped for lack of budget (for tests).
   int64_t dropped() const;

@@ -61,6 +61,7 @@ Status NodeAgent::RegisterNode(SimNode& node) {
   auto created = client_.Create(client::resources::Nodes(), "", obj);
   if (created.ok()) {
     node.uid = api::Uid(**created);
+    events_.NodeStarting(node.id.name, /*registered=*/true);
   } else if (created.status().IsAlreadyExists()) {
     // Re-registration after a restart: keep the object (and its labels/taints), refresh status.
     auto existing = client_.Get(client::resources::Nodes(), "", node.id.name);
@@ -72,6 +73,7 @@ Status NodeAgent::RegisterNode(SimNode& node) {
     auto patched = client_.Patch(client::resources::Nodes(), "", node.id.name,
                                  client::PatchType::kMerge, api::ToJson(patch), "status");
     if (!patched.ok()) return patched.status();
+    events_.NodeStarting(node.id.name, /*registered=*/false);
   } else {
     return created.status();
   }
@@ -287,6 +289,7 @@ Status NodeAgent::ReportStatus(const std::string& name) {
     if (node->report_ready != node->last_reported_ready) {
       node->ready_since = clock_.Now();
       node->last_reported_ready = node->report_ready;
+      events_.NodeReadiness(name, node->report_ready);
     }
     ready = node->report_ready;
     since = node->ready_since;

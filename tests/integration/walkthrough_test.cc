@@ -111,6 +111,9 @@ TEST_F(WalkthroughTest, DaemonSetUserStory) {
     // Scheduled first, as the kubelet only hears of the pod once it is bound.
     return events.find("default-scheduler") < events.find("kubelet");
   })) << pod_events(first_pod);
+  auto node = Get({"describe", "node", "node01"});
+  EXPECT_NE(node.find("kubelet  Starting kubelet."), std::string::npos) << node;
+  EXPECT_NE(node.find("kubelet  Node node01 status is now: NodeReady"), std::string::npos) << node;
   auto wide = Get({"get", "pod", "-o", "wide", "-n", "monitoring"});
   EXPECT_EQ(std::count(wide.begin(), wide.end(), '\n'), 4) << wide;
   EXPECT_NE(wide.find("10.128."), std::string::npos) << wide;

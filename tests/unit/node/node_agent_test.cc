@@ -154,6 +154,37 @@ TEST_F(NodeAgentTest, RecordsTheKubeletEventsOfAPodStartingAndStopping) {
       << ::testing::PrintToString(PodEvents("web"));
 }
 
+TEST_F(NodeAgentTest, NodeEventsOfAKubeletStartAndReadinessChanges) {
+  StartAgent(1, 110);
+  auto node_events = [&] {
+    std::vector<std::string> out;
+    auto list = client_.List(client::resources::Events(), "default");
+    if (!list.ok()) return out;
+    for (const auto& e : list->items) {
+      if (api::GetString(*e, {"involvedObject", "kind"}) != "Node") continue;
+      EXPECT_EQ(api::GetString(*e, {"involvedObject", "uid"}), "node01");
+      out.push_back(api::GetString(*e, {"reason"}) + "|" + api::GetString(*e, {"message"}));
+    }
+    return out;
+  };
+  std::vector<std::string> want = {
+      "Starting|Starting kubelet.",
+      "NodeHasSufficientMemory|Node node01 status is now: NodeHasSufficientMemory",
+      "NodeHasNoDiskPressure|Node node01 status is now: NodeHasNoDiskPressure",
+      "NodeHasSufficientPID|Node node01 status is now: NodeHasSufficientPID",
+      "NodeAllocatableEnforced|Updated Node Allocatable limit across pods",
+      "NodeReady|Node node01 status is now: NodeReady"};
+  EXPECT_TRUE(Eventually([&] { return node_events() == want; }))
+      << ::testing::PrintToString(node_events());
+  ASSERT_TRUE(client_
+                  .Patch(Nodes(), "", "node01", client::PatchType::kMerge,
+                         R"({"metadata":{"annotations":{"tinyk8s.io/ready":"false"}}})")
+                  .ok());
+  want.push_back("NodeNotReady|Node node01 status is now: NodeNotReady");
+  EXPECT_TRUE(Eventually([&] { return node_events() == want; }))
+      << ::testing::PrintToString(node_events());
+}
+
 TEST_F(NodeAgentTest, AnUnpullableImageFailsAndBacksOffInEvents) {
   StartAgent(1, 110);
   client_.Add(Pods(),
@@ -176,7 +207,7 @@ TEST_F(NodeAgentTest, AnUnpullableImageFailsAndBacksOffInEvents) {
 }
 
 TEST_F(NodeAgentTest, PodEventsStayWithinTheBudget) {
-  StartAgent(1, 110, KubeletEventBudget{0.001, 2});
+  StartAgent(1, 110, KubeletEventBudget{0.001, 8});  // 6 for the node, 2 for the pod
   client_.Add(Pods(), PodJson("web", "node01"));
   ASSERT_TRUE(Eventually([&] { return Phase("web") == "Running"; }));
   EXPECT_TRUE(Eventually([&] { return PodEvents("web").size() == 2; }));
