@@ -80,7 +80,42 @@ Status NodeAgent::RegisterNode(SimNode& node) {
   return Status::OK();
 }
 
+Status NodeAgent::AssignAddresses() {
+  auto existing = client_.List(client::resources::Nodes(), "");
+  if (!existing.ok()) return existing.status();
+  std::unordered_map<std::string, int> held;  // node name -> address index of its pod CIDR
+  std::set<int> used;
+  for (const client::ObjectPtr& n : existing->items) {
+    int a = AddressIndexOfPodCidr(api::GetString(*n, {"spec", "podCIDR"}));
+    if (a <= 0) continue;
+    held[api::Name(*n)] = a;
+    used.insert(a);
+  }
+  // Ours first keep what they hold, then the rest take their own index or the lowest free one.
+  std::vector<SimNode*> unplaced;
+  for (auto& node : nodes_) {
+    auto it = held.find(node->id.name);
+    if (it == held.end()) {
+      unplaced.push_back(node.get());
+    } else if (it->second != node->id.address_index) {
+      node->id = MakeIdentity(options_.prefix, node->id.index, it->second);
+    }
+  }
+  int next_free = 1;
+  for (SimNode* node : unplaced) {
+    int a = node->id.index;
+    if (used.count(a) > 0) {
+      while (used.count(next_free) > 0) ++next_free;
+      a = next_free;
+    }
+    used.insert(a);
+    if (a != node->id.address_index) node->id = MakeIdentity(options_.prefix, node->id.index, a);
+  }
+  return Status::OK();
+}
+
 Status NodeAgent::Start() {
+  TK_RETURN_IF_ERROR(AssignAddresses());
   // Register all nodes with parallel threads, one request each. Each Lease is created by the
   // node's first renewal (the kubelet's lease controller also starts once the node is
   // registered), so that nodes are Ready after N requests rather than 2N.

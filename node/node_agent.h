@@ -110,6 +110,11 @@ class NodeAgent {
     int next_ip = 2;
   };
 
+  // AssignAddresses gives each node the addresses a Node of its name already has, else those
+  // of its index unless another node holds that pod CIDR (another agent's nodes), else the
+  // lowest free ones: pod IPs stay unique across agents. (Upstream the node IPAM controller
+  // hands out pod CIDRs; two agents starting at the same moment may still collide.)
+  Status AssignAddresses();
   Status RegisterNode(SimNode& node);
   void TickLoop();
   void StaticPodLoop();

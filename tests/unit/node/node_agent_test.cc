@@ -32,8 +32,10 @@ std::string PodJson(const std::string& name, const std::string& node) {
 
 class NodeAgentTest : public ::testing::Test {
  protected:
-  void StartAgent(int count, int max_pods, KubeletEventBudget events = {}) {
+  void StartAgent(int count, int max_pods, KubeletEventBudget events = {},
+                  const std::string& prefix = "node") {
     NodeAgentOptions options;
+    options.prefix = prefix;
     options.events = events;
     options.count = count;
     options.resources.pods = max_pods;
@@ -213,6 +215,39 @@ TEST_F(NodeAgentTest, PodEventsStayWithinTheBudget) {
   EXPECT_TRUE(Eventually([&] { return PodEvents("web").size() == 2; }));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));  // more would be here by now
   EXPECT_EQ(PodEvents("web").size(), 2u) << ::testing::PrintToString(PodEvents("web"));
+}
+
+// A second agent (or nodes registered by anything else) must not hand out the same pod IPs.
+TEST_F(NodeAgentTest, PodCidrsAndAddressesOfOtherNodesAreNotReused) {
+  client_.Add(Nodes(), R"({"apiVersion":"v1","kind":"Node","metadata":{"name":"node01"},)"
+                       R"("spec":{"podCIDR":"10.128.1.0/24"}})");
+  client_.Add(Nodes(), R"({"apiVersion":"v1","kind":"Node","metadata":{"name":"worker02"},)"
+                       R"("spec":{"podCIDR":"10.128.7.0/24"}})");
+  StartAgent(3, 110, {}, "worker");
+  auto field = [&](const std::string& node, std::initializer_list<std::string_view> path) {
+    auto n = client_.Get(Nodes(), "", node);
+    return n.ok() ? api::GetString(**n, path) : "";
+  };
+  // worker01 cannot have index 1's range (node01 holds it), worker02 keeps its own, worker03
+  // has its index's.
+  EXPECT_EQ(field("worker01", {"spec", "podCIDR"}), "10.128.2.0/24");
+  EXPECT_EQ(field("worker02", {"spec", "podCIDR"}), "10.128.7.0/24");
+  EXPECT_EQ(field("worker03", {"spec", "podCIDR"}), "10.128.3.0/24");
+  auto addr = client_.Get(Nodes(), "", "worker01");
+  ASSERT_TRUE(addr.ok());
+  EXPECT_EQ(api::GetString((**addr)["status"]["addresses"][0], {"address"}), "172.16.0.2");
+  client_.Add(Pods(), PodJson("web", "worker02"));
+  ASSERT_TRUE(Eventually([&] { return Phase("web") == "Running"; }));
+  EXPECT_EQ(PodIp("web").rfind("10.128.7.", 0), 0u) << PodIp("web");
+}
+
+TEST(NodeIdentityTest, AddressIndexOfPodCidr) {
+  EXPECT_EQ(AddressIndexOfPodCidr("10.128.1.0/24"), 1);
+  EXPECT_EQ(AddressIndexOfPodCidr("10.129.2.0/24"), 258);
+  EXPECT_EQ(AddressIndexOfPodCidr(MakeIdentity("n", 70000, 70000).pod_cidr), 70000 % 32768);
+  EXPECT_EQ(AddressIndexOfPodCidr("10.1.1.0/24"), 0);
+  EXPECT_EQ(AddressIndexOfPodCidr("10.128.1.0/16"), 0);
+  EXPECT_EQ(AddressIndexOfPodCidr(""), 0);
 }
 
 TEST(NormalizedImageNameTest, AsContainerdNamesThem) {
