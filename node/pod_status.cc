@@ -35,8 +35,9 @@ const Value* ExistingCondition(const Value& pod, const char* type) {
   return nullptr;
 }
 
+// `message` goes with a False status (the kubelet explains which containers are not ready).
 void AddCondition(Value& list, const Value& pod, const char* type, bool status,
-                  const std::string& now, Alloc& a) {
+                  const std::string& now, Alloc& a, const std::string& message = "") {
   std::string want = status ? "True" : "False";
   std::string since = now;
   if (const Value* old = ExistingCondition(pod, type);
@@ -52,6 +53,7 @@ void AddCondition(Value& list, const Value& pod, const char* type, bool status,
   c.AddMember("lastTransitionTime", Str(since, a), a);
   if (!status && (std::string(type) == "Ready" || std::string(type) == "ContainersReady")) {
     c.AddMember("reason", "ContainersNotReady", a);
+    if (!message.empty()) c.AddMember("message", Str(message, a), a);
   }
   list.PushBack(c, a);
 }
@@ -123,13 +125,23 @@ Document RunningStatusPatch(const Value& pod, const RunningState& state, Clock::
     }
   }
   const bool ready = state.ready && !pull_failed;
+  // As the kubelet words it: "containers with unready status: [a b]".
+  std::string unready;
+  if (const Value* cs = api::FindPath(pod, {"spec", "containers"}); cs && cs->IsArray()) {
+    for (const auto& c : cs->GetArray()) {
+      // The same test as each container status's "ready" below.
+      if (ready && !ImageCannotBePulled(api::GetString(c, {"image"}))) continue;
+      unready += (unready.empty() ? "" : " ") + api::GetString(c, {"name"});
+    }
+  }
+  const std::string not_ready_message = "containers with unready status: [" + unready + "]";
   Value status(rapidjson::kObjectType);
   status.AddMember("phase", pull_failed ? "Pending" : "Running", a);
   Value conds(rapidjson::kArrayType);
   AddCondition(conds, pod, "PodReadyToStartContainers", true, now_text, a);
   AddCondition(conds, pod, "Initialized", true, now_text, a);
-  AddCondition(conds, pod, "Ready", ready, now_text, a);
-  AddCondition(conds, pod, "ContainersReady", ready, now_text, a);
+  AddCondition(conds, pod, "Ready", ready, now_text, a, not_ready_message);
+  AddCondition(conds, pod, "ContainersReady", ready, now_text, a, not_ready_message);
   AddCondition(conds, pod, "PodScheduled", true, now_text, a);
   status.AddMember("conditions", conds, a);
   status.AddMember("hostIP", Str(state.host_ip, a), a);

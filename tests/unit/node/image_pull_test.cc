@@ -45,6 +45,7 @@ TEST(ImagePullTest, ImageThatCannotBePulledKeepsThePodPending) {
     if (type == "Ready" || type == "ContainersReady") {
       EXPECT_EQ(Field(c, {"status"}), "False") << type;
       EXPECT_EQ(Field(c, {"reason"}), "ContainersNotReady") << type;
+      EXPECT_EQ(Field(c, {"message"}), "containers with unready status: [app side]") << type;
     }
   }
   const auto& app = status["containerStatuses"][0];
