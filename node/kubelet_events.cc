@@ -184,6 +184,12 @@ void KubeletEvents::NodeReadiness(const std::string& node, bool ready) {
          "Node " + node + " status is now: " + status);
 }
 
+void KubeletEvents::NodeSchedulable(const std::string& node, bool schedulable) {
+  const char* status = schedulable ? "NodeSchedulable" : "NodeNotSchedulable";
+  Record(NodeReference(node), node, client::kEventTypeNormal, status,
+         "Node " + node + " status is now: " + status);
+}
+
 void KubeletEvents::PodRejected(const rapidjson::Value& pod, const std::string& node,
                                 std::string_view reason, std::string_view message) {
   Record(PodReference(pod), node, client::kEventTypeWarning, reason, message);

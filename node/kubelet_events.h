@@ -49,6 +49,8 @@ class KubeletEvents {
   void NodeStarting(const std::string& node, bool registered);
   // The node's Ready condition changed to `ready` (NodeReady / NodeNotReady).
   void NodeReadiness(const std::string& node, bool ready);
+  // The node was cordoned or uncordoned (NodeNotSchedulable / NodeSchedulable).
+  void NodeSchedulable(const std::string& node, bool schedulable);
 
   // Dropped for lack of budget (for tests).
   int64_t dropped() const;

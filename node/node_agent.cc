@@ -208,6 +208,11 @@ void NodeAgent::OnNode(const client::ObjectPtr& obj) {
   bool stopped =
       api::GetString(*obj, {"metadata", "annotations", kHeartbeatAnnotation}) == "stopped";
   bool ready = api::GetString(*obj, {"metadata", "annotations", kReadyAnnotation}) != "false";
+  const bool unschedulable = api::GetBool(*obj, {"spec", "unschedulable"});
+  if (unschedulable != node->unschedulable) {
+    node->unschedulable = unschedulable;
+    events_.NodeSchedulable(name, !unschedulable);
+  }
   const bool resumed = node->heartbeats_stopped && !stopped;
   bool changed = ready != node->report_ready || resumed;
   node->heartbeats_stopped = stopped;

@@ -102,6 +102,7 @@ class NodeAgent {
     bool heartbeats_stopped = false;
     bool report_ready = true;
     bool last_reported_ready = true;
+    bool unschedulable = false;  // spec.unschedulable last seen (cordon)
     Clock::TimePoint ready_since;
     int64_t cpu_milli = 0, memory_bytes = 0, max_pods = 0;
     int64_t used_cpu_milli = 0, used_memory_bytes = 0;   // sums over `admitted`

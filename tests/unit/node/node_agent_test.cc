@@ -185,6 +185,18 @@ TEST_F(NodeAgentTest, NodeEventsOfAKubeletStartAndReadinessChanges) {
   want.push_back("NodeNotReady|Node node01 status is now: NodeNotReady");
   EXPECT_TRUE(Eventually([&] { return node_events() == want; }))
       << ::testing::PrintToString(node_events());
+  // kubectl cordon / uncordon.
+  for (bool cordon : {true, false}) {
+    ASSERT_TRUE(client_
+                    .Patch(Nodes(), "", "node01", client::PatchType::kMerge,
+                           cordon ? R"({"spec":{"unschedulable":true}})"
+                                  : R"({"spec":{"unschedulable":null}})")
+                    .ok());
+    want.push_back(cordon ? "NodeNotSchedulable|Node node01 status is now: NodeNotSchedulable"
+                          : "NodeSchedulable|Node node01 status is now: NodeSchedulable");
+    EXPECT_TRUE(Eventually([&] { return node_events() == want; }))
+        << ::testing::PrintToString(node_events());
+  }
 }
 
 TEST_F(NodeAgentTest, AnUnpullableImageFailsAndBacksOffInEvents) {
