@@ -34,24 +34,6 @@ std::string PullPolicy(const rapidjson::Value& container, const std::string& ima
 
 }  // namespace
 
-std::string NormalizedImageName(const std::string& image) {
-  // docker/distribution's ParseNormalizedNamed: a first component without '.' or ':' (and not
-  // localhost) is a Docker Hub repository; one-word names live in library/; no tag is :latest.
-  std::string name = image;
-  const size_t slash = name.find('/');
-  const std::string first = slash == std::string::npos ? "" : name.substr(0, slash);
-  if (slash == std::string::npos) {
-    name = "docker.io/library/" + name;
-  } else if (first.find_first_of(".:") == std::string::npos && first != "localhost") {
-    name = "docker.io/" + name;
-  }
-  const size_t last_slash = name.rfind('/');
-  if (name.find(':', last_slash) == std::string::npos && name.find('@') == std::string::npos) {
-    name += ":latest";
-  }
-  return name;
-}
-
 KubeletEvents::KubeletEvents(client::EventRecorder* recorder, const Clock& clock,
                              KubeletEventBudget budget)
     : recorder_(recorder),

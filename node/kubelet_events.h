@@ -69,8 +69,4 @@ class KubeletEvents {
   int64_t dropped_ = 0;                                // GUARDED_BY(mu_)
 };
 
-// NormalizedImageName: an image reference as containerd names it (docker.io/library/nginx:1.0
-// for nginx:1.0), for the messages of failed pulls.
-std::string NormalizedImageName(const std::string& image);
-
 }  // namespace tinyk8s::node

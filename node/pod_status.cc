@@ -67,11 +67,11 @@ int64_t RestartCount(const Value& pod, const std::string& name) {
   return 0;
 }
 
+// The repository digest containerd reports: docker.io/prom/node-exporter@sha256:...
 std::string ImageId(const std::string& image) {
-  std::string ref = image.find('/') == std::string::npos ? "docker.io/library/" + image : image;
-  size_t colon = ref.rfind(':');
-  if (colon != std::string::npos && ref.find('/', colon) == std::string::npos)
-    ref = ref.substr(0, colon);
+  std::string ref = NormalizedImageName(image);
+  if (size_t at = ref.find('@'); at != std::string::npos) return ref;
+  ref = ref.substr(0, ref.rfind(':'));  // the tag (NormalizedImageName always has one)
   // A stable fake digest derived from the image name.
   size_t h = std::hash<std::string>{}(image);
   char digest[80];
@@ -80,6 +80,24 @@ std::string ImageId(const std::string& image) {
 }
 
 }  // namespace
+
+std::string NormalizedImageName(const std::string& image) {
+  // docker/distribution's ParseNormalizedNamed: a first component without '.' or ':' (and not
+  // localhost) is a Docker Hub repository; one-word names live in library/; no tag is :latest.
+  std::string name = image;
+  const size_t slash = name.find('/');
+  const std::string first = slash == std::string::npos ? "" : name.substr(0, slash);
+  if (slash == std::string::npos) {
+    name = "docker.io/library/" + name;
+  } else if (first.find_first_of(".:") == std::string::npos && first != "localhost") {
+    name = "docker.io/" + name;
+  }
+  const size_t last_slash = name.rfind('/');
+  if (name.find(':', last_slash) == std::string::npos && name.find('@') == std::string::npos) {
+    name += ":latest";
+  }
+  return name;
+}
 
 bool ImageCannotBePulled(const std::string& image) {
   size_t colon = image.rfind(':');

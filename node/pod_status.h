@@ -33,6 +33,10 @@ struct RunningState {
 // for images no registry has (SIM-2).
 bool ImageCannotBePulled(const std::string& image);
 
+// NormalizedImageName: an image reference as containerd names it (docker.io/library/nginx:1.0
+// for nginx:1.0, docker.io/prom/node-exporter:latest for prom/node-exporter).
+std::string NormalizedImageName(const std::string& image);
+
 // RunningStatusPatch returns a merge patch {"status":{...}} that makes `pod` Running, keeping the
 // times already recorded in its status (startTime, condition transitions, restart counts). A
 // container whose image cannot be pulled is Waiting (ImagePullBackOff) and the pod stays Pending
