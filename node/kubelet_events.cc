@@ -88,17 +88,7 @@ void KubeletEvents::PodStarted(const rapidjson::Value& pod, const std::string& n
         Record(ref, node, type, reason, msg);
       };
       if (ImageCannotBePulled(image)) {
-        // What containerd answers for a tag no registry has, then the kubelet's back-off.
-        const std::string full = Quoted(NormalizedImageName(image));
-        record(client::kEventTypeNormal, "Pulling", "Pulling image " + Quoted(image));
-        record(client::kEventTypeWarning, "Failed",
-               "Failed to pull image " + Quoted(image) +
-                   ": rpc error: code = NotFound desc = failed to pull and unpack image " + full +
-                   ": failed to resolve reference " + full + ": " + NormalizedImageName(image) +
-                   ": not found");
-        record(client::kEventTypeWarning, "Failed", "Error: ErrImagePull");
-        record(client::kEventTypeNormal, "BackOff", "Back-off pulling image " + Quoted(image));
-        record(client::kEventTypeWarning, "Failed", "Error: ImagePullBackOff");
+        PullFailed(ref, node, image);
         // An init container that never runs holds back everything after it.
         if (std::string_view(list) == "initContainers") return;
         continue;
@@ -117,6 +107,47 @@ void KubeletEvents::PodStarted(const rapidjson::Value& pod, const std::string& n
       record(client::kEventTypeNormal, "Started", "Started container " + name);
     }
   }
+}
+
+void KubeletEvents::PullFailed(const client::ObjectReference& ref, const std::string& node,
+                               const std::string& image) {
+  Record(ref, node, client::kEventTypeNormal, "Pulling", "Pulling image " + Quoted(image));
+  Record(ref, node, client::kEventTypeWarning, "Failed",
+         "Failed to pull image " + Quoted(image) + ": " + ImagePullError(image));
+  Record(ref, node, client::kEventTypeWarning, "Failed", "Error: ErrImagePull");
+}
+
+template <typename F>
+void KubeletEvents::ForUnpullable(const rapidjson::Value& pod, F&& f) {
+  const client::ObjectReference pod_ref = PodReference(pod);
+  for (const char* list : {"initContainers", "containers"}) {
+    const rapidjson::Value* containers = api::FindPath(pod, {"spec", list});
+    if (containers == nullptr || !containers->IsArray()) continue;
+    for (const auto& c : containers->GetArray()) {
+      const std::string image = api::GetString(c, {"image"});
+      if (!ImageCannotBePulled(image)) continue;
+      client::ObjectReference ref = pod_ref;
+      ref.field_path = std::string("spec.") + list + "{" + api::GetString(c, {"name"}) + "}";
+      f(ref, image);
+      if (std::string_view(list) == "initContainers") return;
+    }
+  }
+}
+
+void KubeletEvents::ImagePullFailed(const rapidjson::Value& pod, const std::string& node) {
+  if (recorder_ == nullptr) return;
+  ForUnpullable(pod, [&](const client::ObjectReference& ref, const std::string& image) {
+    PullFailed(ref, node, image);
+  });
+}
+
+void KubeletEvents::ImagePullBackingOff(const rapidjson::Value& pod, const std::string& node) {
+  if (recorder_ == nullptr) return;
+  ForUnpullable(pod, [&](const client::ObjectReference& ref, const std::string& image) {
+    Record(ref, node, client::kEventTypeNormal, "BackOff",
+           "Back-off pulling image " + Quoted(image));
+    Record(ref, node, client::kEventTypeWarning, "Failed", "Error: ImagePullBackOff");
+  });
 }
 
 void KubeletEvents::PodStopping(const rapidjson::Value& pod, const std::string& node) {

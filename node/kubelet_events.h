@@ -35,9 +35,14 @@ class KubeletEvents {
   KubeletEvents(client::EventRecorder* recorder, const Clock& clock, KubeletEventBudget budget);
 
   // The containers of `pod` started on `node`: for each init container and container, its image
-  // (pulled, already present, or failing to pull and backing off), then Created and Started
-  // unless its image cannot be pulled.
+  // (pulled, already present, or failing to pull), then Created and Started unless its image
+  // cannot be pulled.
   void PodStarted(const rapidjson::Value& pod, const std::string& node);
+  // Another attempt to pull the unpullable images of `pod` failed (Pulling, Failed, Error:
+  // ErrImagePull), and the kubelet then backs off (BackOff, Error: ImagePullBackOff); repeated
+  // events add to the count of the first ones.
+  void ImagePullFailed(const rapidjson::Value& pod, const std::string& node);
+  void ImagePullBackingOff(const rapidjson::Value& pod, const std::string& node);
   // The kubelet stops the containers of a pod being deleted (those that run).
   void PodStopping(const rapidjson::Value& pod, const std::string& node);
   // Kubelet admission refused the pod (reason OutOfcpu, NodePorts, ...).
@@ -58,7 +63,14 @@ class KubeletEvents {
  private:
   void Record(const client::ObjectReference& ref, const std::string& node, std::string_view type,
               std::string_view reason, std::string_view message);
+  // Calls `f(ref, image)` for each init container and container with an unpullable image, up to
+  // the first such init container (nothing after it runs).
+  template <typename F>
+  void ForUnpullable(const rapidjson::Value& pod, F&& f);
   bool TakeToken();
+  // Pulling, then containerd's not found, then Error: ErrImagePull.
+  void PullFailed(const client::ObjectReference& ref, const std::string& node,
+                  const std::string& image);
 
   client::EventRecorder* recorder_;
   const Clock& clock_;

@@ -502,6 +502,8 @@ Status NodeAgent::SyncPod(const std::string& ns, const std::string& name) {
   RunningState state;
   std::string reject_reason, reject_message;
   bool starting = false;
+  enum class PullStage { kNone, kFailed, kBackingOff } pull_event = PullStage::kNone;
+  std::chrono::steady_clock::duration next_pull_stage{0};
   {
     std::lock_guard lock(mu_);
     SimNode* node = FindLocked(node_name);
@@ -515,10 +517,38 @@ Status NodeAgent::SyncPod(const std::string& ns, const std::string& name) {
       starting = it != node->admitted.end() &&
                  api::FindPath(p, {"status", "containerStatuses"}) == nullptr;
     }
-    if (it != node->admitted.end()) state.pod_ip = it->second.ip;
+    if (it != node->admitted.end()) {
+      state.pod_ip = it->second.ip;
+      if (HasUnpullableImage(p)) {
+        Admitted& ad = it->second;
+        const auto mono = clock_.Monotonic();
+        if (starting || (ad.pull_backing_off && mono >= ad.pull_next)) {
+          // A pull (the first, or the next once the back-off is over) fails.
+          ++ad.pull_failures;
+          ad.pull_backing_off = false;
+          ad.pull_next = mono + options_.err_image_pull_for;
+          if (!starting) pull_event = PullStage::kFailed;
+        } else if (!ad.pull_backing_off && mono >= ad.pull_next) {
+          auto delay = options_.image_pull_backoff;
+          for (int i = 1; i < ad.pull_failures && delay < options_.image_pull_backoff_max; ++i) {
+            delay *= 2;
+          }
+          ad.pull_backing_off = true;
+          ad.pull_next = mono + std::min(delay, options_.image_pull_backoff_max);
+          pull_event = PullStage::kBackingOff;
+        }
+        state.pull_backing_off = ad.pull_backing_off;
+        next_pull_stage = ad.pull_next - mono;
+      }
+    }
   }
   if (!reject_reason.empty()) events_.PodRejected(p, node_name, reject_reason, reject_message);
   if (starting) events_.PodStarted(p, node_name);
+  if (pull_event == PullStage::kFailed) events_.ImagePullFailed(p, node_name);
+  if (pull_event == PullStage::kBackingOff) events_.ImagePullBackingOff(p, node_name);
+  if (next_pull_stage.count() > 0) {
+    queue_.AddAfter(kPodPrefix + key, next_pull_stage + std::chrono::milliseconds(5));
+  }
   Document patch;
   if (!reject_reason.empty()) {
     patch = FailedStatusPatch(p, reject_reason, reject_message, clock_.Now());

@@ -64,6 +64,11 @@ struct NodeAgentOptions {
   int workers = 32;
   // Events about pods (kubelet_events.h), shared by all the agent's nodes.
   KubeletEventBudget events;
+  // Unpullable images: the kubelet's image back-off (10 s, doubling, at most 5 min) and how
+  // long a failed pull shows as ErrImagePull before the back-off (the kubelet's next sync).
+  std::chrono::milliseconds image_pull_backoff{10000};
+  std::chrono::milliseconds image_pull_backoff_max{300000};
+  std::chrono::milliseconds err_image_pull_for{1000};
 };
 
 inline constexpr const char* kHeartbeatAnnotation = "tinyk8s.io/heartbeat";
@@ -92,6 +97,11 @@ class NodeAgent {
     PodDemand demand;
     std::string ip;
     int ip_index = 0;  // 0 for host-network pods
+    // A pod with an image that cannot be pulled goes round the kubelet's cycle: a pull fails
+    // (ErrImagePull), the kubelet backs off (ImagePullBackOff) and tries again later.
+    bool pull_backing_off = false;
+    int pull_failures = 0;
+    std::chrono::steady_clock::time_point pull_next;  // when the next stage is due
   };
   struct SimNode {
     NodeIdentity id;

@@ -99,6 +99,24 @@ std::string NormalizedImageName(const std::string& image) {
   return name;
 }
 
+std::string ImagePullError(const std::string& image) {
+  const std::string full = NormalizedImageName(image);
+  const std::string quoted = "\"" + full + "\"";
+  return "rpc error: code = NotFound desc = failed to pull and unpack image " + quoted +
+         ": failed to resolve reference " + quoted + ": " + full + ": not found";
+}
+
+bool HasUnpullableImage(const rapidjson::Value& pod) {
+  for (const char* list : {"initContainers", "containers"}) {
+    const Value* cs = api::FindPath(pod, {"spec", list});
+    if (cs == nullptr || !cs->IsArray()) continue;
+    for (const auto& c : cs->GetArray()) {
+      if (ImageCannotBePulled(api::GetString(c, {"image"}))) return true;
+    }
+  }
+  return false;
+}
+
 bool ImageCannotBePulled(const std::string& image) {
   size_t colon = image.rfind(':');
   return colon != std::string::npos && image.find('/', colon) == std::string::npos &&
@@ -191,8 +209,13 @@ Document RunningStatusPatch(const Value& pod, const RunningState& state, Clock::
         st.AddMember("running", running, a);
       } else {
         Value waiting(rapidjson::kObjectType);
-        waiting.AddMember("reason", "ImagePullBackOff", a);
-        waiting.AddMember("message", Str("Back-off pulling image \"" + image + "\"", a), a);
+        if (state.pull_backing_off) {
+          waiting.AddMember("reason", "ImagePullBackOff", a);
+          waiting.AddMember("message", Str("Back-off pulling image \"" + image + "\"", a), a);
+        } else {
+          waiting.AddMember("reason", "ErrImagePull", a);
+          waiting.AddMember("message", Str(ImagePullError(image), a), a);
+        }
         st.AddMember("waiting", waiting, a);
       }
       s.AddMember("state", st, a);

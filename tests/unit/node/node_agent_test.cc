@@ -33,10 +33,14 @@ std::string PodJson(const std::string& name, const std::string& node) {
 class NodeAgentTest : public ::testing::Test {
  protected:
   void StartAgent(int count, int max_pods, KubeletEventBudget events = {},
-                  const std::string& prefix = "node") {
+                  const std::string& prefix = "node",
+                  std::chrono::milliseconds image_pull_backoff = std::chrono::seconds(10)) {
     NodeAgentOptions options;
     options.prefix = prefix;
     options.events = events;
+    options.image_pull_backoff = image_pull_backoff;
+    options.err_image_pull_for =
+        std::min<std::chrono::milliseconds>(options.err_image_pull_for, image_pull_backoff / 2);
     options.count = count;
     options.resources.pods = max_pods;
     options.workers = 4;
@@ -218,6 +222,39 @@ TEST_F(NodeAgentTest, AnUnpullableImageFailsAndBacksOffInEvents) {
       "Warning Failed " + f + "Error: ImagePullBackOff"};
   EXPECT_TRUE(Eventually([&] { return PodEvents("broken") == want; }))
       << ::testing::PrintToString(PodEvents("broken"));
+}
+
+// The kubelet's cycle for an image no registry has: ErrImagePull, ImagePullBackOff, then another
+// pull after the back-off; the repeated events count up.
+TEST_F(NodeAgentTest, AnUnpullableImageIsTriedAgainAfterTheBackOff) {
+  StartAgent(1, 110, {}, "node", std::chrono::milliseconds(200));
+  client_.Add(Pods(),
+              R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"broken",)"
+              R"("namespace":"default"},"spec":{"nodeName":"node01","containers":[)"
+              R"({"name":"c","image":"nginx:non-existent"}]},"status":{"phase":"Pending"}})");
+  auto waiting = [&] {
+    auto pod = client_.Get(Pods(), "default", "broken");
+    if (!pod.ok()) return std::string();
+    const rapidjson::Value* st = api::FindPath(**pod, {"status", "containerStatuses"});
+    if (st == nullptr || !st->IsArray() || st->Empty()) return std::string();
+    return api::GetString((*st)[0], {"state", "waiting", "reason"});
+  };
+  auto count = [&](const std::string& reason, const std::string& message_start) {
+    auto list = client_.List(client::resources::Events(), "default");
+    if (!list.ok()) return int64_t{0};
+    for (const auto& e : list->items) {
+      if (api::GetString(*e, {"reason"}) == reason &&
+          api::GetString(*e, {"message"}).rfind(message_start, 0) == 0) {
+        return api::GetInt(*e, {"count"});
+      }
+    }
+    return int64_t{0};
+  };
+  EXPECT_TRUE(Eventually([&] { return waiting() == "ImagePullBackOff"; })) << waiting();
+  EXPECT_TRUE(Eventually([&] {
+    return count("Pulling", "Pulling image") >= 2 && count("Failed", "Error: ErrImagePull") >= 2 &&
+           count("BackOff", "Back-off pulling image") >= 2;
+  })) << count("Pulling", "Pulling image");
 }
 
 TEST_F(NodeAgentTest, PodEventsStayWithinTheBudget) {
