@@ -96,6 +96,8 @@ Document NodeObject(const NodeIdentity& id, const NodeResources& res,
   Value ann(rapidjson::kObjectType);
   ann.AddMember("node.alpha.kubernetes.io/ttl", "0", a);
   ann.AddMember("tinyk8s.io/simulated", "true", a);
+  // The kubelet's default --enable-controller-attach-detach announces itself so.
+  ann.AddMember("volumes.kubernetes.io/controller-managed-attach-detach", "true", a);
   meta.AddMember("annotations", ann, a);
   d.AddMember("metadata", meta, a);
   Value spec(rapidjson::kObjectType);

@@ -90,7 +90,14 @@ class NodeAgentTest : public ::testing::Test {
 TEST_F(NodeAgentTest, RegistersNodesThenTheirLeases) {
   StartAgent(3, 110);
   for (const char* n : {"node01", "node02", "node03"}) {
-    EXPECT_TRUE(client_.Get(Nodes(), "", n).ok()) << n;
+    auto node = client_.Get(Nodes(), "", n);
+    ASSERT_TRUE(node.ok()) << n;
+    // As a kubelet annotates its Node.
+    EXPECT_EQ(api::GetString(**node, {"metadata", "annotations", "node.alpha.kubernetes.io/ttl"}),
+              "0");
+    EXPECT_EQ(api::GetString(**node, {"metadata", "annotations",
+                                      "volumes.kubernetes.io/controller-managed-attach-detach"}),
+              "true");
     EXPECT_TRUE(Eventually([&] { return client_.Get(Leases(), "kube-node-lease", n).ok(); })) << n;
   }
 }
