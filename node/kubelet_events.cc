@@ -1,7 +1,5 @@
 #include "node/kubelet_events.h"
 
-#include <algorithm>
-
 #include "api/go_print.h"
 #include "api/json.h"
 #include "api/meta.h"
@@ -34,37 +32,16 @@ std::string PullPolicy(const rapidjson::Value& container, const std::string& ima
 
 }  // namespace
 
-KubeletEvents::KubeletEvents(client::EventRecorder* recorder, const Clock& clock,
-                             KubeletEventBudget budget)
-    : recorder_(recorder),
-      clock_(clock),
-      budget_(budget),
-      tokens_(std::max(1, budget.burst)),
-      last_refill_(clock.Monotonic()) {}
+KubeletEvents::KubeletEvents(client::EventRecorder* recorder, KubeletEventBudget budget)
+    : recorder_(recorder), enabled_(budget.qps > 0), budget_(budget.qps, budget.burst) {}
 
 bool KubeletEvents::TakeToken() {
-  std::lock_guard lock(mu_);
-  if (budget_.qps <= 0) {
-    ++dropped_;
-    return false;
-  }
-  auto now = clock_.Monotonic();
-  tokens_ = std::min<double>(
-      std::max(1, budget_.burst),
-      tokens_ + std::chrono::duration<double>(now - last_refill_).count() * budget_.qps);
-  last_refill_ = now;
-  if (tokens_ < 1) {
-    ++dropped_;
-    return false;
-  }
-  tokens_ -= 1;
-  return true;
+  if (enabled_ && budget_.TryTake()) return true;
+  ++dropped_;
+  return false;
 }
 
-int64_t KubeletEvents::dropped() const {
-  std::lock_guard lock(mu_);
-  return dropped_;
-}
+int64_t KubeletEvents::dropped() const { return dropped_.load(); }
 
 void KubeletEvents::Record(const client::ObjectReference& ref, const std::string& node,
                            std::string_view type, std::string_view reason,

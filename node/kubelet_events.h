@@ -14,13 +14,13 @@
 
 #include <rapidjson/document.h>
 
+#include <atomic>
 #include <chrono>
-#include <mutex>
 #include <string>
 #include <string_view>
 
 #include "client/event_recorder.h"
-#include "common/clock.h"
+#include "client/token_bucket.h"
 
 namespace tinyk8s::node {
 
@@ -31,8 +31,8 @@ struct KubeletEventBudget {
 
 class KubeletEvents {
  public:
-  // `recorder` may be null (no events); it and `clock` must outlive this.
-  KubeletEvents(client::EventRecorder* recorder, const Clock& clock, KubeletEventBudget budget);
+  // `recorder` may be null (no events); it must outlive this.
+  KubeletEvents(client::EventRecorder* recorder, KubeletEventBudget budget);
 
   // The containers of `pod` started on `node`: for each init container and container, its image
   // (pulled, already present, or failing to pull), then Created and Started unless its image
@@ -73,12 +73,9 @@ class KubeletEvents {
                   const std::string& image);
 
   client::EventRecorder* recorder_;
-  const Clock& clock_;
-  const KubeletEventBudget budget_;
-  mutable std::mutex mu_;
-  double tokens_;                                      // GUARDED_BY(mu_)
-  std::chrono::steady_clock::time_point last_refill_;  // GUARDED_BY(mu_)
-  int64_t dropped_ = 0;                                // GUARDED_BY(mu_)
+  const bool enabled_;
+  client::TokenBucket budget_;
+  std::atomic<int64_t> dropped_{0};
 };
 
 }  // namespace tinyk8s::node

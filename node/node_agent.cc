@@ -30,7 +30,7 @@ NodeAgent::NodeAgent(client::Client& client, NodeAgentOptions options, const Clo
       options_(std::move(options)),
       clock_(clock),
       recorder_(client_, clock_, client::EventRecorderOptions{"kubelet"}),
-      events_(&recorder_, clock_, options_.events) {
+      events_(&recorder_, options_.events) {
   for (int i = 0; i < options_.count; ++i) {
     auto node = std::make_unique<SimNode>();
     node->id = MakeIdentity(options_.prefix, options_.first_index + i);

@@ -111,9 +111,18 @@ TEST_F(WalkthroughTest, DaemonSetUserStory) {
     // Scheduled first, as the kubelet only hears of the pod once it is bound.
     return events.find("default-scheduler") < events.find("kubelet");
   })) << pod_events(first_pod);
-  auto node = Get({"describe", "node", "node01"});
-  EXPECT_NE(node.find("kubelet  Starting kubelet."), std::string::npos) << node;
-  EXPECT_NE(node.find("kubelet  Node node01 status is now: NodeReady"), std::string::npos) << node;
+  // The node's story: its kubelet's start and the node controller's registration.
+  EXPECT_TRUE(WaitFor([&] {
+    std::string node = Get({"describe", "node", "node01"});
+    node = node.substr(std::min(node.size(), node.find("Events:")));
+    for (const char* line :
+         {"kubelet          Starting kubelet.",
+          "kubelet          Node node01 status is now: NodeReady",
+          "node-controller  Node node01 event: Registered Node node01 in Controller"}) {
+      if (node.find(line) == std::string::npos) return false;
+    }
+    return true;
+  })) << Get({"describe", "node", "node01"});
   auto wide = Get({"get", "pod", "-o", "wide", "-n", "monitoring"});
   EXPECT_EQ(std::count(wide.begin(), wide.end(), '\n'), 4) << wide;
   EXPECT_NE(wide.find("10.128."), std::string::npos) << wide;
