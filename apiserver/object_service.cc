@@ -87,6 +87,21 @@ Status CheckTypeMeta(const ResourceInfo& r, Document& obj) {
   return Status::OK();
 }
 
+// OmitEmptyMetadata drops the metadata lists and maps that are empty, as upstream's Go types
+// (all omitempty) never serialise them: a pod whose last ownerReference the garbage collector
+// removed has no `ownerReferences: []`.
+void OmitEmptyMetadata(Document& obj) {
+  Value* meta = api::FindPathMutable(obj, {"metadata"});
+  if (meta == nullptr || !meta->IsObject()) return;
+  for (const char* f :
+       {"labels", "annotations", "ownerReferences", "finalizers", "managedFields"}) {
+    const Value* v = api::FindMember(*meta, f);
+    if (v != nullptr && ((v->IsArray() && v->Empty()) || (v->IsObject() && v->ObjectEmpty()))) {
+      api::RemoveMember(*meta, f);
+    }
+  }
+}
+
 // StoredJson serialises an object of `r` in its stored form.
 std::string StoredJson(const ResourceInfo& r, const Document& obj) {
   if (!r.converter) return api::ToJson(obj);
@@ -254,6 +269,7 @@ Result<CachedPtr> ObjectService::Create(const ResourceInfo& r, const std::string
       if (!options.managed_fields_done) TrackUpdate(r, nullptr, obj, "", options, clock_);
     }
     std::string key = r.Key(ns, final_name);
+    OmitEmptyMetadata(obj);
     if (options.dry_run) return MakeCachedObject(key, std::move(obj), store_.CurrentRevision());
     auto kv = store_.Create(key, StoredJson(r, obj));
     if (kv.ok()) {
@@ -415,6 +431,7 @@ Result<CachedPtr> ObjectService::Commit(const ResourceInfo& r, const CachedPtr& 
                                         const WriteOptions& options) {
   auto& a = obj.GetAllocator();
   api::RemoveMember(api::EnsureObject(obj, {"metadata"}, a), "resourceVersion");
+  OmitEmptyMetadata(obj);
   const std::string& key = old->key;
   // A terminating object whose last finalizer is gone (and whose grace period is over) goes away.
   if (api::HasDeletionTimestamp(obj) && api::Finalizers(obj).empty() &&

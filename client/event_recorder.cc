@@ -40,15 +40,31 @@ void EventRecorder::Event(const rapidjson::Value& obj, std::string_view type,
 
 void EventRecorder::Event(const ObjectReference& ref, std::string_view type,
                           std::string_view reason, std::string_view message) {
-  Pending p{ref, std::string(type), std::string(reason), std::string(message), clock_.Now()};
+  Event(ref, type, reason, message, options_.host);
+}
+
+void EventRecorder::Event(const ObjectReference& ref, std::string_view type,
+                          std::string_view reason, std::string_view message,
+                          std::string_view host) {
+  Enqueue({ref, std::string(type), std::string(reason), std::string(message), std::string(host),
+           clock_.Now()});
+}
+
+void EventRecorder::EventAt(Clock::TimePoint time, const ObjectReference& ref,
+                            std::string_view type, std::string_view reason,
+                            std::string_view message) {
+  Enqueue({ref, std::string(type), std::string(reason), std::string(message), options_.host, time});
+}
+
+void EventRecorder::Enqueue(Pending p) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_ || queue_.size() >= options_.queue_size) {
       ++stats_.dropped;
       ++enqueued_;
       ++written_;
-      TK_LOG_WARN << "event recorder: queue full, dropping event " << reason << " for " << ref.kind
-                  << " " << ref.ns << "/" << ref.name << ": " << message;
+      TK_LOG_WARN << "event recorder: queue full, dropping event " << p.reason << " for "
+                  << p.ref.kind << " " << p.ref.ns << "/" << p.ref.name << ": " << p.message;
       return;
     }
     queue_.push_back(std::move(p));
@@ -90,7 +106,7 @@ void EventRecorder::Write(const Pending& p) {
   std::string key;
   for (const std::string* part : std::initializer_list<const std::string*>{
            &ref.api_version, &ref.kind, &ref.ns, &ref.name, &ref.uid, &p.type, &p.reason,
-           &p.message, &options_.component, &options_.host}) {
+           &p.message, &options_.component, &p.host}) {
     key += *part;
     key += '\x1f';
   }
@@ -143,12 +159,14 @@ void EventRecorder::Write(const Pending& p) {
   api::SetString(ev, "type", p.type, a);
   rapidjson::Value& source = api::EnsureObject(ev, {"source"}, a);
   if (!options_.component.empty()) api::SetString(source, "component", options_.component, a);
-  if (!options_.host.empty()) api::SetString(source, "host", options_.host, a);
+  if (!p.host.empty()) api::SetString(source, "host", p.host, a);
   api::SetString(ev, "firstTimestamp", now, a);
   api::SetString(ev, "lastTimestamp", now, a);
   api::SetInt(ev, "count", 1, a);
   api::SetString(ev, "reportingComponent", options_.component, a);
-  api::SetString(ev, "reportingInstance", options_.reporting_instance, a);
+  // Like client-go's recorder: the instance is the source host unless told otherwise.
+  api::SetString(ev, "reportingInstance",
+                 options_.reporting_instance.empty() ? p.host : options_.reporting_instance, a);
 
   auto r = client_.Create(resources::Events(), event_ns, ev);
   if (!r.ok()) {

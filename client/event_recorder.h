@@ -57,6 +57,15 @@ class EventRecorder {
              std::string_view message);
   void Event(const ObjectReference& ref, std::string_view type, std::string_view reason,
              std::string_view message);
+  // With its own source host (and reportingInstance), for a recorder that speaks for several
+  // hosts: the node agent's simulated kubelets.
+  void Event(const ObjectReference& ref, std::string_view type, std::string_view reason,
+             std::string_view message, std::string_view host);
+  // EventAt records an event that happened at `time` (earlier than now): the scheduler's
+  // Scheduled dates from before the binding, so that it sorts before what the kubelet says
+  // about the bound pod.
+  void EventAt(Clock::TimePoint time, const ObjectReference& ref, std::string_view type,
+               std::string_view reason, std::string_view message);
 
   // Flush waits until every event queued before the call has been written (or dropped); for
   // tests and orderly shutdown. false on timeout.
@@ -72,6 +81,7 @@ class EventRecorder {
   struct Pending {
     ObjectReference ref;
     std::string type, reason, message;
+    std::string host;  // empty: options_.host
     Clock::TimePoint time;
   };
   struct Aggregate {
@@ -80,6 +90,7 @@ class EventRecorder {
     std::string first_timestamp;
     std::list<std::string>::iterator lru;
   };
+  void Enqueue(Pending p);
   void Run();
   void Write(const Pending& p);
 

@@ -156,8 +156,11 @@ struct RestClient::Impl {
       Status s = conn->Exchange(req, parser, deadline);
       if (!s.ok()) {
         // A pooled connection the server closed while idle fails before any response byte:
-        // the request was not processed, so retrying on a fresh connection is safe.
+        // the request was not processed, so retrying on a fresh connection is safe. The server
+        // closes idle connections by age, so the ones parked before this one are gone too:
+        // dropping them keeps the retry from failing on the next dead one.
         if (reused && attempt == 0 && !parser.got_some() && s.code() != StatusCode::kTimeout) {
+          idle->Clear();
           continue;
         }
         return s;

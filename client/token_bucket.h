@@ -1,6 +1,6 @@
 #pragma once
 // TokenBucket: client-side request rate limit (upstream flowcontrol.NewTokenBucketRateLimiter).
-// Wait blocks until a token is available. Thread-safe.
+// Wait blocks until a token is available; TryTake does not wait. Thread-safe.
 
 #include <algorithm>
 #include <chrono>
@@ -14,15 +14,22 @@ class TokenBucket {
   // qps <= 0: unlimited.
   TokenBucket(double qps, int burst) : qps_(qps), burst_(std::max(1, burst)), tokens_(burst_) {}
 
+  // TryTake takes a token if there is one, never waiting; false when the budget is spent.
+  bool TryTake() {
+    if (qps_ <= 0) return true;
+    std::lock_guard<std::mutex> lock(mu_);
+    Refill();
+    if (tokens_ < 1) return false;
+    tokens_ -= 1;
+    return true;
+  }
+
   void Wait() {
     if (qps_ <= 0) return;
     std::chrono::duration<double> wait{0};
     {
       std::lock_guard<std::mutex> lock(mu_);
-      auto now = std::chrono::steady_clock::now();
-      tokens_ = std::min<double>(
-          burst_, tokens_ + std::chrono::duration<double>(now - last_).count() * qps_);
-      last_ = now;
+      Refill();
       tokens_ -= 1;  // reserve; a negative balance is the wait of this caller
       if (tokens_ < 0) wait = std::chrono::duration<double>(-tokens_ / qps_);
     }
@@ -30,6 +37,13 @@ class TokenBucket {
   }
 
  private:
+  void Refill() {  // REQUIRES: mu_ held
+    auto now = std::chrono::steady_clock::now();
+    tokens_ = std::min<double>(burst_,
+                               tokens_ + std::chrono::duration<double>(now - last_).count() * qps_);
+    last_ = now;
+  }
+
   std::mutex mu_;
   double qps_;
   int burst_;

@@ -119,6 +119,14 @@ void RegisterComponentCommands(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   nodes->add_option("--resolv-conf", nf->resolv_conf, "nodes' resolver (\"\" for none)")
       ->capture_default_str();
+  nodes
+      ->add_option("--event-qps", nf->event_qps,
+                   "pod events per second, all nodes together (0: none; the kubelet's flag)")
+      ->check(CLI::Range(0.0, 100000.0))
+      ->capture_default_str();
+  nodes->add_option("--event-burst", nf->event_burst, "pod events allowed in a burst")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
   nodes->callback([nf, exit_code] { *exit_code = node::RunNodeAgent(*nf); });
 }
 

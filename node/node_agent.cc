@@ -26,7 +26,11 @@ int64_t ParseMilli(const std::string& q, bool milli) {
 }  // namespace
 
 NodeAgent::NodeAgent(client::Client& client, NodeAgentOptions options, const Clock& clock)
-    : client_(client), options_(std::move(options)), clock_(clock) {
+    : client_(client),
+      options_(std::move(options)),
+      clock_(clock),
+      recorder_(client_, clock_, client::EventRecorderOptions{"kubelet"}),
+      events_(&recorder_, options_.events) {
   for (int i = 0; i < options_.count; ++i) {
     auto node = std::make_unique<SimNode>();
     node->id = MakeIdentity(options_.prefix, options_.first_index + i);
@@ -57,6 +61,7 @@ Status NodeAgent::RegisterNode(SimNode& node) {
   auto created = client_.Create(client::resources::Nodes(), "", obj);
   if (created.ok()) {
     node.uid = api::Uid(**created);
+    events_.NodeStarting(node.id.name, /*registered=*/true);
   } else if (created.status().IsAlreadyExists()) {
     // Re-registration after a restart: keep the object (and its labels/taints), refresh status.
     auto existing = client_.Get(client::resources::Nodes(), "", node.id.name);
@@ -68,13 +73,49 @@ Status NodeAgent::RegisterNode(SimNode& node) {
     auto patched = client_.Patch(client::resources::Nodes(), "", node.id.name,
                                  client::PatchType::kMerge, api::ToJson(patch), "status");
     if (!patched.ok()) return patched.status();
+    events_.NodeStarting(node.id.name, /*registered=*/false);
   } else {
     return created.status();
   }
   return Status::OK();
 }
 
+Status NodeAgent::AssignAddresses() {
+  auto existing = client_.List(client::resources::Nodes(), "");
+  if (!existing.ok()) return existing.status();
+  std::unordered_map<std::string, int> held;  // node name -> address index of its pod CIDR
+  std::set<int> used;
+  for (const client::ObjectPtr& n : existing->items) {
+    int a = AddressIndexOfPodCidr(api::GetString(*n, {"spec", "podCIDR"}));
+    if (a <= 0) continue;
+    held[api::Name(*n)] = a;
+    used.insert(a);
+  }
+  // Ours first keep what they hold, then the rest take their own index or the lowest free one.
+  std::vector<SimNode*> unplaced;
+  for (auto& node : nodes_) {
+    auto it = held.find(node->id.name);
+    if (it == held.end()) {
+      unplaced.push_back(node.get());
+    } else if (it->second != node->id.address_index) {
+      node->id = MakeIdentity(options_.prefix, node->id.index, it->second);
+    }
+  }
+  int next_free = 1;
+  for (SimNode* node : unplaced) {
+    int a = node->id.index;
+    if (used.count(a) > 0) {
+      while (used.count(next_free) > 0) ++next_free;
+      a = next_free;
+    }
+    used.insert(a);
+    if (a != node->id.address_index) node->id = MakeIdentity(options_.prefix, node->id.index, a);
+  }
+  return Status::OK();
+}
+
 Status NodeAgent::Start() {
+  TK_RETURN_IF_ERROR(AssignAddresses());
   // Register all nodes with parallel threads, one request each. Each Lease is created by the
   // node's first renewal (the kubelet's lease controller also starts once the node is
   // registered), so that nodes are Ready after N requests rather than 2N.
@@ -115,6 +156,10 @@ Status NodeAgent::Start() {
   client::InformerOptions pod_options;
   pod_options.field_selector = "spec.nodeName!=";  // only pods bound to some node
   pods_ = &informers_->ForResource(client::resources::Pods(), pod_options);
+  // A node whose heartbeats resume re-syncs its pods (OnNode).
+  Status indexed =
+      pods_->AddIndexers({{std::string(client::kNodeNameIndex), client::NodeNameIndexFunc}});
+  if (!indexed.ok()) return indexed;
   nodes_informer_ = &informers_->ForResource(client::resources::Nodes());
   client::ResourceEventHandler pod_handler;
   pod_handler.on_add = [this](const client::ObjectPtr& p) { OnPod(p); };
@@ -163,10 +208,23 @@ void NodeAgent::OnNode(const client::ObjectPtr& obj) {
   bool stopped =
       api::GetString(*obj, {"metadata", "annotations", kHeartbeatAnnotation}) == "stopped";
   bool ready = api::GetString(*obj, {"metadata", "annotations", kReadyAnnotation}) != "false";
-  bool changed = ready != node->report_ready || (node->heartbeats_stopped && !stopped);
+  const bool unschedulable = api::GetBool(*obj, {"spec", "unschedulable"});
+  if (unschedulable != node->unschedulable) {
+    node->unschedulable = unschedulable;
+    events_.NodeSchedulable(name, !unschedulable);
+  }
+  const bool resumed = node->heartbeats_stopped && !stopped;
+  bool changed = ready != node->report_ready || resumed;
   node->heartbeats_stopped = stopped;
   node->report_ready = ready;
   if (changed) queue_.Add(kStatusPrefix + name);
+  // Back from silence: catch up with what happened to its pods meanwhile (deletions to
+  // finish, the Ready condition the node lifecycle controller turned False).
+  if (resumed) {
+    for (const client::ObjectPtr& pod : pods_->indexer().ByIndex(client::kNodeNameIndex, name)) {
+      queue_.Add(kPodPrefix + api::Namespace(*pod) + "/" + api::Name(*pod));
+    }
+  }
 }
 
 void NodeAgent::TickLoop() {
@@ -271,6 +329,7 @@ Status NodeAgent::ReportStatus(const std::string& name) {
     if (node->report_ready != node->last_reported_ready) {
       node->ready_since = clock_.Now();
       node->last_reported_ready = node->report_ready;
+      events_.NodeReadiness(name, node->report_ready);
     }
     ready = node->report_ready;
     since = node->ready_since;
@@ -412,10 +471,21 @@ Status NodeAgent::SyncPod(const std::string& ns, const std::string& name) {
   const Value& p = *pod;
   std::string node_name = api::GetString(p, {"spec", "nodeName"});
   std::string uid = api::Uid(p);
+  {
+    // A node that stopped heartbeating stands for a kubelet that is gone (or cut off): it
+    // writes nothing about its pods, which keep what the control plane last set (Ready=False
+    // from the node lifecycle controller; Terminating) until it is back.
+    std::lock_guard lock(mu_);
+    SimNode* node = FindLocked(node_name);
+    if (node != nullptr && node->heartbeats_stopped) return Status::OK();
+  }
   // A pod recreated under the same name: forget the old one first.
   ReleaseByKey(key, uid);
   if (api::HasDeletionTimestamp(p)) {
     // "Stop the containers" at once, then confirm the deletion like the kubelet does.
+    if (api::FindPath(p, {"status", "containerStatuses"}) != nullptr) {
+      events_.PodStopping(p, node_name);
+    }
     client::DeleteOptions opts;
     opts.grace_period_seconds = 0;
     opts.precondition_uid = uid;
@@ -431,6 +501,9 @@ Status NodeAgent::SyncPod(const std::string& ns, const std::string& name) {
   }
   RunningState state;
   std::string reject_reason, reject_message;
+  bool starting = false;
+  enum class PullStage { kNone, kFailed, kBackingOff } pull_event = PullStage::kNone;
+  std::chrono::steady_clock::duration next_pull_stage{0};
   {
     std::lock_guard lock(mu_);
     SimNode* node = FindLocked(node_name);
@@ -440,8 +513,41 @@ Status NodeAgent::SyncPod(const std::string& ns, const std::string& name) {
     if (it == node->admitted.end()) {
       reject_reason = AdmitLocked(*node, p, &reject_message);
       it = node->admitted.find(uid);
+      // Containers that were running before (an agent restart) are not started again.
+      starting = it != node->admitted.end() &&
+                 api::FindPath(p, {"status", "containerStatuses"}) == nullptr;
     }
-    if (it != node->admitted.end()) state.pod_ip = it->second.ip;
+    if (it != node->admitted.end()) {
+      state.pod_ip = it->second.ip;
+      if (HasUnpullableImage(p)) {
+        Admitted& ad = it->second;
+        const auto mono = clock_.Monotonic();
+        if (starting || (ad.pull_backing_off && mono >= ad.pull_next)) {
+          // A pull (the first, or the next once the back-off is over) fails.
+          ++ad.pull_failures;
+          ad.pull_backing_off = false;
+          ad.pull_next = mono + options_.err_image_pull_for;
+          if (!starting) pull_event = PullStage::kFailed;
+        } else if (!ad.pull_backing_off && mono >= ad.pull_next) {
+          auto delay = options_.image_pull_backoff;
+          for (int i = 1; i < ad.pull_failures && delay < options_.image_pull_backoff_max; ++i) {
+            delay *= 2;
+          }
+          ad.pull_backing_off = true;
+          ad.pull_next = mono + std::min(delay, options_.image_pull_backoff_max);
+          pull_event = PullStage::kBackingOff;
+        }
+        state.pull_backing_off = ad.pull_backing_off;
+        next_pull_stage = ad.pull_next - mono;
+      }
+    }
+  }
+  if (!reject_reason.empty()) events_.PodRejected(p, node_name, reject_reason, reject_message);
+  if (starting) events_.PodStarted(p, node_name);
+  if (pull_event == PullStage::kFailed) events_.ImagePullFailed(p, node_name);
+  if (pull_event == PullStage::kBackingOff) events_.ImagePullBackingOff(p, node_name);
+  if (next_pull_stage.count() > 0) {
+    queue_.AddAfter(kPodPrefix + key, next_pull_stage + std::chrono::milliseconds(5));
   }
   Document patch;
   if (!reject_reason.empty()) {

@@ -2,9 +2,10 @@
 // NodeAgent: simulated kubelets, kwok-style. One agent runs N nodes in one process: it registers
 // them (Node + Lease), heartbeats like the kubelet (Lease renewals, periodic node status), and
 // "runs" the pods bound to its nodes: Pending -> Running with an IP from the node's pod CIDR,
-// container statuses and conditions, Ready after an optional delay; graceful deletions are
-// finished with a grace-0 DELETE. Thousands of nodes stay cheap: one shared pod watch and one
-// node watch, a single ticker for all heartbeats, and a small worker pool — no thread per node.
+// container statuses and conditions, Ready after an optional delay, with the kubelet's Events
+// (kubelet_events.h); graceful deletions are finished with a grace-0 DELETE. Thousands of nodes
+// stay cheap: one shared pod watch and one node watch, a single ticker for all heartbeats, and a
+// small worker pool — no thread per node.
 //
 // Fault injection (annotations): Node `tinyk8s.io/heartbeat: stopped` stops its heartbeats,
 // Node `tinyk8s.io/ready: "false"` makes it report NotReady, Pod `tinyk8s.io/fail: "true"` makes
@@ -26,9 +27,11 @@
 #include <vector>
 
 #include "client/client.h"
+#include "client/event_recorder.h"
 #include "client/informer.h"
 #include "client/work_queue.h"
 #include "common/clock.h"
+#include "node/kubelet_events.h"
 #include "node/node_identity.h"
 #include "node/pod_dns.h"
 #include "node/pod_status.h"
@@ -59,6 +62,13 @@ struct NodeAgentOptions {
   // capped pod starts at ~800/s and was the slowest stage of a 5,000-node DaemonSet rollout
   // (creates and binds ran at ~2,000/s with the controller's 32).
   int workers = 32;
+  // Events about pods (kubelet_events.h), shared by all the agent's nodes.
+  KubeletEventBudget events;
+  // Unpullable images: the kubelet's image back-off (10 s, doubling, at most 5 min) and how
+  // long a failed pull shows as ErrImagePull before the back-off (the kubelet's next sync).
+  std::chrono::milliseconds image_pull_backoff{10000};
+  std::chrono::milliseconds image_pull_backoff_max{300000};
+  std::chrono::milliseconds err_image_pull_for{1000};
 };
 
 inline constexpr const char* kHeartbeatAnnotation = "tinyk8s.io/heartbeat";
@@ -87,6 +97,11 @@ class NodeAgent {
     PodDemand demand;
     std::string ip;
     int ip_index = 0;  // 0 for host-network pods
+    // A pod with an image that cannot be pulled goes round the kubelet's cycle: a pull fails
+    // (ErrImagePull), the kubelet backs off (ImagePullBackOff) and tries again later.
+    bool pull_backing_off = false;
+    int pull_failures = 0;
+    std::chrono::steady_clock::time_point pull_next;  // when the next stage is due
   };
   struct SimNode {
     NodeIdentity id;
@@ -97,6 +112,7 @@ class NodeAgent {
     bool heartbeats_stopped = false;
     bool report_ready = true;
     bool last_reported_ready = true;
+    bool unschedulable = false;  // spec.unschedulable last seen (cordon)
     Clock::TimePoint ready_since;
     int64_t cpu_milli = 0, memory_bytes = 0, max_pods = 0;
     int64_t used_cpu_milli = 0, used_memory_bytes = 0;   // sums over `admitted`
@@ -105,6 +121,11 @@ class NodeAgent {
     int next_ip = 2;
   };
 
+  // AssignAddresses gives each node the addresses a Node of its name already has, else those
+  // of its index unless another node holds that pod CIDR (another agent's nodes), else the
+  // lowest free ones: pod IPs stay unique across agents. (Upstream the node IPAM controller
+  // hands out pod CIDRs; two agents starting at the same moment may still collide.)
+  Status AssignAddresses();
   Status RegisterNode(SimNode& node);
   void TickLoop();
   void StaticPodLoop();
@@ -132,6 +153,8 @@ class NodeAgent {
   client::Client& client_;
   NodeAgentOptions options_;
   const Clock& clock_;
+  client::EventRecorder recorder_;
+  KubeletEvents events_;
   std::unique_ptr<client::SharedInformerFactory> informers_;
   client::Informer* pods_ = nullptr;
   client::Informer* nodes_informer_ = nullptr;

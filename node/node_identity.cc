@@ -28,19 +28,32 @@ void AddCondition(Value& list, const char* type, bool status, const char* reason
 }  // namespace
 
 NodeIdentity MakeIdentity(const std::string& prefix, int index) {
+  return MakeIdentity(prefix, index, index);
+}
+
+NodeIdentity MakeIdentity(const std::string& prefix, int index, int address_index) {
   NodeIdentity id;
   id.index = index;
+  id.address_index = address_index;
   char name[64];
   std::snprintf(name, sizeof name, "%02d", index);
   id.name = prefix + name;
+  const int a = address_index;
   char buf[64];
-  std::snprintf(buf, sizeof buf, "10.%d.%d.", 128 + (index / 256) % 128, index % 256);
+  std::snprintf(buf, sizeof buf, "10.%d.%d.", 128 + (a / 256) % 128, a % 256);
   id.pod_ip_prefix = buf;
   id.pod_cidr = id.pod_ip_prefix + "0/24";
-  std::snprintf(buf, sizeof buf, "172.%d.%d.%d", 16 + (index / 65536) % 16, (index / 256) % 256,
-                index % 256);
+  std::snprintf(buf, sizeof buf, "172.%d.%d.%d", 16 + (a / 65536) % 16, (a / 256) % 256, a % 256);
   id.internal_ip = buf;
   return id;
+}
+
+int AddressIndexOfPodCidr(const std::string& pod_cidr) {
+  int x = 0, y = 0;
+  char tail[8] = {};
+  if (std::sscanf(pod_cidr.c_str(), "10.%d.%d.0/%7s", &x, &y, tail) != 3) return 0;
+  if (std::string(tail) != "24" || x < 128 || x > 255 || y < 0 || y > 255) return 0;
+  return (x - 128) * 256 + y;
 }
 
 Value NodeConditions(bool ready, Clock::TimePoint heartbeat, Clock::TimePoint since, Alloc& a) {
@@ -83,6 +96,8 @@ Document NodeObject(const NodeIdentity& id, const NodeResources& res,
   Value ann(rapidjson::kObjectType);
   ann.AddMember("node.alpha.kubernetes.io/ttl", "0", a);
   ann.AddMember("tinyk8s.io/simulated", "true", a);
+  // The kubelet's default --enable-controller-attach-detach announces itself so.
+  ann.AddMember("volumes.kubernetes.io/controller-managed-attach-detach", "true", a);
   meta.AddMember("annotations", ann, a);
   d.AddMember("metadata", meta, a);
   Value spec(rapidjson::kObjectType);

@@ -21,7 +21,8 @@ struct NodeResources {
 
 struct NodeIdentity {
   std::string name;           // "node01"
-  int index = 0;              // 1-based
+  int index = 0;              // 1-based, in the name
+  int address_index = 0;      // 1-based, in the addresses (the index unless taken by another)
   std::string internal_ip;    // 172.16.x.y
   std::string pod_cidr;       // 10.X.Y.0/24
   std::string pod_ip_prefix;  // "10.X.Y."
@@ -30,6 +31,10 @@ struct NodeIdentity {
 // MakeIdentity derives names and addresses from the 1-based index: node names have at least two
 // digits (node01); each node gets a /24 from 10.128.0.0/9 and an InternalIP from 172.16.0.0/12.
 NodeIdentity MakeIdentity(const std::string& prefix, int index);
+// The same with the addresses of another index (one not used by any other node).
+NodeIdentity MakeIdentity(const std::string& prefix, int index, int address_index);
+// AddressIndexOfPodCidr is the address index whose /24 `pod_cidr` is, 0 for any other range.
+int AddressIndexOfPodCidr(const std::string& pod_cidr);
 
 // NodeObject builds the Node a kubelet registers: labels (hostname, os, arch + extra), pod CIDR,
 // capacity = allocatable, addresses, nodeInfo and healthy conditions.

@@ -72,6 +72,8 @@ int RunNodeAgent(const NodeAgentFlags& flags) {
   }
   options.static_pod_dir = flags.static_pod_dir;
   options.readiness_delay = std::chrono::milliseconds(flags.readiness_delay_ms);
+  options.events.qps = flags.event_qps;
+  options.events.burst = flags.event_burst;
   if (!ConfigureDns(flags, &options.dns)) return 2;
 
   TerminationSignals signals;

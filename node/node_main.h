@@ -21,6 +21,9 @@ struct NodeAgentFlags {
   std::vector<std::string> cluster_dns;  // IPs; empty: ClusterFirst pods fall back to Default
   std::string cluster_domain = "cluster.local";
   std::string resolv_conf = "/etc/resolv.conf";  // the node's resolver; "" for none
+  // The kubelet's --event-qps / --event-burst, for all the agent's nodes together.
+  double event_qps = 50;
+  int event_burst = 100;
 };
 
 // RunNodeAgent returns the process exit code (0 after a clean stop, 1 on failure, 2 on bad flags).

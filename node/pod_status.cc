@@ -35,8 +35,9 @@ const Value* ExistingCondition(const Value& pod, const char* type) {
   return nullptr;
 }
 
+// `message` goes with a False status (the kubelet explains which containers are not ready).
 void AddCondition(Value& list, const Value& pod, const char* type, bool status,
-                  const std::string& now, Alloc& a) {
+                  const std::string& now, Alloc& a, const std::string& message = "") {
   std::string want = status ? "True" : "False";
   std::string since = now;
   if (const Value* old = ExistingCondition(pod, type);
@@ -52,6 +53,7 @@ void AddCondition(Value& list, const Value& pod, const char* type, bool status,
   c.AddMember("lastTransitionTime", Str(since, a), a);
   if (!status && (std::string(type) == "Ready" || std::string(type) == "ContainersReady")) {
     c.AddMember("reason", "ContainersNotReady", a);
+    if (!message.empty()) c.AddMember("message", Str(message, a), a);
   }
   list.PushBack(c, a);
 }
@@ -65,11 +67,11 @@ int64_t RestartCount(const Value& pod, const std::string& name) {
   return 0;
 }
 
+// The repository digest containerd reports: docker.io/prom/node-exporter@sha256:...
 std::string ImageId(const std::string& image) {
-  std::string ref = image.find('/') == std::string::npos ? "docker.io/library/" + image : image;
-  size_t colon = ref.rfind(':');
-  if (colon != std::string::npos && ref.find('/', colon) == std::string::npos)
-    ref = ref.substr(0, colon);
+  std::string ref = NormalizedImageName(image);
+  if (size_t at = ref.find('@'); at != std::string::npos) return ref;
+  ref = ref.substr(0, ref.rfind(':'));  // the tag (NormalizedImageName always has one)
   // A stable fake digest derived from the image name.
   size_t h = std::hash<std::string>{}(image);
   char digest[80];
@@ -78,6 +80,42 @@ std::string ImageId(const std::string& image) {
 }
 
 }  // namespace
+
+std::string NormalizedImageName(const std::string& image) {
+  // docker/distribution's ParseNormalizedNamed: a first component without '.' or ':' (and not
+  // localhost) is a Docker Hub repository; one-word names live in library/; no tag is :latest.
+  std::string name = image;
+  const size_t slash = name.find('/');
+  const std::string first = slash == std::string::npos ? "" : name.substr(0, slash);
+  if (slash == std::string::npos) {
+    name = "docker.io/library/" + name;
+  } else if (first.find_first_of(".:") == std::string::npos && first != "localhost") {
+    name = "docker.io/" + name;
+  }
+  const size_t last_slash = name.rfind('/');
+  if (name.find(':', last_slash) == std::string::npos && name.find('@') == std::string::npos) {
+    name += ":latest";
+  }
+  return name;
+}
+
+std::string ImagePullError(const std::string& image) {
+  const std::string full = NormalizedImageName(image);
+  const std::string quoted = "\"" + full + "\"";
+  return "rpc error: code = NotFound desc = failed to pull and unpack image " + quoted +
+         ": failed to resolve reference " + quoted + ": " + full + ": not found";
+}
+
+bool HasUnpullableImage(const rapidjson::Value& pod) {
+  for (const char* list : {"initContainers", "containers"}) {
+    const Value* cs = api::FindPath(pod, {"spec", list});
+    if (cs == nullptr || !cs->IsArray()) continue;
+    for (const auto& c : cs->GetArray()) {
+      if (ImageCannotBePulled(api::GetString(c, {"image"}))) return true;
+    }
+  }
+  return false;
+}
 
 bool ImageCannotBePulled(const std::string& image) {
   size_t colon = image.rfind(':');
@@ -123,13 +161,23 @@ Document RunningStatusPatch(const Value& pod, const RunningState& state, Clock::
     }
   }
   const bool ready = state.ready && !pull_failed;
+  // As the kubelet words it: "containers with unready status: [a b]".
+  std::string unready;
+  if (const Value* cs = api::FindPath(pod, {"spec", "containers"}); cs && cs->IsArray()) {
+    for (const auto& c : cs->GetArray()) {
+      // The same test as each container status's "ready" below.
+      if (ready && !ImageCannotBePulled(api::GetString(c, {"image"}))) continue;
+      unready += (unready.empty() ? "" : " ") + api::GetString(c, {"name"});
+    }
+  }
+  const std::string not_ready_message = "containers with unready status: [" + unready + "]";
   Value status(rapidjson::kObjectType);
   status.AddMember("phase", pull_failed ? "Pending" : "Running", a);
   Value conds(rapidjson::kArrayType);
   AddCondition(conds, pod, "PodReadyToStartContainers", true, now_text, a);
   AddCondition(conds, pod, "Initialized", true, now_text, a);
-  AddCondition(conds, pod, "Ready", ready, now_text, a);
-  AddCondition(conds, pod, "ContainersReady", ready, now_text, a);
+  AddCondition(conds, pod, "Ready", ready, now_text, a, not_ready_message);
+  AddCondition(conds, pod, "ContainersReady", ready, now_text, a, not_ready_message);
   AddCondition(conds, pod, "PodScheduled", true, now_text, a);
   status.AddMember("conditions", conds, a);
   status.AddMember("hostIP", Str(state.host_ip, a), a);
@@ -161,8 +209,13 @@ Document RunningStatusPatch(const Value& pod, const RunningState& state, Clock::
         st.AddMember("running", running, a);
       } else {
         Value waiting(rapidjson::kObjectType);
-        waiting.AddMember("reason", "ImagePullBackOff", a);
-        waiting.AddMember("message", Str("Back-off pulling image \"" + image + "\"", a), a);
+        if (state.pull_backing_off) {
+          waiting.AddMember("reason", "ImagePullBackOff", a);
+          waiting.AddMember("message", Str("Back-off pulling image \"" + image + "\"", a), a);
+        } else {
+          waiting.AddMember("reason", "ErrImagePull", a);
+          waiting.AddMember("message", Str(ImagePullError(image), a), a);
+        }
         st.AddMember("waiting", waiting, a);
       }
       s.AddMember("state", st, a);

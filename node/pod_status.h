@@ -27,16 +27,30 @@ struct RunningState {
   std::string host_ip;
   std::string pod_ip;
   bool ready = false;  // containers ready (readiness delay over, no unready fault)
+  // Containers whose image cannot be pulled wait in ImagePullBackOff; false: the pull has
+  // just failed (ErrImagePull).
+  bool pull_backing_off = true;
 };
 
 // ImageCannotBePulled: images tagged `non-existent` (upstream e2e uses foo:non-existent) stand
 // for images no registry has (SIM-2).
 bool ImageCannotBePulled(const std::string& image);
 
+// ImagePullError: what containerd answers when `image` is not in any registry ("rpc error: code =
+// NotFound desc = failed to pull and unpack image ...: not found").
+std::string ImagePullError(const std::string& image);
+// HasUnpullableImage: some init container or container of `pod` has an image that cannot be
+// pulled.
+bool HasUnpullableImage(const rapidjson::Value& pod);
+
+// NormalizedImageName: an image reference as containerd names it (docker.io/library/nginx:1.0
+// for nginx:1.0, docker.io/prom/node-exporter:latest for prom/node-exporter).
+std::string NormalizedImageName(const std::string& image);
+
 // RunningStatusPatch returns a merge patch {"status":{...}} that makes `pod` Running, keeping the
 // times already recorded in its status (startTime, condition transitions, restart counts). A
-// container whose image cannot be pulled is Waiting (ImagePullBackOff) and the pod stays Pending
-// and unready.
+// container whose image cannot be pulled is Waiting (ImagePullBackOff, or ErrImagePull right
+// after a pull) and the pod stays Pending and unready.
 rapidjson::Document RunningStatusPatch(const rapidjson::Value& pod, const RunningState& state,
                                        Clock::TimePoint now);
 

@@ -36,13 +36,16 @@ void Scheduler::Bind(const ProfileState& ps, const QueuedPod& qp, const PodInfoP
   api::SetString(target, "kind", "Node", a);
   api::SetString(target, "name", assumed->node_name, a);
 
+  // Dated before the binding: the kubelet's events about the bound pod come after it, even
+  // when its recorder is quicker than ours.
+  const Clock::TimePoint decided = clock_.Now();
   auto r = client_.CreateSubresource(client::resources::Pods(), assumed->ns, assumed->name,
                                      "binding", body);
   if (r.ok()) {
     ++scheduled_;
     queue_.Done(assumed->uid);
-    ps.recorder->Event(PodRef(*qp.pod), client::kEventTypeNormal, "Scheduled",
-                       "Successfully assigned " + assumed->Key() + " to " + assumed->node_name);
+    ps.recorder->EventAt(decided, PodRef(*qp.pod), client::kEventTypeNormal, "Scheduled",
+                         "Successfully assigned " + assumed->Key() + " to " + assumed->node_name);
     return;
   }
   ++bind_errors_;

@@ -57,6 +57,14 @@ Status ParseProfile(const Value& v, int default_percentage, const std::string& p
 
 }  // namespace
 
+std::string SchedulerConfig::LeaseName() const {
+  if (!lease_name.empty()) return lease_name;
+  if (profiles.empty() || profiles[0].scheduler_name == "default-scheduler") {
+    return "kube-scheduler";
+  }
+  return profiles[0].scheduler_name;
+}
+
 Result<SchedulerConfig> ParseSchedulerConfig(std::string_view yaml) {
   auto doc = api::YamlToJson(yaml);
   if (!doc.ok()) return Status::Invalid(doc.status().message());

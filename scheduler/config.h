@@ -28,9 +28,14 @@ namespace tinyk8s::scheduler {
 struct SchedulerConfig {
   std::vector<ProfileConfig> profiles;
   bool leader_elect = true;
-  // Lease name; empty = the first profile's schedulerName (one lease per scheduler name).
+  // Lease name; empty = LeaseName()'s default.
   std::string lease_name;
   std::string lease_namespace = "kube-system";
+
+  // The lease the scheduler is elected through: lease_name if set; otherwise upstream's
+  // "kube-scheduler" for a default-scheduler, and the first profile's schedulerName for any
+  // other (a second scheduler must not wait for the default one's lease).
+  std::string LeaseName() const;
 };
 
 // ParseSchedulerConfig reads the YAML above. kInvalid (with the field path) on unknown kinds,

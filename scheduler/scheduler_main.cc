@@ -120,8 +120,7 @@ int RunScheduler(const SchedulerFlags& flags) {
   if (config->leader_elect) {
     client::LeaderElectionConfig le;
     le.lease_namespace = config->lease_namespace;
-    le.lease_name =
-        config->lease_name.empty() ? config->profiles[0].scheduler_name : config->lease_name;
+    le.lease_name = config->LeaseName();
     le.identity = client::NewCandidateIdentity();
     le.on_started_leading = start_scheduling;
     le.on_new_leader = [&](const std::string& id) {

@@ -158,8 +158,8 @@ void GarbageCollector::EnqueueDeletingOwners(const rapidjson::Value& obj) {
   }
 }
 
-GarbageCollector::OwnerState GarbageCollector::LookUpOwner(const std::string& ns,
-                                                           const rapidjson::Value& ref) {
+Result<GarbageCollector::OwnerState> GarbageCollector::LookUpOwner(const std::string& ns,
+                                                                   const rapidjson::Value& ref) {
   std::string api_version = api::GetString(ref, {"apiVersion"});
   std::string kind = api::GetString(ref, {"kind"});
   std::string name = api::GetString(ref, {"name"});
@@ -182,7 +182,7 @@ GarbageCollector::OwnerState GarbageCollector::LookUpOwner(const std::string& ns
   auto live = client_.Get(*r, owner_ns, name);
   if (live.ok()) return state_of(**live);
   if (live.status().IsNotFound()) return OwnerState::kAbsent;
-  return OwnerState::kSolid;  // unknown: keep, the error is retried via the returned status
+  return live.status();  // unknown: keep the dependent, the sync is retried
 }
 
 Status GarbageCollector::Sync(const GcKey& key) {
@@ -225,7 +225,8 @@ Status GarbageCollector::AttemptToDelete(int resource, const ObjectPtr& obj) {
   const std::string ns = api::Namespace(*obj);
   for (const auto& ref : refs->GetArray()) {
     std::string uid = api::GetString(ref, {"uid"});
-    switch (LookUpOwner(ns, ref)) {
+    TK_ASSIGN_OR_RETURN(OwnerState state, LookUpOwner(ns, ref));
+    switch (state) {
       case OwnerState::kSolid:
       case OwnerState::kDeleting:
         solid.push_back(uid);

@@ -77,9 +77,10 @@ class GarbageCollector final : public Controller {
   };
   std::vector<Dependent> DependentsOf(const std::string& uid) const;
 
-  // The owner's state, checked live when the cache does not show it.
+  // The owner's state, checked live when the cache does not show it; an error when that check
+  // fails (nothing can be decided then: the caller's sync fails and is retried).
   enum class OwnerState { kSolid, kDeletingForeground, kDeleting, kAbsent };
-  OwnerState LookUpOwner(const std::string& ns, const rapidjson::Value& ref);
+  Result<OwnerState> LookUpOwner(const std::string& ns, const rapidjson::Value& ref);
 
   Status ProcessDeletingOwner(int resource, const client::ObjectPtr& obj);
   Status AttemptToDelete(int resource, const client::ObjectPtr& obj);

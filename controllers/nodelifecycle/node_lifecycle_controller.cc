@@ -109,6 +109,8 @@ NodeLifecycleController::NodeLifecycleController(client::Client& client,
   node_informer_.AddEventHandler(
       {[this](const ObjectPtr& n) {
          ObserveNode(*n);
+         RecordNodeEvent(*n, "RegisteredNode",
+                         "Registered Node " + api::Name(*n) + " in Controller");
          queue_.Add(api::Name(*n));
        },
        [this](const ObjectPtr& o, const ObjectPtr& n) {
@@ -124,6 +126,7 @@ NodeLifecycleController::NodeLifecycleController(client::Client& client,
          }
        },
        [this](const ObjectPtr& n, bool) {
+         RecordNodeEvent(*n, "RemovingNode", "Removing Node " + api::Name(*n) + " from Controller");
          std::lock_guard<std::mutex> lock(mu_);
          probes_.erase(api::Name(*n));
        }});
@@ -147,6 +150,13 @@ void NodeLifecycleController::ObserveNode(const rapidjson::Value& node) {
     it->second.ready_heartbeat = hb;
     it->second.observed = clock_.Monotonic();
   }
+}
+
+void NodeLifecycleController::RecordNodeEvent(const rapidjson::Value& node, const char* reason,
+                                              const std::string& what) {
+  if (!node_event_budget_.TryTake()) return;
+  events_.Event(node, client::kEventTypeNormal, reason,
+                "Node " + api::Name(node) + " event: " + what);
 }
 
 void NodeLifecycleController::ObserveLease(const rapidjson::Value& lease) {
@@ -255,7 +265,9 @@ Status NodeLifecycleController::MarkPodsNotReady(const std::string& node_name) {
     if (!IsPodReady(*pod)) continue;
     auto res = client_.Patch(client::resources::Pods(), api::Namespace(*pod), api::Name(*pod),
                              client::PatchType::kStrategic, patch, "status");
-    if (!res.ok() && !res.status().IsNotFound()) return res.status();
+    if (res.status().IsNotFound()) continue;  // gone meanwhile: nothing to tell
+    if (!res.ok()) return res.status();
+    events_.Event(*pod, client::kEventTypeWarning, "NodeNotReady", "Node is not ready");
   }
   return Status::OK();
 }

@@ -27,6 +27,7 @@
 #include "client/event_recorder.h"
 #include "client/informer.h"
 #include "client/timer_clock.h"
+#include "client/token_bucket.h"
 #include "client/work_queue.h"
 #include "controllers/controller.h"
 #include "controllers/util/event_limiter.h"
@@ -58,6 +59,11 @@ class NodeLifecycleController final : public Controller {
     std::chrono::steady_clock::time_point observed;
   };
   void ObserveNode(const rapidjson::Value& node);
+  // RegisteredNode / RemovingNode ("Node n1 event: Registered Node n1 in Controller"), recorded
+  // when a node is first seen or goes, as upstream's controller does at each start for every
+  // node. Within kube-controller-manager's default API budget (--kube-api-qps 20, burst 30):
+  // thousands of nodes must not flood the API, the rest is dropped.
+  void RecordNodeEvent(const rapidjson::Value& node, const char* reason, const std::string& what);
   void ObserveLease(const rapidjson::Value& lease);
   void OnPod(const client::ObjectPtr& pod);
 
@@ -70,6 +76,7 @@ class NodeLifecycleController final : public Controller {
   client::TimerClock& clock_;
   NodeLifecycleOptions options_;
   EventLimiter events_;
+  client::TokenBucket node_event_budget_{20, 30};
   client::Informer& node_informer_;
   client::Informer& lease_informer_;
   client::Informer& pod_informer_;

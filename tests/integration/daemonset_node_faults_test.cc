@@ -89,6 +89,21 @@ TEST_F(DaemonSetNodeFaultsTest, NodeLostAndBackNotReadyJoinAndLeave) {
   EXPECT_EQ(d.PodOn("ds1", "node02"), daemon_on_node02);
   EXPECT_EQ(d.Get({"get", "pod", daemon_on_node02, "-o", "jsonpath={.metadata.deletionTimestamp}"}),
             "");
+  // NODE-3: the silent node's pods are marked not ready, with a Warning event each; nobody sets
+  // them back while the node is silent (its kubelet is gone), and the evicted pod stays
+  // Terminating since no kubelet confirms its end.
+  auto pod_ready = [&](const std::string& pod) {
+    return d.Get(
+        {"get", "pod", pod, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"});
+  };
+  ASSERT_TRUE(Eventually([&] { return pod_ready(daemon_on_node02) == "False"; }))
+      << d.Get({"get", "pod", daemon_on_node02, "-o", "yaml"});
+  EXPECT_NE(d.Events("involvedObject.name=" + daemon_on_node02)
+                .find("NodeNotReady|" + daemon_on_node02 + "|node-controller|Node is not ready"),
+            std::string::npos)
+      << d.Events("involvedObject.name=" + daemon_on_node02);
+  EXPECT_FALSE(Eventually([&] { return pod_ready(daemon_on_node02) != "False"; }, 3));
+  EXPECT_EQ(d.K({"get", "pod", "plain"}).exit_code, 0);
 
   // Back: taints go, the node counts again, the same daemon pod serves it.
   ASSERT_EQ(Node({"annotate", "node", "node02", "tinyk8s.io/heartbeat-"}, "1.27").exit_code, 0);
@@ -103,6 +118,9 @@ TEST_F(DaemonSetNodeFaultsTest, NodeLostAndBackNotReadyJoinAndLeave) {
       [&] { return d.RunningExactlyOn("ds1", kAllNodes) && d.StatusSettled("ds1", 3); }, 60))
       << d.Get({"get", "ds", "ds1", "-o", "yaml"});
   EXPECT_EQ(d.PodOn("ds1", "node02"), daemon_on_node02);
+  // The node back catches up: the daemon pod is Ready again, the evicted pod's end confirmed.
+  EXPECT_TRUE(Eventually([&] { return pod_ready(daemon_on_node02) == "True"; }));
+  EXPECT_TRUE(Eventually([&] { return d.K({"get", "pod", "plain"}).exit_code != 0; }));
 
   // NODE-4: a node reporting NotReady gets the not-ready taints; daemon pods stay.
   std::string daemon_on_node03 = d.PodOn("ds1", "node03");

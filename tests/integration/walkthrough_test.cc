@@ -91,6 +91,38 @@ TEST_F(WalkthroughTest, DaemonSetUserStory) {
             std::string::npos)
       << describe.out;
   EXPECT_NE(describe.out.find("SuccessfulCreate"), std::string::npos) << describe.out;
+  // A pod's story as its kubelet tells it, after the scheduler's.
+  std::string first_pod = Get({"get", "pods", "-n", "monitoring", "-l", "app=node-exporter", "-o",
+                               "jsonpath={.items[0].metadata.name}"});
+  auto pod_events = [&](const std::string& pod) {
+    auto out = Get({"describe", "pod", pod, "-n", "monitoring"});
+    return out.substr(std::min(out.size(), out.find("Events:")));
+  };
+  EXPECT_TRUE(WaitFor([&] {
+    std::string events = pod_events(first_pod);
+    for (const char* line :
+         {"default-scheduler  Successfully assigned monitoring/",
+          "kubelet            Container image \"prom/node-exporter:v1.6.0\" already present on "
+          "machine",
+          "kubelet            Created container: node-exporter",
+          "kubelet            Started container node-exporter"}) {
+      if (events.find(line) == std::string::npos) return false;
+    }
+    // Scheduled first, as the kubelet only hears of the pod once it is bound.
+    return events.find("default-scheduler") < events.find("kubelet");
+  })) << pod_events(first_pod);
+  // The node's story: its kubelet's start and the node controller's registration.
+  EXPECT_TRUE(WaitFor([&] {
+    std::string node = Get({"describe", "node", "node01"});
+    node = node.substr(std::min(node.size(), node.find("Events:")));
+    for (const char* line :
+         {"kubelet          Starting kubelet.",
+          "kubelet          Node node01 status is now: NodeReady",
+          "node-controller  Node node01 event: Registered Node node01 in Controller"}) {
+      if (node.find(line) == std::string::npos) return false;
+    }
+    return true;
+  })) << Get({"describe", "node", "node01"});
   auto wide = Get({"get", "pod", "-o", "wide", "-n", "monitoring"});
   EXPECT_EQ(std::count(wide.begin(), wide.end(), '\n'), 4) << wide;
   EXPECT_NE(wide.find("10.128."), std::string::npos) << wide;
@@ -108,6 +140,40 @@ TEST_F(WalkthroughTest, DaemonSetUserStory) {
   // 3. Rolling update (maxUnavailable 1), followed with rollout status.
   EXPECT_EQ(Get({"apply", "-f", Testdata("node-exporter-ds-v2.yaml")}),
             "daemonset.apps/node-exporter configured\n");
+  rollout = cluster_->Kubectl(
+      "1.32", {"rollout", "status", "ds/node-exporter", "-n", "monitoring", "--timeout=90s"}, "",
+      120);
+  EXPECT_EQ(rollout.exit_code, 0) << rollout.err;
+
+  // 3b. An image no registry has stalls the next rollout; describe pod tells why; undo.
+  EXPECT_EQ(K({"set", "image", "ds/node-exporter", "-n", "monitoring",
+               "node-exporter=nginx:non-existent"})
+                .exit_code,
+            0);
+  std::string broken;
+  EXPECT_TRUE(WaitFor([&] {
+    broken = Get({"get", "pods", "-n", "monitoring", "-l", "app=node-exporter", "-o",
+                  "jsonpath={.items[?(@.spec.containers[0].image==\"nginx:non-existent\")]"
+                  ".metadata.name}"});
+    return !broken.empty() && broken.find(' ') == std::string::npos;
+  })) << broken;
+  EXPECT_TRUE(WaitFor([&] {
+    std::string events = pod_events(broken);
+    return events.find(
+               "kubelet            Failed to pull image \"nginx:non-existent\": rpc "
+               "error: code = NotFound") != std::string::npos &&
+           events.find("kubelet            Error: ErrImagePull") != std::string::npos &&
+           events.find("kubelet            Back-off pulling image \"nginx:non-existent\"") !=
+               std::string::npos &&
+           events.find("kubelet            Error: ImagePullBackOff") != std::string::npos;
+  })) << pod_events(broken);
+  auto stuck = cluster_->Kubectl(
+      "1.32", {"rollout", "status", "ds/node-exporter", "-n", "monitoring", "--timeout=2s"}, "",
+      30);
+  EXPECT_EQ(stuck.exit_code, 1) << stuck.out;
+  EXPECT_EQ(stuck.err, "error: timed out waiting for the condition\n");
+  EXPECT_EQ(Get({"rollout", "undo", "ds/node-exporter", "-n", "monitoring"}),
+            "daemonset.apps/node-exporter rolled back\n");
   rollout = cluster_->Kubectl(
       "1.32", {"rollout", "status", "ds/node-exporter", "-n", "monitoring", "--timeout=90s"}, "",
       120);

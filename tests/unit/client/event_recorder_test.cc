@@ -56,6 +56,34 @@ TEST(EventRecorderTest, WritesAndAggregatesIdenticalEvents) {
   EXPECT_EQ(api::Name(*created).rfind("p.", 0), 0u);
 }
 
+// EventAt dates an event from an earlier moment, and a per-event host speaks for that host: the
+// event sorts (by time, then by its time-derived name) before later ones recorded sooner.
+TEST(EventRecorderTest, EventAtAndPerEventHost) {
+  TestServer ts;
+  tinyk8s::testing::FakeClock clock;
+  auto pod = ts.client().Create(resources::Pods(), "default", PodJson("default", "p"));
+  ASSERT_TRUE(pod.ok());
+  EventRecorder rec(ts.client(), clock, EventRecorderOptions{"kubelet"});
+  const auto decided = clock.Now();
+  clock.Advance(std::chrono::seconds(2));
+  rec.Event(ObjectReference::Of(**pod), kEventTypeNormal, "Started", "Started container c",
+            "node01");
+  rec.EventAt(decided, ObjectReference::Of(**pod), kEventTypeNormal, "Scheduled", "assigned");
+  ASSERT_TRUE(rec.Flush(std::chrono::seconds(20)));
+  auto events = ts.client().List(resources::Events(), "default");
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->items.size(), 2u);
+  const rapidjson::Value& first = *events->items[0];  // listed by name
+  const rapidjson::Value& second = *events->items[1];
+  EXPECT_EQ(api::GetString(first, {"reason"}), "Scheduled");
+  EXPECT_EQ(api::GetString(first, {"firstTimestamp"}), "2024-01-01T00:00:00Z");
+  EXPECT_EQ(api::GetString(first, {"reportingInstance"}), "");
+  EXPECT_EQ(api::GetString(second, {"reason"}), "Started");
+  EXPECT_EQ(api::GetString(second, {"firstTimestamp"}), "2024-01-01T00:00:02Z");
+  EXPECT_EQ(api::GetString(second, {"source", "host"}), "node01");
+  EXPECT_EQ(api::GetString(second, {"reportingInstance"}), "node01");
+}
+
 TEST(EventRecorderTest, DropsWhenQueueIsFullInsteadOfBlocking) {
   // A client whose server does not exist: writes fail slowly-ish; the queue fills.
   RestConfig config;

@@ -212,6 +212,24 @@ TEST(RestClientTest, ManyThreadsShareThePool) {
   EXPECT_GE(ts.client().List(resources::ConfigMaps(), "default")->items.size(), 320u);
 }
 
+// Every pooled connection dies at once when the server closes its idle keep-alive connections
+// (or restarts): a request must not fail because the next pooled connection is dead too.
+TEST(RestClientTest, RequestAfterTheServerDroppedEveryPooledConnection) {
+  TestServer ts;
+  // Park several connections: concurrent requests each need their own.
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 5; ++i)
+        EXPECT_TRUE(ts.client().List(resources::ConfigMaps(), "default").ok());
+    });
+  }
+  for (auto& th : threads) th.join();
+  ts.Restart();
+  auto got = ts.client().Get(resources::Namespaces(), "", "default");
+  EXPECT_TRUE(got.ok()) << got.status().ToString();
+}
+
 TEST(RestClientTest, TransportErrorsAreUnavailable) {
   RestConfig config;
   config.server = "http://127.0.0.1:1";

@@ -89,6 +89,18 @@ TEST_F(GarbageCollectorTest, LiveOwnerIsCheckedByUid) {
   EXPECT_FALSE(Exists(res::Pods(), "stale"));
 }
 
+// An owner lookup that fails (transport error) decides nothing: the sync fails so the queue
+// retries it, instead of treating the owner as alive and never looking again.
+TEST_F(GarbageCollectorTest, FailedOwnerLookupIsRetried) {
+  fake_.Add(res::Pods(), PodOwnedBy("p1", "gone-uid"));
+  CacheAll();
+  fake_.PrependReactor("get", "daemonsets", [](const FakeAction&) -> std::optional<Status> {
+    return Status::Unavailable("read response: stream truncated");
+  });
+  EXPECT_FALSE(SyncObj(res::Pods(), "t", "p1").ok());
+  EXPECT_TRUE(Exists(res::Pods(), "p1"));
+}
+
 TEST_F(GarbageCollectorTest, SurvivingOwnerOnlyLosesDanglingRef) {
   fake_.Add(res::DaemonSets(), DsJson("ds"));
   fake_.Add(

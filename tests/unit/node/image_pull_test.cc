@@ -45,6 +45,7 @@ TEST(ImagePullTest, ImageThatCannotBePulledKeepsThePodPending) {
     if (type == "Ready" || type == "ContainersReady") {
       EXPECT_EQ(Field(c, {"status"}), "False") << type;
       EXPECT_EQ(Field(c, {"reason"}), "ContainersNotReady") << type;
+      EXPECT_EQ(Field(c, {"message"}), "containers with unready status: [app side]") << type;
     }
   }
   const auto& app = status["containerStatuses"][0];
@@ -56,6 +57,20 @@ TEST(ImagePullTest, ImageThatCannotBePulledKeepsThePodPending) {
   const auto& side = status["containerStatuses"][1];
   EXPECT_TRUE(side["state"].HasMember("running"));
   EXPECT_FALSE(side["ready"].GetBool());
+}
+
+// imageID is the repository digest as containerd reports it: fully qualified, no tag.
+TEST(ImagePullTest, ImageIdIsTheQualifiedRepositoryDigest) {
+  RunningState state{"172.16.0.1", "10.128.1.5", true};
+  for (const auto& [image, repo] : std::vector<std::pair<std::string, std::string>>{
+           {"prom/node-exporter:v1.6.0", "docker.io/prom/node-exporter@sha256:"},
+           {"busybox", "docker.io/library/busybox@sha256:"},
+           {"registry.local:5000/agent:1.0", "registry.local:5000/agent@sha256:"}}) {
+    auto patch = RunningStatusPatch(Pod(image), state, Clock::TimePoint{});
+    std::string id = Field(patch["status"]["containerStatuses"][0], {"imageID"});
+    EXPECT_EQ(id.rfind(repo, 0), 0u) << id;
+    EXPECT_EQ(id.size(), repo.size() + 64) << id;
+  }
 }
 
 TEST(ImagePullTest, OnlyTheNonExistentTagCannotBePulled) {

@@ -46,6 +46,17 @@ TEST(SchedulerConfigTest, DefaultsToOneDefaultProfile) {
   ASSERT_EQ(c->profiles.size(), 1u);
   EXPECT_EQ(c->profiles[0].scheduler_name, "default-scheduler");
   EXPECT_TRUE(c->leader_elect);
+  EXPECT_EQ(c->LeaseName(), "kube-scheduler");  // upstream's lease in kube-system
+}
+
+TEST(SchedulerConfigTest, LeaseOfASecondSchedulerIsItsOwn) {
+  auto c = ParseSchedulerConfig("profiles: [{schedulerName: my-scheduler}]");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->LeaseName(), "my-scheduler");
+  c = ParseSchedulerConfig(
+      "leaderElection: {resourceName: mine}\nprofiles: [{schedulerName: default-scheduler}]");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->LeaseName(), "mine");
 }
 
 TEST(SchedulerConfigTest, RejectsBadInput) {
