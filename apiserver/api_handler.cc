@@ -188,9 +188,9 @@ HttpResponse ApiHandler::Serve(const std::shared_ptr<HttpExchange>& ex, std::str
     return ListObjects(c);
   }
   if (m == "POST") {
-    if (r->group == "authorization.k8s.io" && info.name.empty() && info.subresource.empty()) {
-      return r->plural == "selfsubjectrulesreviews" ? CreateRulesReview(req, *user)
-                                                    : CreateAccessReview(req, *user);
+    if (ReviewHandler review = ReviewHandlerFor(*r);
+        review && info.name.empty() && info.subresource.empty()) {
+      return (this->*review)(req, *r, *user);
     }
     if (!info.subresource.empty()) return CreateSubresource(c);
     if (!info.name.empty()) return ErrorResponse(MethodNotSupported(*r, "create"));

@@ -103,6 +103,13 @@ void RegisterBuiltinResources(Registry& registry, ServiceAllocator* service_allo
     r.verbs = {"create"};
     registry.Add(std::move(r), NewAccessReviewStrategy());
   }
+  {
+    // `kubectl auth whoami`.
+    auto r = Info("authentication.k8s.io", "selfsubjectreviews", "selfsubjectreview",
+                  "SelfSubjectReview", false);
+    r.verbs = {"create"};
+    registry.Add(std::move(r), NewAccessReviewStrategy());
+  }
 }
 
 }  // namespace tinyk8s::apiserver

@@ -140,7 +140,8 @@ std::vector<std::pair<std::string, std::string>> Policy() {
   role("system:basic-user", {{{"authorization.k8s.io"},
                               {"selfsubjectaccessreviews", "selfsubjectrulesreviews"},
                               {"create"},
-                              {}}});
+                              {}},
+                             {{"authentication.k8s.io"}, {"selfsubjectreviews"}, {"create"}, {}}});
   // The controller manager runs the garbage collector and the namespace controller, which read
   // and delete objects of every kind (upstream grants them the same), plus the writers below.
   role(kControllerManagerUser,

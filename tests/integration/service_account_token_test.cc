@@ -183,6 +183,84 @@ TEST_P(ServiceAccountTokenTest, DurationAudienceAndTheErrorsKubectlPrints) {
   EXPECT_EQ(cluster_->HttpAs(bearer, "GET", "/api").status, 401);
 }
 
+// WhoamiTable is kubectl's two-column table: attributes padded to the longest plus three.
+std::string WhoamiTable(const std::vector<std::pair<std::string, std::string>>& rows) {
+  size_t width = 0;
+  for (const auto& [attribute, value] : rows) width = std::max(width, attribute.size());
+  std::string out;
+  for (const auto& [attribute, value] : rows) {
+    out += attribute + std::string(width + 3 - attribute.size(), ' ') + value + "\n";
+  }
+  return out;
+}
+
+// kubectl auth whoami (SelfSubjectReview): the admin certificate, a service-account token with
+// its credential id, -o yaml, and an impersonated user with extras from the kubeconfig.
+TEST_P(ServiceAccountTokenTest, AuthWhoamiShowsTheRequester) {
+  auto admin = K({"auth", "whoami"});
+  ASSERT_EQ(admin.exit_code, 0) << admin.err;
+  EXPECT_EQ(admin.out, WhoamiTable({{"ATTRIBUTE", "VALUE"},
+                                    {"Username", "admin"},
+                                    {"Groups", "[system:masters system:authenticated]"}}));
+
+  ASSERT_EQ(K({"create", "serviceaccount", "robot"}).exit_code, 0);
+  std::string uid = K({"get", "sa", "robot", "-o", "jsonpath={.metadata.uid}"}).out;
+  std::string token = CreateToken({"robot"});
+  std::string jti = api::GetString(Claims(token), {"jti"});
+  ASSERT_FALSE(jti.empty());
+  // A service account may ask too (system:basic-user, bound to everyone authenticated).
+  auto robot = WithToken(token, {"auth", "whoami"});
+  ASSERT_EQ(robot.exit_code, 0) << robot.err;
+  const std::string extra = "Extra: authentication.kubernetes.io/credential-id";
+  EXPECT_EQ(robot.out, WhoamiTable({{"ATTRIBUTE", "VALUE"},
+                                    {"Username", "system:serviceaccount:default:robot"},
+                                    {"UID", uid},
+                                    {"Groups",
+                                     "[system:serviceaccounts system:serviceaccounts:default "
+                                     "system:authenticated]"},
+                                    {extra, "[JTI=" + jti + "]"}}));
+
+  auto yaml = WithToken(token, {"auth", "whoami", "-o", "yaml"});
+  ASSERT_EQ(yaml.exit_code, 0) << yaml.err;
+  std::string created = "  creationTimestamp: \"";
+  size_t at = yaml.out.find(created);
+  ASSERT_NE(at, std::string::npos) << yaml.out;
+  Clock::TimePoint when;
+  EXPECT_TRUE(ParseRfc3339(yaml.out.substr(at + created.size(), 20), &when)) << yaml.out;
+  EXPECT_EQ(yaml.out.substr(0, at),
+            "apiVersion: authentication.k8s.io/v1\nkind: SelfSubjectReview\nmetadata:\n");
+  EXPECT_EQ(yaml.out.substr(at + created.size() + 22),
+            "status:\n"
+            "  userInfo:\n"
+            "    extra:\n"
+            "      authentication.kubernetes.io/credential-id:\n"
+            "      - JTI=" +
+                jti +
+                "\n"
+                "    groups:\n"
+                "    - system:serviceaccounts\n"
+                "    - system:serviceaccounts:default\n"
+                "    - system:authenticated\n"
+                "    uid: " +
+                uid +
+                "\n"
+                "    username: system:serviceaccount:default:robot\n");
+
+  // Impersonation from the kubeconfig (as, as-groups, as-user-extra): the answer is the
+  // impersonated user; extra keys arrive escaped in header names and come back lower case.
+  std::string path = cluster_->dir() + "/as.kubeconfig";
+  std::ofstream(path) << ReadFile(cluster_->kubeconfig()) << "    as: bob\n    as-groups: [devs]\n"
+                      << "    as-user-extra:\n      example.com/Team: [a, b]\n";
+  auto as =
+      RunCommand({"/usr/lib/google-cloud-sdk/bin/kubectl." + Version(), "--kubeconfig=" + path,
+                  "--cache-dir=" + path + ".cache", "auth", "whoami"});
+  ASSERT_EQ(as.exit_code, 0) << as.err;
+  EXPECT_EQ(as.out, WhoamiTable({{"ATTRIBUTE", "VALUE"},
+                                 {"Username", "bob"},
+                                 {"Groups", "[devs system:authenticated]"},
+                                 {"Extra: example.com/team", "[a b]"}}));
+}
+
 INSTANTIATE_TEST_SUITE_P(Kubectl, ServiceAccountTokenTest, ::testing::Values("1.32", "1.28"),
                          [](const auto& info) {
                            std::string name = "v" + info.param;
