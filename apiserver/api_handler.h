@@ -81,6 +81,9 @@ class ApiHandler {
   // CreateSelfSubjectReview answers `kubectl auth whoami`: `user` as status.userInfo.
   HttpResponse CreateSelfSubjectReview(const HttpRequest& req, const ResourceInfo& r,
                                        const auth::UserInfo& user);
+  // CreateTokenReview answers whether spec.token authenticates, and as whom.
+  HttpResponse CreateTokenReview(const HttpRequest& req, const ResourceInfo& r,
+                                 const auth::UserInfo& user);
   // WithRequestAdmission adds the admission that needs the requester (RBAC escalation
   // prevention on roles and bindings) to `o` (auth_filter.cc).
   WriteOptions WithRequestAdmission(const Call& c, WriteOptions o);

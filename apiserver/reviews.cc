@@ -44,6 +44,7 @@ ApiHandler::ReviewHandler ApiHandler::ReviewHandlerFor(const ResourceInfo& r) {
       {"authorization.k8s.io", "selfsubjectaccessreviews", &ApiHandler::CreateAccessReview},
       {"authorization.k8s.io", "selfsubjectrulesreviews", &ApiHandler::CreateRulesReview},
       {"authentication.k8s.io", "selfsubjectreviews", &ApiHandler::CreateSelfSubjectReview},
+      {"authentication.k8s.io", "tokenreviews", &ApiHandler::CreateTokenReview},
   };
   for (const Review& review : kReviews) {
     if (r.group == review.group && r.plural == review.plural) return review.handler;
@@ -81,6 +82,46 @@ HttpResponse ApiHandler::CreateSelfSubjectReview(const HttpRequest& req, const R
   rapidjson::Value status(rapidjson::kObjectType);
   status.AddMember("userInfo", UserInfoJson(user, a), a);
   review.AddMember("status", status, a);
+  return ReviewResponse(review, r);
+}
+
+HttpResponse ApiHandler::CreateTokenReview(const HttpRequest& req, const ResourceInfo& r,
+                                           const auth::UserInfo& /*user*/) {
+  auto body = DecodeBody(req);
+  if (!body.ok()) return ErrorResponse(body.status());
+  rapidjson::Document& review = *body;
+  if (!review.IsObject()) return ErrorResponse(BadRequestError("the body must be an object"));
+  const rapidjson::Value* token = api::FindPath(review, {"spec", "token"});
+  if (!token || !token->IsString() || token->GetStringLength() == 0) {
+    return ErrorResponse(BadRequestError("token is required for TokenReview in authentication"));
+  }
+  std::vector<std::string> audiences;
+  if (const auto* list = api::FindPath(review, {"spec", "audiences"}); list && list->IsArray()) {
+    for (const auto& aud : list->GetArray()) {
+      if (aud.IsString()) audiences.emplace_back(api::AsStringView(aud));
+    }
+  }
+  auth::TokenReviewAnswer answer =
+      authenticator_.ReviewToken(std::string(api::AsStringView(*token)), audiences);
+  // The request comes back with its status filled in, as upstream; Go's omitempty leaves out
+  // a false `authenticated` but never the `user` struct.
+  auto& a = review.GetAllocator();
+  api::RemoveMember(review, "status");
+  rapidjson::Value status(rapidjson::kObjectType);
+  if (answer.user) status.AddMember("authenticated", true, a);
+  status.AddMember(
+      "user",
+      answer.user ? UserInfoJson(*answer.user, a) : rapidjson::Value(rapidjson::kObjectType), a);
+  if (!answer.audiences.empty()) status.AddMember("audiences", StringList(answer.audiences, a), a);
+  if (!answer.error.empty()) status.AddMember("error", api::MakeString(answer.error, a), a);
+  review.AddMember("status", status, a);
+  if (!review.HasMember("metadata"))
+    review.AddMember("metadata", rapidjson::Value(rapidjson::kObjectType), a);
+  rapidjson::Value* meta = api::FindMemberMutable(review, "metadata");
+  if (meta && meta->IsObject() && !meta->HasMember("creationTimestamp")) {
+    rapidjson::Value zero_time;  // a zero metav1.Time renders as null
+    meta->AddMember("creationTimestamp", zero_time, a);
+  }
   return ReviewResponse(review, r);
 }
 

@@ -142,6 +142,11 @@ std::vector<std::pair<std::string, std::string>> Policy() {
                               {"create"},
                               {}},
                              {{"authentication.k8s.io"}, {"selfsubjectreviews"}, {"create"}, {}}});
+  // Granted to delegating servers (not bound by default, as upstream); we do not serve
+  // subjectaccessreviews, but the role keeps upstream's rules.
+  role("system:auth-delegator",
+       {{{"authentication.k8s.io"}, {"tokenreviews"}, {"create"}, {}},
+        {{"authorization.k8s.io"}, {"subjectaccessreviews"}, {"create"}, {}}});
   // The controller manager runs the garbage collector and the namespace controller, which read
   // and delete objects of every kind (upstream grants them the same), plus the writers below.
   role(kControllerManagerUser,

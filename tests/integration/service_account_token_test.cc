@@ -422,6 +422,84 @@ TEST_P(TokenRequestTest, TokensSurviveARestartWithTheKeptKey) {
   EXPECT_EQ(after.exit_code, 0) << after.err;
 }
 
+// TokenReview through kubectl create -f - -o yaml: who a token is, for which audience; a
+// service account may review tokens once bound to system:auth-delegator.
+TEST_P(TokenRequestTest, TokenReviewSaysWhoATokenIs) {
+  ASSERT_EQ(K({"create", "serviceaccount", "robot"}).exit_code, 0);
+  std::string uid = K({"get", "sa", "robot", "-o", "jsonpath={.metadata.uid}"}).out;
+  std::string token = CreateToken({"robot", "--audience=vault"});
+  std::string jti = api::GetString(Claims(token), {"jti"});
+  auto review = [&](const std::string& audiences) {
+    return "apiVersion: authentication.k8s.io/v1\nkind: TokenReview\nspec:\n  token: " + token +
+           "\n" + audiences;
+  };
+  // --validate=false: kubectl's client-side validation of a kind without PATCH asks whether it
+  // is a CRD, and this server serves no customresourcedefinitions (a 404 kubectl cannot take).
+  auto vault =
+      K({"create", "-f", "-", "-o", "yaml", "--validate=false"}, review("  audiences: [vault]\n"));
+  ASSERT_EQ(vault.exit_code, 0) << vault.err;
+  EXPECT_EQ(vault.out,
+            "apiVersion: authentication.k8s.io/v1\n"
+            "kind: TokenReview\n"
+            "metadata:\n"
+            "  creationTimestamp: null\n"
+            "spec:\n"
+            "  audiences:\n"
+            "  - vault\n"
+            "  token: " +
+                token +
+                "\n"
+                "status:\n"
+                "  audiences:\n"
+                "  - vault\n"
+                "  authenticated: true\n"
+                "  user:\n"
+                "    extra:\n"
+                "      authentication.kubernetes.io/credential-id:\n"
+                "      - JTI=" +
+                jti +
+                "\n"
+                "    groups:\n"
+                "    - system:serviceaccounts\n"
+                "    - system:serviceaccounts:default\n"
+                "    - system:authenticated\n"
+                "    uid: " +
+                uid +
+                "\n"
+                "    username: system:serviceaccount:default:robot\n");
+  // Without audiences the API's are meant: a vault token is not for this server.
+  auto api = K({"create", "-f", "-", "-o", "yaml", "--validate=false"}, review(""));
+  ASSERT_EQ(api.exit_code, 0) << api.err;
+  EXPECT_TRUE(Contains(api.out,
+                       "status:\n  error: token audiences [\"vault\"] is invalid for the "
+                       "target audiences [\"https://kubernetes.default.svc.cluster.local\"]\n"
+                       "  user: {}\n"))
+      << api.out;
+  EXPECT_FALSE(Contains(api.out, "authenticated")) << api.out;
+
+  // Reviewing tokens takes system:auth-delegator (upstream's role, bound to no one by default).
+  std::string reviewer = CreateToken({"robot"});
+  auto forbidden =
+      cluster_->HttpAs({"", "", reviewer}, "POST", "/apis/authentication.k8s.io/v1/tokenreviews",
+                       R"({"spec":{"token":")" + token + R"("}})");
+  EXPECT_EQ(forbidden.status, 403) << forbidden.body;
+  ASSERT_EQ(K({"create", "clusterrolebinding", "robot-delegator",
+               "--clusterrole=system:auth-delegator", "--serviceaccount=default:robot"})
+                .exit_code,
+            0);
+  auto allowed =
+      cluster_->HttpAs({"", "", reviewer}, "POST", "/apis/authentication.k8s.io/v1/tokenreviews",
+                       R"({"spec":{"token":")" + token + R"(","audiences":["vault"]}})");
+  EXPECT_EQ(allowed.status, 201) << allowed.body;
+  EXPECT_TRUE(Contains(allowed.body, R"("authenticated":true)")) << allowed.body;
+  // An empty token is a bad request, as upstream.
+  auto empty = cluster_->Http("POST", "/apis/authentication.k8s.io/v1/tokenreviews",
+                              R"({"spec":{"token":""}})");
+  EXPECT_EQ(empty.status, 400);
+  EXPECT_TRUE(Contains(empty.body, "token is required for TokenReview in authentication"))
+      << empty.body;
+}
+
 INSTANTIATE_TEST_SUITE_P(Kubectl, TokenRequestTest, ::testing::Values("1.32"),
                          [](const auto&) { return std::string("v132"); });
 
