@@ -142,6 +142,13 @@ std::vector<std::pair<std::string, std::string>> Policy() {
                               {"create"},
                               {}},
                              {{"authentication.k8s.io"}, {"selfsubjectreviews"}, {"create"}, {}}});
+  // Relying parties read the issuer's OpenID configuration and keys (issuer_discovery.h).
+  role("system:service-account-issuer-discovery",
+       {{{},
+         {},
+         {"get"},
+         {"/.well-known/openid-configuration", "/.well-known/openid-configuration/",
+          "/openid/v1/jwks", "/openid/v1/jwks/"}}});
   // Granted to delegating servers (not bound by default, as upstream); we do not serve
   // subjectaccessreviews, but the role keeps upstream's rules.
   role("system:auth-delegator",
@@ -183,6 +190,8 @@ std::vector<std::pair<std::string, std::string>> Policy() {
   bind("system:public-info-viewer", "system:public-info-viewer",
        {"Group:system:authenticated", "Group:system:unauthenticated"});
   bind("system:basic-user", "system:basic-user", {"Group:system:authenticated"});
+  bind("system:service-account-issuer-discovery", "system:service-account-issuer-discovery",
+       {"Group:system:serviceaccounts"});
   bind(kControllerManagerUser, kControllerManagerUser,
        {std::string("User:") + kControllerManagerUser});
   bind(kSchedulerUser, kSchedulerUser, {std::string("User:") + kSchedulerUser});

@@ -95,6 +95,7 @@ class ServiceAccountTokens {
                        ObjectGetter getter);
 
   const std::string& issuer() const { return options_.issuer; }
+  const JwtSigningKey& key() const { return key_; }
   const std::vector<std::string>& api_audiences() const { return options_.api_audiences; }
 
   // Issue signs `claims`, setting the issuer and, when empty, a fresh jti.

@@ -500,6 +500,55 @@ TEST_P(TokenRequestTest, TokenReviewSaysWhoATokenIs) {
       << empty.body;
 }
 
+// Service account issuer discovery: the OpenID configuration and the key set, readable by
+// service accounts (system:service-account-issuer-discovery), carrying the key id tokens name.
+TEST_P(TokenRequestTest, IssuerDiscoveryServesTheSigningKey) {
+  ASSERT_EQ(K({"create", "serviceaccount", "robot"}).exit_code, 0);
+  std::string token = CreateToken({"robot"});
+  auto header = api::ParseJson(Base64UrlDecode(token.substr(0, token.find('.'))).value_or(""));
+  ASSERT_TRUE(header.ok());
+  std::string kid = api::GetString(*header, {"kid"});
+  ASSERT_FALSE(kid.empty());
+
+  auto config = cluster_->HttpAs({"", "", token}, "GET", "/.well-known/openid-configuration");
+  ASSERT_EQ(config.status, 200) << config.body;
+  EXPECT_EQ(config.content_type, "application/json");
+  // The JWKS URI names the host the client dialled (kubectl sends host:port).
+  auto raw_config = WithToken(token, {"get", "--raw", "/.well-known/openid-configuration"});
+  ASSERT_EQ(raw_config.exit_code, 0) << raw_config.err;
+  EXPECT_EQ(raw_config.out,
+            R"({"issuer":"https://kubernetes.default.svc.cluster.local","jwks_uri":)"
+            R"("https://127.0.0.1:)" +
+                std::to_string(cluster_->port()) +
+                R"(/openid/v1/jwks","response_types_supported":["id_token"],)"
+                R"("subject_types_supported":["public"],)"
+                R"("id_token_signing_alg_values_supported":["ES256"]})");
+
+  auto jwks = cluster_->HttpAs({"", "", token}, "GET", "/openid/v1/jwks");
+  ASSERT_EQ(jwks.status, 200) << jwks.body;
+  EXPECT_EQ(jwks.content_type, "application/jwk-set+json");
+  auto set = api::ParseJson(jwks.body);
+  ASSERT_TRUE(set.ok()) << jwks.body;
+  const rapidjson::Value* keys = api::FindMember(*set, "keys");
+  ASSERT_TRUE(keys && keys->IsArray() && keys->Size() == 1) << jwks.body;
+  const rapidjson::Value& key = (*keys)[0];
+  EXPECT_EQ(api::GetString(key, {"kid"}), kid);
+  EXPECT_EQ(api::GetString(key, {"kty"}), "EC");
+  EXPECT_EQ(api::GetString(key, {"crv"}), "P-256");
+  EXPECT_EQ(api::GetString(key, {"alg"}), "ES256");
+  EXPECT_EQ(api::GetString(key, {"use"}), "sig");
+  for (const char* coordinate : {"x", "y"}) {
+    EXPECT_EQ(Base64UrlDecode(api::GetString(key, {coordinate})).value_or("").size(), 32u);
+  }
+  // The admin reads it too; a user outside system:serviceaccounts does not (as upstream).
+  auto raw = K({"get", "--raw", "/openid/v1/jwks"});
+  EXPECT_EQ(raw.out, jwks.body);
+  auto bob = K({"get", "--raw", "/openid/v1/jwks", "--as=bob"});
+  EXPECT_NE(bob.exit_code, 0);
+  EXPECT_TRUE(Contains(bob.err, "forbidden: User \"bob\" cannot get path \"/openid/v1/jwks\""))
+      << bob.err;
+}
+
 INSTANTIATE_TEST_SUITE_P(Kubectl, TokenRequestTest, ::testing::Values("1.32"),
                          [](const auto&) { return std::string("v132"); });
 

@@ -73,6 +73,15 @@ TEST(JwtTest, SignedTokensVerifyAndCarryTheKeyIdOfThePublicKey) {
   EXPECT_EQ(*payload, R"({"sub":"x","n":1})");
 }
 
+// The JWKS entry: x and y computed independently from the public key's DER (its last 64 bytes):
+//   openssl pkey -in key.pem -pubout -outform DER | tail -c 64 | head -c 32 | basenc --base64url
+TEST(JwtTest, PublicJwkIsThePublicKey) {
+  EXPECT_EQ(FixedKey().PublicJwk(), std::string(R"({"use":"sig","kty":"EC","kid":")") + kKeyId +
+                                        R"(","crv":"P-256","alg":"ES256",)"
+                                        R"("x":"NwxzfsTXWvTuKwDpLn822i4COs8ZTeAWM8t1VG3PvDw",)"
+                                        R"("y":"Z8-7RqP6rq0g2Vr0oDz-cG8yG2fLsDfIF8iMuPhVmgQ"})");
+}
+
 TEST(JwtTest, TamperedTokensAreRefused) {
   JwtSigningKey key = FixedKey();
   std::string token = *key.Sign(R"({"sub":"alice"})");
