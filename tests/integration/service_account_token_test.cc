@@ -183,6 +183,23 @@ TEST_P(ServiceAccountTokenTest, DurationAudienceAndTheErrorsKubectlPrints) {
   EXPECT_EQ(cluster_->HttpAs(bearer, "GET", "/api").status, 401);
 }
 
+// RobotUserYaml is default/robot's UserInfo as kubectl -o yaml prints it inside a status.
+std::string RobotUserYaml(const std::string& jti, const std::string& uid) {
+  return "    extra:\n"
+         "      authentication.kubernetes.io/credential-id:\n"
+         "      - JTI=" +
+         jti +
+         "\n"
+         "    groups:\n"
+         "    - system:serviceaccounts\n"
+         "    - system:serviceaccounts:default\n"
+         "    - system:authenticated\n"
+         "    uid: " +
+         uid +
+         "\n"
+         "    username: system:serviceaccount:default:robot\n";
+}
+
 // WhoamiTable is kubectl's two-column table: attributes padded to the longest plus three.
 std::string WhoamiTable(const std::vector<std::pair<std::string, std::string>>& rows) {
   size_t width = 0;
@@ -230,21 +247,7 @@ TEST_P(ServiceAccountTokenTest, AuthWhoamiShowsTheRequester) {
   EXPECT_EQ(yaml.out.substr(0, at),
             "apiVersion: authentication.k8s.io/v1\nkind: SelfSubjectReview\nmetadata:\n");
   EXPECT_EQ(yaml.out.substr(at + created.size() + 22),
-            "status:\n"
-            "  userInfo:\n"
-            "    extra:\n"
-            "      authentication.kubernetes.io/credential-id:\n"
-            "      - JTI=" +
-                jti +
-                "\n"
-                "    groups:\n"
-                "    - system:serviceaccounts\n"
-                "    - system:serviceaccounts:default\n"
-                "    - system:authenticated\n"
-                "    uid: " +
-                uid +
-                "\n"
-                "    username: system:serviceaccount:default:robot\n");
+            "status:\n  userInfo:\n" + RobotUserYaml(jti, uid));
 
   // Impersonation from the kubeconfig (as, as-groups, as-user-extra): the answer is the
   // impersonated user; extra keys arrive escaped in header names and come back lower case.
@@ -453,20 +456,8 @@ TEST_P(TokenRequestTest, TokenReviewSaysWhoATokenIs) {
                 "  audiences:\n"
                 "  - vault\n"
                 "  authenticated: true\n"
-                "  user:\n"
-                "    extra:\n"
-                "      authentication.kubernetes.io/credential-id:\n"
-                "      - JTI=" +
-                jti +
-                "\n"
-                "    groups:\n"
-                "    - system:serviceaccounts\n"
-                "    - system:serviceaccounts:default\n"
-                "    - system:authenticated\n"
-                "    uid: " +
-                uid +
-                "\n"
-                "    username: system:serviceaccount:default:robot\n");
+                "  user:\n" +
+                RobotUserYaml(jti, uid));
   // Without audiences the API's are meant: a vault token is not for this server.
   auto api = K({"create", "-f", "-", "-o", "yaml", "--validate=false"}, review(""));
   ASSERT_EQ(api.exit_code, 0) << api.err;
