@@ -6,6 +6,7 @@
 #include "api/schema/protobuf.h"
 #include "api/yaml.h"
 #include "apiserver/api_errors.h"
+#include "apiserver/issuer_discovery.h"
 #include "common/logging.h"
 
 namespace tinyk8s::apiserver {
@@ -162,6 +163,9 @@ HttpResponse ApiHandler::Serve(const std::shared_ptr<HttpExchange>& ex, std::str
   }
   if (req.method == "GET") {
     if (auto d = discovery_.Handle(path, req.Header("accept"))) return *d;
+    if (service_accounts_) {
+      if (auto d = ServeIssuerDiscovery(req, *service_accounts_)) return *d;
+    }
   }
   if (!resource_path) return ErrorResponse(PathNotFound());
   const ResourceInfo* r = registry_.Find(info.group, info.version, info.resource);
@@ -188,9 +192,9 @@ HttpResponse ApiHandler::Serve(const std::shared_ptr<HttpExchange>& ex, std::str
     return ListObjects(c);
   }
   if (m == "POST") {
-    if (r->group == "authorization.k8s.io" && info.name.empty() && info.subresource.empty()) {
-      return r->plural == "selfsubjectrulesreviews" ? CreateRulesReview(req, *user)
-                                                    : CreateAccessReview(req, *user);
+    if (ReviewHandler review = ReviewHandlerFor(*r);
+        review && info.name.empty() && info.subresource.empty()) {
+      return (this->*review)(req, *r, *user);
     }
     if (!info.subresource.empty()) return CreateSubresource(c);
     if (!info.name.empty()) return ErrorResponse(MethodNotSupported(*r, "create"));

@@ -69,13 +69,27 @@ class ApiHandler {
   std::optional<HttpResponse> Authorize(const HttpRequest& req, const RequestInfo* info,
                                         const std::string& verb,
                                         std::optional<auth::UserInfo>* user);
+  // Reviews are computed for the requester and never stored: access and rules reviews
+  // (auth_filter.cc), SelfSubjectReview and TokenReview (reviews.cc). ReviewHandlerFor picks
+  // the handler of a resource, or null for ordinary resources.
+  using ReviewHandler = HttpResponse (ApiHandler::*)(const HttpRequest&, const ResourceInfo&,
+                                                     const auth::UserInfo&);
+  static ReviewHandler ReviewHandlerFor(const ResourceInfo& r);
   // CreateAccessReview answers a SelfSubjectAccessReview for `user`.
-  HttpResponse CreateAccessReview(const HttpRequest& req, const auth::UserInfo& user);
+  HttpResponse CreateAccessReview(const HttpRequest& req, const ResourceInfo& r,
+                                  const auth::UserInfo& user);
+  // CreateSelfSubjectReview answers `kubectl auth whoami`: `user` as status.userInfo.
+  HttpResponse CreateSelfSubjectReview(const HttpRequest& req, const ResourceInfo& r,
+                                       const auth::UserInfo& user);
+  // CreateTokenReview answers whether spec.token authenticates, and as whom.
+  HttpResponse CreateTokenReview(const HttpRequest& req, const ResourceInfo& r,
+                                 const auth::UserInfo& user);
   // WithRequestAdmission adds the admission that needs the requester (RBAC escalation
   // prevention on roles and bindings) to `o` (auth_filter.cc).
   WriteOptions WithRequestAdmission(const Call& c, WriteOptions o);
   // CreateRulesReview answers a SelfSubjectRulesReview: the rules `user` holds in a namespace.
-  HttpResponse CreateRulesReview(const HttpRequest& req, const auth::UserInfo& user);
+  HttpResponse CreateRulesReview(const HttpRequest& req, const ResourceInfo& r,
+                                 const auth::UserInfo& user);
 
   ObjectService& objects_;
   const Registry& registry_;
@@ -94,6 +108,9 @@ HttpResponse JsonResponse(unsigned status, std::string body);
 Result<rapidjson::Document> DecodeBody(const HttpRequest& req,
                                        std::vector<std::string>* yaml_duplicates = nullptr);
 WriteOptions WriteOptionsFrom(const HttpRequest& req);
+// ReviewResponse answers a computed review with 201 and `review`, apiVersion, kind and
+// metadata filled in when the client left them out.
+HttpResponse ReviewResponse(rapidjson::Document& review, const ResourceInfo& r);
 // IsPublicPath: health and version endpoints, served without credentials.
 bool IsPublicPath(const std::string& path);
 

@@ -65,7 +65,8 @@ std::optional<HttpResponse> ApiHandler::Authorize(const HttpRequest& req, const 
   return ErrorResponse(forbidden);
 }
 
-HttpResponse ApiHandler::CreateAccessReview(const HttpRequest& req, const auth::UserInfo& user) {
+HttpResponse ApiHandler::CreateAccessReview(const HttpRequest& req, const ResourceInfo& r,
+                                            const auth::UserInfo& user) {
   auto body = DecodeBody(req);
   if (!body.ok()) return ErrorResponse(body.status());
   rapidjson::Document& review = *body;
@@ -100,14 +101,7 @@ HttpResponse ApiHandler::CreateAccessReview(const HttpRequest& req, const auth::
   if (allowed && user.InGroup(auth::kSystemMasters)) reason = "allowed by the system:masters group";
   if (!reason.empty()) status.AddMember("reason", api::MakeString(reason, alloc), alloc);
   review.AddMember("status", status, alloc);
-  if (!review.HasMember("apiVersion")) {
-    review.AddMember("apiVersion", "authorization.k8s.io/v1", alloc);
-  }
-  if (!review.HasMember("kind")) review.AddMember("kind", "SelfSubjectAccessReview", alloc);
-  if (!review.HasMember("metadata")) {
-    review.AddMember("metadata", rapidjson::Value(rapidjson::kObjectType), alloc);
-  }
-  return JsonResponse(201, api::ToJson(review));
+  return ReviewResponse(review, r);
 }
 
 WriteOptions ApiHandler::WithRequestAdmission(const Call& c, WriteOptions o) {
@@ -139,6 +133,7 @@ WriteOptions ApiHandler::WithRequestAdmission(const Call& c, WriteOptions o) {
 }
 
 namespace {
+// StringArray renders a rule's list of strings.
 rapidjson::Value StringArray(const std::vector<std::string>& items, api::Allocator& alloc) {
   rapidjson::Value out(rapidjson::kArrayType);
   for (const auto& s : items) out.PushBack(api::MakeString(s, alloc), alloc);
@@ -146,7 +141,8 @@ rapidjson::Value StringArray(const std::vector<std::string>& items, api::Allocat
 }
 }  // namespace
 
-HttpResponse ApiHandler::CreateRulesReview(const HttpRequest& req, const auth::UserInfo& user) {
+HttpResponse ApiHandler::CreateRulesReview(const HttpRequest& req, const ResourceInfo& r,
+                                           const auth::UserInfo& user) {
   auto body = DecodeBody(req);
   if (!body.ok()) return ErrorResponse(body.status());
   rapidjson::Document& review = *body;
@@ -186,14 +182,7 @@ HttpResponse ApiHandler::CreateRulesReview(const HttpRequest& req, const auth::U
     status.AddMember("evaluationError", api::MakeString(set.evaluation_error, alloc), alloc);
   }
   review.AddMember("status", status, alloc);
-  if (!review.HasMember("apiVersion")) {
-    review.AddMember("apiVersion", "authorization.k8s.io/v1", alloc);
-  }
-  if (!review.HasMember("kind")) review.AddMember("kind", "SelfSubjectRulesReview", alloc);
-  if (!review.HasMember("metadata")) {
-    review.AddMember("metadata", rapidjson::Value(rapidjson::kObjectType), alloc);
-  }
-  return JsonResponse(201, api::ToJson(review));
+  return ReviewResponse(review, r);
 }
 
 }  // namespace tinyk8s::apiserver

@@ -103,6 +103,18 @@ void RegisterBuiltinResources(Registry& registry, ServiceAllocator* service_allo
     r.verbs = {"create"};
     registry.Add(std::move(r), NewAccessReviewStrategy());
   }
+  {
+    // `kubectl auth whoami`.
+    auto r = Info("authentication.k8s.io", "selfsubjectreviews", "selfsubjectreview",
+                  "SelfSubjectReview", false);
+    r.verbs = {"create"};
+    registry.Add(std::move(r), NewAccessReviewStrategy());
+  }
+  {
+    auto r = Info("authentication.k8s.io", "tokenreviews", "tokenreview", "TokenReview", false);
+    r.verbs = {"create"};
+    registry.Add(std::move(r), NewAccessReviewStrategy());
+  }
 }
 
 }  // namespace tinyk8s::apiserver

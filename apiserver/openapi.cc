@@ -118,7 +118,14 @@ class SchemaWriter {
     } else if (f.container == Container::kMap) {
       if (!f.description.empty()) p.AddMember("description", Str(f.description), a_);
       p.AddMember("type", "object", a_);
-      p.AddMember("additionalProperties", Element(f, true), a_);
+      Value values = Element(f, true);
+      if (f.list_values) {
+        Value list(rapidjson::kObjectType);
+        list.AddMember("type", "array", a_);
+        list.AddMember("items", values, a_);
+        values = std::move(list);
+      }
+      p.AddMember("additionalProperties", values, a_);
       if (!f.map_type.empty()) p.AddMember("x-kubernetes-map-type", Str(f.map_type), a_);
     } else {
       p = Element(f, false);

@@ -41,6 +41,8 @@ ROOTS = [
     ("authorization.v1.SelfSubjectAccessReview", "authorization.k8s.io/v1/SelfSubjectAccessReview"),
     ("authorization.v1.SelfSubjectRulesReview", "authorization.k8s.io/v1/SelfSubjectRulesReview"),
     ("authentication.v1.TokenRequest", "authentication.k8s.io/v1/TokenRequest"),
+    ("authentication.v1.SelfSubjectReview", "authentication.k8s.io/v1/SelfSubjectReview"),
+    ("authentication.v1.TokenReview", "authentication.k8s.io/v1/TokenReview"),
     ("meta.v1.DeleteOptions", None),
     ("meta.v1.Status", None),
 ]
@@ -98,11 +100,16 @@ def parse_proto(path, package_short):
     return messages
 
 
-def parse_go(path):
-    """Returns {struct: {proto_name: {json, omitempty, pointer, inline}}}."""
+def parse_go(path, slices):
+    """Returns {struct: {proto_name: {json, omitempty, pointer, inline}}}. Named slice types
+    (`type ExtraValue []string`) go into `slices` as {name: element Go type}."""
     structs = {}
     cur, comments = None, []
     for raw in open(path):
+        m = re.match(r"type (\w+) \[\](\w+)\s*$", raw)
+        if m:
+            slices[m.group(1)] = m.group(2)
+            continue
         m = re.match(r"type (\w+) struct \{", raw)
         if m:
             cur, comments = structs.setdefault(m.group(1), {}), []
@@ -145,13 +152,18 @@ def marker(markers, key):
 def main():
     api_dir, am_dir, out_dir = sys.argv[1:4]
     messages, gofields = {}, {}
+    # Named slices whose protobuf message wraps the list (ExtraValue{items}): in JSON a plain
+    # list, so a map of them is written `{}[]<element>`.
+    slices = {}
     for g in GROUPS:
         messages.update(parse_proto(os.path.join(api_dir, g, "v1", "generated.proto"), g + ".v1"))
-        for k, v in parse_go(os.path.join(api_dir, g, "v1", "types.go")).items():
+        go_slices = {}
+        for k, v in parse_go(os.path.join(api_dir, g, "v1", "types.go"), go_slices).items():
             gofields[g + ".v1." + k] = v
+        slices.update({g + ".v1." + k: v for k, v in go_slices.items()})
     meta = os.path.join(am_dir, "pkg/apis/meta/v1")
     messages.update(parse_proto(os.path.join(meta, "generated.proto"), "meta.v1"))
-    for k, v in parse_go(os.path.join(meta, "types.go")).items():
+    for k, v in parse_go(os.path.join(meta, "types.go"), {}).items():
         gofields["meta.v1." + k] = v
 
     gvk = {name: g for name, g in ROOTS if g}
@@ -174,6 +186,11 @@ def main():
             if t in SPECIAL:
                 continue
             t = short_name(t)
+            if t in slices:
+                if not f["map"] or slices[t] not in SCALARS:
+                    raise SystemExit("unsupported use of slice type " + t)
+                f["list_of"] = slices[t]
+                continue
             f["ref"] = t
             visit(t)
 
@@ -201,8 +218,10 @@ def main():
             if info is None:
                 raise SystemExit("no Go tag for %s.%s" % (name, f["name"]))
             t = f["type"].lstrip(".")
-            typ = SCALARS.get(t) or SPECIAL.get(t) or f["ref"]
-            if f["map"]:
+            typ = SCALARS.get(t) or SPECIAL.get(t) or f.get("ref")
+            if "list_of" in f:
+                typ = "{}[]" + SCALARS[f["list_of"]]
+            elif f["map"]:
                 typ = "{}" + typ
             elif f["repeated"]:
                 typ = "[]" + typ

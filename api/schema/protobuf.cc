@@ -224,15 +224,41 @@ class Decoder {
         if (!r.Bytes(&k)) return Malformed("truncated map key in " + f.name);
         if (!ValidUtf8(k)) return Malformed("map key is not valid UTF-8 in " + f.name);
         key = std::string(k);
+      } else if (number == 2 && f.list_values) {
+        std::string_view wrapped;
+        if (wire != kLengthDelimited || !r.Bytes(&wrapped)) return WireError(f);
+        TK_RETURN_IF_ERROR(ListValue(wrapped, f, value, depth));
+        have_value = true;
       } else if (number == 2) {
         TK_RETURN_IF_ERROR(Single(r, wire, f, value, depth, &have_value));
       } else if (!r.Skip(wire)) {
         return Malformed("truncated map entry in " + f.name);
       }
     }
-    if (!have_value) Zero(f.kind, value);
+    if (!have_value && f.list_values) value.SetArray();
+    if (!have_value && !f.list_values) Zero(f.kind, value);
     RemoveMember(map, key);
     map.AddMember(MakeString(key, a_), value, a_);
+    return Status::OK();
+  }
+
+  // ListValue decodes a map value of a `{}[]` field: a message whose repeated field 1 holds the
+  // list (upstream's ExtraValue{items}).
+  Status ListValue(std::string_view bytes, const Field& f, Value& list, int depth) {
+    list.SetArray();
+    Reader r(bytes);
+    while (!r.done()) {
+      int number, wire;
+      if (!r.Tag(&number, &wire)) return Malformed("bad list value in " + f.name);
+      if (number != 1) {
+        if (!r.Skip(wire)) return Malformed("truncated list value in " + f.name);
+        continue;
+      }
+      Value v;
+      bool present;
+      TK_RETURN_IF_ERROR(Single(r, wire, f, v, depth, &present));
+      list.PushBack(v, a_);
+    }
     return Status::OK();
   }
 

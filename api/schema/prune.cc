@@ -67,7 +67,8 @@ std::string GoTypeName(const Field& f, bool item) {
   }
   if (item) return elem;
   if (f.container == Container::kList) return "[]" + elem;
-  if (f.container == Container::kMap) return "map[string]" + elem;
+  if (f.container == Container::kMap)
+    return std::string("map[string]") + (f.list_values ? "[]" : "") + elem;
   return elem;
 }
 
@@ -179,8 +180,16 @@ class Pruner {
       if (!v.IsObject()) return Mismatch(v, f, false, parent);
       for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
         if (it->value.IsNull()) continue;
-        TK_RETURN_IF_ERROR(Element(it->value, f, true, parent,
-                                   path + "." + std::string(AsStringView(it->name)), depth));
+        std::string key_path = path + "." + std::string(AsStringView(it->name));
+        if (!f.list_values) {
+          TK_RETURN_IF_ERROR(Element(it->value, f, true, parent, key_path, depth));
+          continue;
+        }
+        if (!it->value.IsArray()) return Mismatch(it->value, f, false, parent);
+        for (rapidjson::SizeType i = 0; i < it->value.Size(); ++i) {
+          TK_RETURN_IF_ERROR(Element(it->value[i], f, true, parent,
+                                     key_path + "[" + std::to_string(i) + "]", depth));
+        }
       }
       return Status::OK();
     }

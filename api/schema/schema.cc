@@ -85,6 +85,10 @@ Status ParseField(const std::vector<std::string_view>& w, Field& f) {
   } else if (t.starts_with("{}")) {
     f.container = Container::kMap;
     t.remove_prefix(2);
+    if (t.starts_with("[]")) {
+      f.list_values = true;
+      t.remove_prefix(2);
+    }
   } else if (t.starts_with("*")) {
     f.pointer = true;
     t.remove_prefix(1);

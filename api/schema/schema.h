@@ -10,7 +10,8 @@
 //
 // <type> is a scalar (string int32 int64 bool double bytes), a special type (quantity intstr
 // time microtime duration rawext fieldsv1) or a type name, optionally prefixed by `[]` (list),
-// `{}` (map with string keys) or `*` (pointer: zero values are meaningful). Flags: `req`
+// `{}` (map with string keys; `{}[]` a map of lists, upstream's map[string]ExtraValue) or `*`
+// (pointer: zero values are meaningful). Flags: `req`
 // (required), `inline` (members appear in the parent object), `ps=` patch strategy, `pmk=`
 // patch merge key, `lt=` list type, `lk=` list map keys (comma separated), `mt=` map type.
 // Protocol number 0 means the field is not in the protobuf message (apiVersion, kind).
@@ -64,6 +65,9 @@ struct Field {
   std::string list_type;  // "", atomic, set, map
   std::vector<std::string> list_map_keys;
   std::string map_type;  // "", atomic, granular
+  // Map values are atomic lists of the element type (`{}[]string`: user.Info's extra). On the
+  // wire each value is a message wrapping the list as its repeated field 1.
+  bool list_values = false;
   std::string description;
 
   // The type name as written in the table (element type for lists and maps).

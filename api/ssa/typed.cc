@@ -65,7 +65,10 @@ Shape MemberShape(const Shape& parent, std::string_view name) {
     const Field* f = parent.type->FindField(name);
     return f ? FieldShape(*f) : Shape{};
   }
-  if (parent.kind == Kind::kMap && parent.field) return ElementShape(*parent.field);
+  if (parent.kind == Kind::kMap && parent.field) {
+    // The lists of a map of lists (user extra) have no list type: atomic.
+    return parent.field->list_values ? Leaf() : ElementShape(*parent.field);
+  }
   return Shape{};
 }
 
@@ -415,7 +418,13 @@ class TypeChecker {
       if (!v.IsObject()) return Add("expected map, got " + Wrapped(v));
       for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it) {
         path_.push_back(FieldToken(AsStringView(it->name)));
-        Item(f, it->value);
+        if (!f.list_values) {
+          Item(f, it->value);
+        } else if (!it->value.IsArray()) {
+          Add("expected list, got " + Wrapped(it->value));
+        } else {
+          for (const auto& item : it->value.GetArray()) Item(f, item);
+        }
         path_.pop_back();
       }
       return;

@@ -33,6 +33,13 @@ inline constexpr const char* kAnonymousUser = "system:anonymous";
 
 class ServiceAccountTokens;
 
+// TokenReviewAnswer: what a bearer token stands for (TokenReview status).
+struct TokenReviewAnswer {
+  std::optional<UserInfo> user;        // set when the token authenticates
+  std::vector<std::string> audiences;  // the asked-for audiences the token is good for
+  std::string error;                   // why it does not, when known
+};
+
 class Authenticator {
  public:
   // `tokens`: parsed token file (may be empty). `insecure_superuser`: requests without
@@ -45,6 +52,12 @@ class Authenticator {
   // A bearer token nobody knows, or a service-account token that fails its checks, is reported
   // through *bad_token (upstream: 401 even where anonymous access would be allowed).
   std::optional<UserInfo> Authenticate(const HttpRequest& req, bool* bad_token) const;
+
+  // ReviewToken authenticates `token` as if presented to `audiences` (empty: the API
+  // audiences), as upstream's TokenReview does: static tokens are good for the API audiences
+  // only, service-account tokens for the audiences they name.
+  TokenReviewAnswer ReviewToken(const std::string& token,
+                                const std::vector<std::string>& audiences) const;
 
  private:
   std::map<std::string, UserInfo> tokens_;

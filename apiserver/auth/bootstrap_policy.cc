@@ -140,7 +140,20 @@ std::vector<std::pair<std::string, std::string>> Policy() {
   role("system:basic-user", {{{"authorization.k8s.io"},
                               {"selfsubjectaccessreviews", "selfsubjectrulesreviews"},
                               {"create"},
-                              {}}});
+                              {}},
+                             {{"authentication.k8s.io"}, {"selfsubjectreviews"}, {"create"}, {}}});
+  // Relying parties read the issuer's OpenID configuration and keys (issuer_discovery.h).
+  role("system:service-account-issuer-discovery",
+       {{{},
+         {},
+         {"get"},
+         {"/.well-known/openid-configuration", "/.well-known/openid-configuration/",
+          "/openid/v1/jwks", "/openid/v1/jwks/"}}});
+  // Granted to delegating servers (not bound by default, as upstream); we do not serve
+  // subjectaccessreviews, but the role keeps upstream's rules.
+  role("system:auth-delegator",
+       {{{"authentication.k8s.io"}, {"tokenreviews"}, {"create"}, {}},
+        {{"authorization.k8s.io"}, {"subjectaccessreviews"}, {"create"}, {}}});
   // The controller manager runs the garbage collector and the namespace controller, which read
   // and delete objects of every kind (upstream grants them the same), plus the writers below.
   role(kControllerManagerUser,
@@ -177,6 +190,8 @@ std::vector<std::pair<std::string, std::string>> Policy() {
   bind("system:public-info-viewer", "system:public-info-viewer",
        {"Group:system:authenticated", "Group:system:unauthenticated"});
   bind("system:basic-user", "system:basic-user", {"Group:system:authenticated"});
+  bind("system:service-account-issuer-discovery", "system:service-account-issuer-discovery",
+       {"Group:system:serviceaccounts"});
   bind(kControllerManagerUser, kControllerManagerUser,
        {std::string("User:") + kControllerManagerUser});
   bind(kSchedulerUser, kSchedulerUser, {std::string("User:") + kSchedulerUser});

@@ -81,9 +81,12 @@ Result<UserInfo> Impersonate(const HttpRequest& req, const UserInfo& requester,
   for (const auto& [header, value] : req.headers) {
     if (header.rfind(kExtraPrefix, 0) != 0) continue;
     extras = true;
+    // Header names arrive lower-cased, so keys are lower case (as upstream, which lower-cases
+    // them before unescaping).
     std::string key = UnescapeExtraKey(std::string_view(header).substr(kExtraPrefix.size()));
     for (auto& v : SplitComma(value)) {
-      parts.push_back({"authentication.k8s.io", "userextras", key, "", std::move(v)});
+      parts.push_back({"authentication.k8s.io", "userextras", key, "", v});
+      as.extra[key].push_back(std::move(v));
     }
   }
   if (!as.uid.empty()) parts.push_back({"authentication.k8s.io", "uids", "", "", as.uid});

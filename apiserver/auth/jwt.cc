@@ -2,6 +2,7 @@
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -37,6 +38,23 @@ std::string KeyIdOf(EVP_PKEY* key) {
   SHA256(der, static_cast<size_t>(n), digest);
   OPENSSL_free(der);
   return Base64UrlEncode(std::string_view(reinterpret_cast<char*>(digest), sizeof digest));
+}
+
+// JwkOf renders the public half of a P-256 key as a JWK ("" when OpenSSL cannot say).
+std::string JwkOf(EVP_PKEY* key, const std::string& kid) {
+  std::string coordinates[2];
+  const char* names[2] = {OSSL_PKEY_PARAM_EC_PUB_X, OSSL_PKEY_PARAM_EC_PUB_Y};
+  for (int i = 0; i < 2; ++i) {
+    BIGNUM* bn = nullptr;
+    if (EVP_PKEY_get_bn_param(key, names[i], &bn) != 1) return "";
+    std::string raw(kCoordinateBytes, '\0');
+    int n = BN_bn2binpad(bn, reinterpret_cast<unsigned char*>(raw.data()), kCoordinateBytes);
+    BN_free(bn);
+    if (n < 0) return "";
+    coordinates[i] = Base64UrlEncode(raw);
+  }
+  return R"({"use":"sig","kty":"EC","kid":")" + kid + R"(","crv":"P-256","alg":"ES256","x":")" +
+         coordinates[0] + R"(","y":")" + coordinates[1] + "\"}";
 }
 
 // A JWS carries ECDSA signatures as r||s, fixed width; OpenSSL speaks DER.
@@ -88,8 +106,9 @@ Result<Parts> Split(std::string_view token) {
 
 }  // namespace
 
-JwtSigningKey::JwtSigningKey(std::shared_ptr<EVP_PKEY> key, std::string key_id)
-    : key_(std::move(key)), key_id_(std::move(key_id)) {}
+JwtSigningKey::JwtSigningKey(std::shared_ptr<EVP_PKEY> key, std::string key_id,
+                             std::string public_jwk)
+    : key_(std::move(key)), key_id_(std::move(key_id)), public_jwk_(std::move(public_jwk)) {}
 
 Result<JwtSigningKey> JwtSigningKey::FromPem(const std::string& private_key_pem) {
   BioPtr bio(BIO_new_mem_buf(private_key_pem.data(), static_cast<int>(private_key_pem.size())));
@@ -100,8 +119,9 @@ Result<JwtSigningKey> JwtSigningKey::FromPem(const std::string& private_key_pem)
     return Status::Invalid("the service account key must be an ECDSA P-256 key (ES256)");
   }
   std::string kid = KeyIdOf(key.get());
-  if (kid.empty()) return Status::Internal("cannot encode the service account public key");
-  return JwtSigningKey(std::move(key), std::move(kid));
+  std::string jwk = kid.empty() ? "" : JwkOf(key.get(), kid);
+  if (jwk.empty()) return Status::Internal("cannot encode the service account public key");
+  return JwtSigningKey(std::move(key), std::move(kid), std::move(jwk));
 }
 
 Result<std::string> JwtSigningKey::Sign(std::string_view payload_json) const {

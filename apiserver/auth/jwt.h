@@ -24,6 +24,10 @@ class JwtSigningKey {
   // key_id is upstream's "kid": the unpadded base64url SHA-256 of the public key's DER
   // SubjectPublicKeyInfo (pkg/serviceaccount keyIDFromPublicKey).
   const std::string& key_id() const { return key_id_; }
+  // PublicJwk is the public key as a JSON Web Key (RFC 7517), members in the order upstream's
+  // go-jose writes them: {"use":"sig","kty":"EC","kid":..,"crv":"P-256","alg":"ES256","x":..,
+  // "y":..}. Served in the issuer's JWKS.
+  const std::string& PublicJwk() const { return public_jwk_; }
 
   // Sign returns header.payload.signature for the JSON text `payload_json`; the header is
   // {"alg":"ES256","kid":<key_id>}.
@@ -33,9 +37,10 @@ class JwtSigningKey {
   Result<std::string> Verify(std::string_view token) const;
 
  private:
-  JwtSigningKey(std::shared_ptr<EVP_PKEY> key, std::string key_id);
+  JwtSigningKey(std::shared_ptr<EVP_PKEY> key, std::string key_id, std::string public_jwk);
   std::shared_ptr<EVP_PKEY> key_;
   std::string key_id_;
+  std::string public_jwk_;
 };
 
 // UnverifiedPayload decodes the payload of a compact JWT without checking anything (used to

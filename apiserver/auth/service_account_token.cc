@@ -153,7 +153,9 @@ Result<std::string> ServiceAccountTokens::Issue(ServiceAccountClaims claims) con
   return key_.Sign(ClaimsJson(claims));
 }
 
-std::optional<Result<UserInfo>> ServiceAccountTokens::Authenticate(std::string_view token) const {
+std::optional<Result<UserInfo>> ServiceAccountTokens::Authenticate(
+    std::string_view token, const std::vector<std::string>& audiences,
+    std::vector<std::string>* matched) const {
   Result<ServiceAccountClaims> claims = Status::Internal("unset");
   if (auto remembered = Remembered(token)) {
     claims = std::move(*remembered);
@@ -172,6 +174,13 @@ std::optional<Result<UserInfo>> ServiceAccountTokens::Authenticate(std::string_v
     if (!claims.ok()) return Result<UserInfo>(claims.status());
   }
   const ServiceAccountClaims& c = *claims;
+  std::vector<std::string> in_audiences;
+  if (Status s =
+          CheckAudience(c, audiences.empty() ? options_.api_audiences : audiences, &in_audiences);
+      !s.ok()) {
+    return Result<UserInfo>(s);
+  }
+  if (matched) *matched = std::move(in_audiences);
   if (Status s = CheckTimes(c); !s.ok()) return Result<UserInfo>(s);
   if (Status s = CheckBound("serviceaccounts", c.ns, c.service_account, "service account");
       !s.ok()) {
@@ -215,9 +224,9 @@ std::optional<ServiceAccountClaims> ServiceAccountTokens::Remembered(std::string
 Result<ServiceAccountClaims> ServiceAccountTokens::Verify(std::string_view token) const {
   TK_ASSIGN_OR_RETURN(std::string payload, key_.Verify(token));
   TK_ASSIGN_OR_RETURN(ServiceAccountClaims c, ParseClaims(payload));
-  // Issuer and audience never change for a token: checked once, before it is remembered.
+  // The issuer never changes for a token: checked once, before it is remembered. The audience
+  // depends on who the token is presented to (TokenReview names others): checked every time.
   if (c.issuer != options_.issuer) return Rejected("token issuer \"" + c.issuer + "\" is invalid");
-  TK_RETURN_IF_ERROR(CheckAudience(c));
   std::lock_guard lock(verified_mu_);
   if (verified_.size() >= kMaxVerifiedTokens) verified_.clear();
   verified_.emplace(std::string(token), c);
@@ -239,15 +248,15 @@ Status ServiceAccountTokens::CheckTimes(const ServiceAccountClaims& c) const {
   return Status::OK();
 }
 
-Status ServiceAccountTokens::CheckAudience(const ServiceAccountClaims& c) const {
+Status ServiceAccountTokens::CheckAudience(const ServiceAccountClaims& c,
+                                           const std::vector<std::string>& targets,
+                                           std::vector<std::string>* matched) const {
   for (const auto& aud : c.audiences) {
-    if (std::find(options_.api_audiences.begin(), options_.api_audiences.end(), aud) !=
-        options_.api_audiences.end()) {
-      return Status::OK();
-    }
+    if (std::find(targets.begin(), targets.end(), aud) != targets.end()) matched->push_back(aud);
   }
+  if (!matched->empty()) return Status::OK();
   return Rejected("token audiences " + GoQuotedList(c.audiences) +
-                  " is invalid for the target audiences " + GoQuotedList(options_.api_audiences));
+                  " is invalid for the target audiences " + GoQuotedList(targets));
 }
 
 Status ServiceAccountTokens::CheckBound(std::string_view resource, const std::string& ns,

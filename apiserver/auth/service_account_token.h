@@ -95,22 +95,28 @@ class ServiceAccountTokens {
                        ObjectGetter getter);
 
   const std::string& issuer() const { return options_.issuer; }
+  const JwtSigningKey& key() const { return key_; }
   const std::vector<std::string>& api_audiences() const { return options_.api_audiences; }
 
   // Issue signs `claims`, setting the issuer and, when empty, a fresh jti.
   Result<std::string> Issue(ServiceAccountClaims claims) const;
 
   // Authenticate: nullopt when `token` is not a JWT from our issuer (another authenticator may
-  // know it); otherwise the service-account user, or why the token is refused.
-  std::optional<Result<UserInfo>> Authenticate(std::string_view token) const;
+  // know it); otherwise the service-account user, or why the token is refused. The token must be
+  // meant for one of `audiences` (empty: the API audiences); *matched (if given) receives those
+  // it is meant for.
+  std::optional<Result<UserInfo>> Authenticate(std::string_view token,
+                                               const std::vector<std::string>& audiences = {},
+                                               std::vector<std::string>* matched = nullptr) const;
 
  private:
-  // Remembered: the claims of a token verified before. Verify checks the signature, issuer
-  // and audience, and remembers the token when they hold.
+  // Remembered: the claims of a token verified before. Verify checks the signature and issuer,
+  // and remembers the token when they hold.
   std::optional<ServiceAccountClaims> Remembered(std::string_view token) const;
   Result<ServiceAccountClaims> Verify(std::string_view token) const;
   Status CheckTimes(const ServiceAccountClaims& claims) const;
-  Status CheckAudience(const ServiceAccountClaims& claims) const;
+  Status CheckAudience(const ServiceAccountClaims& claims, const std::vector<std::string>& targets,
+                       std::vector<std::string>* matched) const;
   // CheckBound: the object still exists with the recorded uid and was not deleted more than
   // the leeway ago.
   Status CheckBound(std::string_view resource, const std::string& ns, const ObjectRef& ref,

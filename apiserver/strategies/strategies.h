@@ -29,7 +29,8 @@ std::unique_ptr<Strategy> NewServiceAccountStrategy();
 // rbac.authorization.k8s.io: `cluster` selects ClusterRole / ClusterRoleBinding.
 std::unique_ptr<Strategy> NewRoleStrategy(bool cluster);
 std::unique_ptr<Strategy> NewRoleBindingStrategy(bool cluster);
-// authorization.k8s.io SelfSubjectAccessReview (computed, never stored).
+// The reviews: SelfSubjectAccessReview, SelfSubjectRulesReview, SelfSubjectReview, TokenReview
+// (computed by ApiHandler's review handlers, never stored).
 std::unique_ptr<Strategy> NewAccessReviewStrategy();
 
 }  // namespace tinyk8s::apiserver

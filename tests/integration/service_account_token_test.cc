@@ -183,6 +183,87 @@ TEST_P(ServiceAccountTokenTest, DurationAudienceAndTheErrorsKubectlPrints) {
   EXPECT_EQ(cluster_->HttpAs(bearer, "GET", "/api").status, 401);
 }
 
+// RobotUserYaml is default/robot's UserInfo as kubectl -o yaml prints it inside a status.
+std::string RobotUserYaml(const std::string& jti, const std::string& uid) {
+  return "    extra:\n"
+         "      authentication.kubernetes.io/credential-id:\n"
+         "      - JTI=" +
+         jti +
+         "\n"
+         "    groups:\n"
+         "    - system:serviceaccounts\n"
+         "    - system:serviceaccounts:default\n"
+         "    - system:authenticated\n"
+         "    uid: " +
+         uid +
+         "\n"
+         "    username: system:serviceaccount:default:robot\n";
+}
+
+// WhoamiTable is kubectl's two-column table: attributes padded to the longest plus three.
+std::string WhoamiTable(const std::vector<std::pair<std::string, std::string>>& rows) {
+  size_t width = 0;
+  for (const auto& [attribute, value] : rows) width = std::max(width, attribute.size());
+  std::string out;
+  for (const auto& [attribute, value] : rows) {
+    out += attribute + std::string(width + 3 - attribute.size(), ' ') + value + "\n";
+  }
+  return out;
+}
+
+// kubectl auth whoami (SelfSubjectReview): the admin certificate, a service-account token with
+// its credential id, -o yaml, and an impersonated user with extras from the kubeconfig.
+TEST_P(ServiceAccountTokenTest, AuthWhoamiShowsTheRequester) {
+  auto admin = K({"auth", "whoami"});
+  ASSERT_EQ(admin.exit_code, 0) << admin.err;
+  EXPECT_EQ(admin.out, WhoamiTable({{"ATTRIBUTE", "VALUE"},
+                                    {"Username", "admin"},
+                                    {"Groups", "[system:masters system:authenticated]"}}));
+
+  ASSERT_EQ(K({"create", "serviceaccount", "robot"}).exit_code, 0);
+  std::string uid = K({"get", "sa", "robot", "-o", "jsonpath={.metadata.uid}"}).out;
+  std::string token = CreateToken({"robot"});
+  std::string jti = api::GetString(Claims(token), {"jti"});
+  ASSERT_FALSE(jti.empty());
+  // A service account may ask too (system:basic-user, bound to everyone authenticated).
+  auto robot = WithToken(token, {"auth", "whoami"});
+  ASSERT_EQ(robot.exit_code, 0) << robot.err;
+  const std::string extra = "Extra: authentication.kubernetes.io/credential-id";
+  EXPECT_EQ(robot.out, WhoamiTable({{"ATTRIBUTE", "VALUE"},
+                                    {"Username", "system:serviceaccount:default:robot"},
+                                    {"UID", uid},
+                                    {"Groups",
+                                     "[system:serviceaccounts system:serviceaccounts:default "
+                                     "system:authenticated]"},
+                                    {extra, "[JTI=" + jti + "]"}}));
+
+  auto yaml = WithToken(token, {"auth", "whoami", "-o", "yaml"});
+  ASSERT_EQ(yaml.exit_code, 0) << yaml.err;
+  std::string created = "  creationTimestamp: \"";
+  size_t at = yaml.out.find(created);
+  ASSERT_NE(at, std::string::npos) << yaml.out;
+  Clock::TimePoint when;
+  EXPECT_TRUE(ParseRfc3339(yaml.out.substr(at + created.size(), 20), &when)) << yaml.out;
+  EXPECT_EQ(yaml.out.substr(0, at),
+            "apiVersion: authentication.k8s.io/v1\nkind: SelfSubjectReview\nmetadata:\n");
+  EXPECT_EQ(yaml.out.substr(at + created.size() + 22),
+            "status:\n  userInfo:\n" + RobotUserYaml(jti, uid));
+
+  // Impersonation from the kubeconfig (as, as-groups, as-user-extra): the answer is the
+  // impersonated user; extra keys arrive escaped in header names and come back lower case.
+  std::string path = cluster_->dir() + "/as.kubeconfig";
+  std::ofstream(path) << ReadFile(cluster_->kubeconfig()) << "    as: bob\n    as-groups: [devs]\n"
+                      << "    as-user-extra:\n      example.com/Team: [a, b]\n";
+  auto as =
+      RunCommand({"/usr/lib/google-cloud-sdk/bin/kubectl." + Version(), "--kubeconfig=" + path,
+                  "--cache-dir=" + path + ".cache", "auth", "whoami"});
+  ASSERT_EQ(as.exit_code, 0) << as.err;
+  EXPECT_EQ(as.out, WhoamiTable({{"ATTRIBUTE", "VALUE"},
+                                 {"Username", "bob"},
+                                 {"Groups", "[devs system:authenticated]"},
+                                 {"Extra: example.com/team", "[a b]"}}));
+}
+
 INSTANTIATE_TEST_SUITE_P(Kubectl, ServiceAccountTokenTest, ::testing::Values("1.32", "1.28"),
                          [](const auto& info) {
                            std::string name = "v" + info.param;
@@ -342,6 +423,121 @@ TEST_P(TokenRequestTest, TokensSurviveARestartWithTheKeptKey) {
   EXPECT_EQ(ReadFile(cluster_->dir() + "/data/pki/sa.key"), key);
   auto after = WithToken(token, {"get", "pods"});
   EXPECT_EQ(after.exit_code, 0) << after.err;
+}
+
+// TokenReview through kubectl create -f - -o yaml: who a token is, for which audience; a
+// service account may review tokens once bound to system:auth-delegator.
+TEST_P(TokenRequestTest, TokenReviewSaysWhoATokenIs) {
+  ASSERT_EQ(K({"create", "serviceaccount", "robot"}).exit_code, 0);
+  std::string uid = K({"get", "sa", "robot", "-o", "jsonpath={.metadata.uid}"}).out;
+  std::string token = CreateToken({"robot", "--audience=vault"});
+  std::string jti = api::GetString(Claims(token), {"jti"});
+  auto review = [&](const std::string& audiences) {
+    return "apiVersion: authentication.k8s.io/v1\nkind: TokenReview\nspec:\n  token: " + token +
+           "\n" + audiences;
+  };
+  // --validate=false: kubectl's client-side validation of a kind without PATCH asks whether it
+  // is a CRD, and this server serves no customresourcedefinitions (a 404 kubectl cannot take).
+  auto vault =
+      K({"create", "-f", "-", "-o", "yaml", "--validate=false"}, review("  audiences: [vault]\n"));
+  ASSERT_EQ(vault.exit_code, 0) << vault.err;
+  EXPECT_EQ(vault.out,
+            "apiVersion: authentication.k8s.io/v1\n"
+            "kind: TokenReview\n"
+            "metadata:\n"
+            "  creationTimestamp: null\n"
+            "spec:\n"
+            "  audiences:\n"
+            "  - vault\n"
+            "  token: " +
+                token +
+                "\n"
+                "status:\n"
+                "  audiences:\n"
+                "  - vault\n"
+                "  authenticated: true\n"
+                "  user:\n" +
+                RobotUserYaml(jti, uid));
+  // Without audiences the API's are meant: a vault token is not for this server.
+  auto api = K({"create", "-f", "-", "-o", "yaml", "--validate=false"}, review(""));
+  ASSERT_EQ(api.exit_code, 0) << api.err;
+  EXPECT_TRUE(Contains(api.out,
+                       "status:\n  error: token audiences [\"vault\"] is invalid for the "
+                       "target audiences [\"https://kubernetes.default.svc.cluster.local\"]\n"
+                       "  user: {}\n"))
+      << api.out;
+  EXPECT_FALSE(Contains(api.out, "authenticated")) << api.out;
+
+  // Reviewing tokens takes system:auth-delegator (upstream's role, bound to no one by default).
+  std::string reviewer = CreateToken({"robot"});
+  auto forbidden =
+      cluster_->HttpAs({"", "", reviewer}, "POST", "/apis/authentication.k8s.io/v1/tokenreviews",
+                       R"({"spec":{"token":")" + token + R"("}})");
+  EXPECT_EQ(forbidden.status, 403) << forbidden.body;
+  ASSERT_EQ(K({"create", "clusterrolebinding", "robot-delegator",
+               "--clusterrole=system:auth-delegator", "--serviceaccount=default:robot"})
+                .exit_code,
+            0);
+  auto allowed =
+      cluster_->HttpAs({"", "", reviewer}, "POST", "/apis/authentication.k8s.io/v1/tokenreviews",
+                       R"({"spec":{"token":")" + token + R"(","audiences":["vault"]}})");
+  EXPECT_EQ(allowed.status, 201) << allowed.body;
+  EXPECT_TRUE(Contains(allowed.body, R"("authenticated":true)")) << allowed.body;
+  // An empty token is a bad request, as upstream.
+  auto empty = cluster_->Http("POST", "/apis/authentication.k8s.io/v1/tokenreviews",
+                              R"({"spec":{"token":""}})");
+  EXPECT_EQ(empty.status, 400);
+  EXPECT_TRUE(Contains(empty.body, "token is required for TokenReview in authentication"))
+      << empty.body;
+}
+
+// Service account issuer discovery: the OpenID configuration and the key set, readable by
+// service accounts (system:service-account-issuer-discovery), carrying the key id tokens name.
+TEST_P(TokenRequestTest, IssuerDiscoveryServesTheSigningKey) {
+  ASSERT_EQ(K({"create", "serviceaccount", "robot"}).exit_code, 0);
+  std::string token = CreateToken({"robot"});
+  auto header = api::ParseJson(Base64UrlDecode(token.substr(0, token.find('.'))).value_or(""));
+  ASSERT_TRUE(header.ok());
+  std::string kid = api::GetString(*header, {"kid"});
+  ASSERT_FALSE(kid.empty());
+
+  auto config = cluster_->HttpAs({"", "", token}, "GET", "/.well-known/openid-configuration");
+  ASSERT_EQ(config.status, 200) << config.body;
+  EXPECT_EQ(config.content_type, "application/json");
+  // The JWKS URI names the host the client dialled (kubectl sends host:port).
+  auto raw_config = WithToken(token, {"get", "--raw", "/.well-known/openid-configuration"});
+  ASSERT_EQ(raw_config.exit_code, 0) << raw_config.err;
+  EXPECT_EQ(raw_config.out,
+            R"({"issuer":"https://kubernetes.default.svc.cluster.local","jwks_uri":)"
+            R"("https://127.0.0.1:)" +
+                std::to_string(cluster_->port()) +
+                R"(/openid/v1/jwks","response_types_supported":["id_token"],)"
+                R"("subject_types_supported":["public"],)"
+                R"("id_token_signing_alg_values_supported":["ES256"]})");
+
+  auto jwks = cluster_->HttpAs({"", "", token}, "GET", "/openid/v1/jwks");
+  ASSERT_EQ(jwks.status, 200) << jwks.body;
+  EXPECT_EQ(jwks.content_type, "application/jwk-set+json");
+  auto set = api::ParseJson(jwks.body);
+  ASSERT_TRUE(set.ok()) << jwks.body;
+  const rapidjson::Value* keys = api::FindMember(*set, "keys");
+  ASSERT_TRUE(keys && keys->IsArray() && keys->Size() == 1) << jwks.body;
+  const rapidjson::Value& key = (*keys)[0];
+  EXPECT_EQ(api::GetString(key, {"kid"}), kid);
+  EXPECT_EQ(api::GetString(key, {"kty"}), "EC");
+  EXPECT_EQ(api::GetString(key, {"crv"}), "P-256");
+  EXPECT_EQ(api::GetString(key, {"alg"}), "ES256");
+  EXPECT_EQ(api::GetString(key, {"use"}), "sig");
+  for (const char* coordinate : {"x", "y"}) {
+    EXPECT_EQ(Base64UrlDecode(api::GetString(key, {coordinate})).value_or("").size(), 32u);
+  }
+  // The admin reads it too; a user outside system:serviceaccounts does not (as upstream).
+  auto raw = K({"get", "--raw", "/openid/v1/jwks"});
+  EXPECT_EQ(raw.out, jwks.body);
+  auto bob = K({"get", "--raw", "/openid/v1/jwks", "--as=bob"});
+  EXPECT_NE(bob.exit_code, 0);
+  EXPECT_TRUE(Contains(bob.err, "forbidden: User \"bob\" cannot get path \"/openid/v1/jwks\""))
+      << bob.err;
 }
 
 INSTANTIATE_TEST_SUITE_P(Kubectl, TokenRequestTest, ::testing::Values("1.32"),

@@ -111,6 +111,29 @@ TEST(ProtobufTest, SpecialTypes) {
             Canon("{'apiVersion':'v1','kind':'ConfigMap','binaryData':{'bin':'AAE='}}"));
 }
 
+TEST(ProtobufTest, MapOfStringLists) {
+  // SelfSubjectReview status.userInfo.extra: map<string, ExtraValue{repeated string items = 1}>;
+  // an entry without a value is an empty list.
+  std::string user = Bytes(1, "bob") +
+                     MapEntry(4, "scopes", Bytes(2, Bytes(1, "a") + Bytes(1, "b"))) +
+                     MapEntry(4, "none", "") + MapEntry(4, "empty", Bytes(2, ""));
+  EXPECT_EQ(
+      Decode(Envelope("authentication.k8s.io/v1", "SelfSubjectReview", Bytes(2, Bytes(1, user)))),
+      Canon("{'apiVersion':'authentication.k8s.io/v1','kind':'SelfSubjectReview',"
+            "'status':{'userInfo':{'username':'bob','extra':{'scopes':['a','b'],"
+            "'none':[],'empty':[]}}}}"));
+  // kubectl auth whoami (1.32) sends an empty review.
+  EXPECT_EQ(Decode(Envelope("authentication.k8s.io/v1", "SelfSubjectReview",
+                            Bytes(1, "") + Bytes(2, ""))),
+            Canon("{'apiVersion':'authentication.k8s.io/v1','kind':'SelfSubjectReview',"
+                  "'metadata':{},'status':{}}"));
+  // A list value that is not a message is malformed.
+  EXPECT_EQ(Decode(Envelope("authentication.k8s.io/v1", "SelfSubjectReview",
+                            Bytes(2, Bytes(1, MapEntry(4, "k", Int(2, 5))))))
+                .rfind("ERROR", 0),
+            0u);
+}
+
 TEST(ProtobufTest, UnknownFieldNumbersAreSkipped) {
   std::string ns = Bytes(1, Bytes(1, "x") + Int(99, 5) + Bytes(98, "zz")) + Key(50, 5) + "abcd" +
                    Key(51, 1) + "abcdefgh";

@@ -132,6 +132,19 @@ TEST(PruneTest, Table) {
        "ERROR: json: cannot unmarshal number 1.5 into Go struct field "
        "PodSecurityContext.spec.securityContext.supplementalGroups of type int64",
        ""},
+      // A map of string lists (user extra, upstream's map[string]ExtraValue).
+      {"map of lists kept", "authentication.v1.TokenReview",
+       "{'status':{'user':{'username':'u','extra':{'a':['x','y'],'b':[]}}}}", "", ""},
+      {"string for a list in a map of lists", "authentication.v1.TokenReview",
+       "{'status':{'user':{'extra':{'a':'x'}}}}",
+       "ERROR: json: cannot unmarshal string into Go struct field "
+       "UserInfo.status.user.extra of type map[string][]string",
+       ""},
+      {"number item in a map of lists", "authentication.v1.TokenReview",
+       "{'status':{'user':{'extra':{'a':['x',1]}}}}",
+       "ERROR: json: cannot unmarshal number into Go struct field "
+       "UserInfo.status.user.extra of type string",
+       ""},
       {"bool for an int", "apps.v1.DaemonSet", "{'spec':{'minReadySeconds':true}}",
        "ERROR: json: cannot unmarshal bool into Go struct field DaemonSetSpec.spec.minReadySeconds "
        "of type int32",

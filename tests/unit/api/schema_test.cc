@@ -95,6 +95,13 @@ TEST(SchemaTableTest, InlinedVolumeSourcesAndSpecialTypes) {
             Container::kMap);
   EXPECT_EQ(At("core.v1.Pod", {"spec", "containers", "resources", "limits", "cpu"}), nullptr);
   EXPECT_EQ(At("core.v1.Pod", {"metadata", "creationTimestamp"})->kind, ValueKind::kTime);
+  // `{}[]string`: a map of string lists (user extra).
+  const Field* extra = At("authentication.v1.SelfSubjectReview", {"status", "userInfo", "extra"});
+  ASSERT_NE(extra, nullptr);
+  EXPECT_EQ(extra->container, Container::kMap);
+  EXPECT_TRUE(extra->list_values);
+  EXPECT_EQ(extra->kind, ValueKind::kString);
+  EXPECT_FALSE(At("core.v1.Pod", {"metadata", "labels"})->list_values);
   EXPECT_TRUE(At("apps.v1.DaemonSet", {"spec", "selector"})->required);
   EXPECT_EQ(At("core.v1.Pod", {"spec", "nope"}), nullptr);
 }

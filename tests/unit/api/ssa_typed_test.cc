@@ -242,5 +242,21 @@ TEST(TypeErrorsTest, Table) {
   }
 }
 
+// A map of string lists (user extra): each value a list of strings, atomic for apply.
+TEST(TypeErrorsTest, MapOfLists) {
+  const schema::Type* review = schema::BuiltinSchemas().Find("authentication.v1.TokenReview");
+  ASSERT_NE(review, nullptr);
+  EXPECT_TRUE(TypeErrors(*review, J("{'status':{'user':{'extra':{'a':['x']}}}}")).empty());
+  EXPECT_EQ(TypeErrorsMessage(TypeErrors(*review, J("{'status':{'user':{'extra':{'a':'x'}}}}"))),
+            ".status.user.extra.a: expected list, got &{x}");
+  EXPECT_EQ(
+      TypeErrorsMessage(TypeErrors(*review, J("{'status':{'user':{'extra':{'a':['x',2]}}}}"))),
+      ".status.user.extra.a: expected string, got &value.valueUnstructured{Value:2}");
+  EXPECT_EQ(
+      ToJsonSorted(
+          J(ToFieldSet(review, J("{'status':{'user':{'extra':{'a':['x','y']}}}}")).ToJsonString())),
+      ToJsonSorted(J("{'f:status':{'f:user':{'f:extra':{'f:a':{}}}}}")));
+}
+
 }  // namespace
 }  // namespace tinyk8s::api::ssa

@@ -152,6 +152,27 @@ TEST(ImpersonationTest, ChecksEveryPartAndAddsAuthenticated) {
                                                    "uids.authentication.k8s.io/42"}));
 }
 
+// Impersonate-Extra-KEY headers become the user's extra: keys percent-unescaped (header names
+// arrive lower-cased), one entry per value.
+TEST(ImpersonationTest, ExtrasBecomeTheUsersExtra) {
+  UserInfo admin{"admin", "", {"system:authenticated"}};
+  FakeChain chain{{"users/bob", "userextras/example.com%2Fteam.authentication.k8s.io/x",
+                   "userextras/example.com/team.authentication.k8s.io/a",
+                   "userextras/example.com/team.authentication.k8s.io/b",
+                   "userextras/scopes.authentication.k8s.io/view"},
+                  {}};
+  auto as = Impersonate(WithHeaders({{"impersonate-user", "bob"},
+                                     {"impersonate-extra-example.com%2fteam", "a, b"},
+                                     {"impersonate-extra-scopes", "view"}}),
+                        admin, chain.Fn());
+  ASSERT_TRUE(as.ok()) << as.status().ToString();
+  EXPECT_EQ(as->extra, (std::map<std::string, std::vector<std::string>>{
+                           {"example.com/team", {"a", "b"}}, {"scopes", {"view"}}}));
+  auto none = Impersonate(WithHeaders({{"impersonate-user", "bob"}}), admin, chain.Fn());
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->extra.empty());
+}
+
 TEST(ImpersonationTest, RefusesWithUpstreamWording) {
   UserInfo alice{"alice", "", {"system:authenticated"}};
   FakeChain chain{{"users/bob"}, {}};

@@ -73,6 +73,15 @@ TEST(JwtTest, SignedTokensVerifyAndCarryTheKeyIdOfThePublicKey) {
   EXPECT_EQ(*payload, R"({"sub":"x","n":1})");
 }
 
+// The JWKS entry: x and y computed independently from the public key's DER (its last 64 bytes):
+//   openssl pkey -in key.pem -pubout -outform DER | tail -c 64 | head -c 32 | basenc --base64url
+TEST(JwtTest, PublicJwkIsThePublicKey) {
+  EXPECT_EQ(FixedKey().PublicJwk(), std::string(R"({"use":"sig","kty":"EC","kid":")") + kKeyId +
+                                        R"(","crv":"P-256","alg":"ES256",)"
+                                        R"("x":"NwxzfsTXWvTuKwDpLn822i4COs8ZTeAWM8t1VG3PvDw",)"
+                                        R"("y":"Z8-7RqP6rq0g2Vr0oDz-cG8yG2fLsDfIF8iMuPhVmgQ"})");
+}
+
 TEST(JwtTest, TamperedTokensAreRefused) {
   JwtSigningKey key = FixedKey();
   std::string token = *key.Sign(R"({"sub":"alice"})");
@@ -303,6 +312,48 @@ TEST_F(ServiceAccountTokenTest, TokensForOtherAudiencesAreRefused) {
   // One API audience among others is enough.
   c.audiences = {"vault", "https://kubernetes.default.svc.cluster.local"};
   EXPECT_TRUE(Authenticate(Issue(c)).ok());
+}
+
+// TokenReview: a token is reviewed for the audiences asked for (the API audiences when none
+// are); static tokens are good for API audiences only; the user gets system:authenticated.
+TEST_F(ServiceAccountTokenTest, ReviewedForTheAudiencesAskedFor) {
+  const std::string api = "https://kubernetes.default.svc.cluster.local";
+  Authenticator authn({{"static-token", UserInfo{"alice", "a1", {"devs"}}}}, false, &tokens_);
+  ServiceAccountClaims c = Claims();
+  c.audiences = {"vault", api};
+  std::string token = Issue(c);
+
+  TokenReviewAnswer for_api = authn.ReviewToken(token, {});
+  ASSERT_TRUE(for_api.user);
+  EXPECT_EQ(for_api.user->name, "system:serviceaccount:team:robot");
+  EXPECT_EQ(for_api.user->groups,
+            (std::vector<std::string>{"system:serviceaccounts", "system:serviceaccounts:team",
+                                      "system:authenticated"}));
+  EXPECT_EQ(for_api.audiences, std::vector<std::string>{api});
+  EXPECT_EQ(for_api.error, "");
+
+  TokenReviewAnswer for_vault = authn.ReviewToken(token, {"vault", "nomad"});
+  ASSERT_TRUE(for_vault.user);
+  EXPECT_EQ(for_vault.audiences, std::vector<std::string>{"vault"});
+  // The token was remembered when reviewed for vault: the API audience is still checked.
+  c.audiences = {"vault"};
+  std::string vault_only = Issue(c);
+  ASSERT_TRUE(authn.ReviewToken(vault_only, {"vault"}).user);
+  TokenReviewAnswer refused = authn.ReviewToken(vault_only, {});
+  EXPECT_FALSE(refused.user);
+  EXPECT_TRUE(refused.audiences.empty());
+  EXPECT_EQ(refused.error, R"(token audiences ["vault"] is invalid for the target audiences )"
+                           R"(["https://kubernetes.default.svc.cluster.local"])");
+  EXPECT_EQ(Authenticate(vault_only).status().code(), StatusCode::kUnauthorized);
+
+  TokenReviewAnswer alice = authn.ReviewToken("static-token", {});
+  ASSERT_TRUE(alice.user);
+  EXPECT_EQ(alice.user->groups, (std::vector<std::string>{"devs", "system:authenticated"}));
+  EXPECT_EQ(alice.audiences, std::vector<std::string>{api});
+  TokenReviewAnswer alice_elsewhere = authn.ReviewToken("static-token", {"vault"});
+  EXPECT_FALSE(alice_elsewhere.user);
+  EXPECT_EQ(alice_elsewhere.error, "invalid bearer token");
+  EXPECT_EQ(authn.ReviewToken("nobody-knows-me", {}).error, "invalid bearer token");
 }
 
 TEST_F(ServiceAccountTokenTest, TokensOfAnotherIssuerAreNotOurs) {

@@ -1,0 +1,22 @@
+#pragma once
+// Service account issuer discovery (upstream's ServiceAccountIssuerDiscovery): the OpenID
+// Connect provider configuration at /.well-known/openid-configuration and the signing key set
+// at /openid/v1/jwks, so that relying parties outside the cluster can verify our tokens. RBAC
+// grants them to system:service-account-issuer-discovery (bound to system:serviceaccounts).
+
+#include <optional>
+
+#include "apiserver/auth/service_account_token.h"
+#include "apiserver/http_server.h"
+
+namespace tinyk8s::apiserver {
+
+inline constexpr const char* kOpenIdConfigurationPath = "/.well-known/openid-configuration";
+inline constexpr const char* kJwksPath = "/openid/v1/jwks";
+
+// ServeIssuerDiscovery answers a GET of either path, nullopt for any other request. The JWKS
+// URI names the host the client dialled (upstream: the server's external address).
+std::optional<HttpResponse> ServeIssuerDiscovery(const HttpRequest& req,
+                                                 const auth::ServiceAccountTokens& tokens);
+
+}  // namespace tinyk8s::apiserver
