@@ -8,12 +8,20 @@
 #include "apiserver/api_errors.h"
 #include "apiserver/issuer_discovery.h"
 #include "common/logging.h"
+#include "common/version.h"
 
 namespace tinyk8s::apiserver {
 
 namespace {
-constexpr const char* kVersionJson =
-    R"({"major":"1","minor":"32","gitVersion":"v1.32.0-tinyk8s","gitCommit":"0000000000000000000000000000000000000000","gitTreeState":"clean","buildDate":"2026-11-28T00:00:00Z","goVersion":"go1.23.3","compiler":"gc","platform":"linux/amd64"})";
+const std::string& VersionJson() {
+  static const std::string* const json = new std::string(
+      std::string(R"({"major":"1","minor":"32","gitVersion":")") +
+      std::string(kKubernetesGitVersion) + R"(","gitCommit":")" +
+      std::string(kKubernetesGitCommit) +
+      R"(","gitTreeState":"clean","buildDate":"2026-11-28T00:00:00Z","goVersion":"go1.23.3","compiler":"gc","platform":")" +
+      std::string(Platform()) + R"("})");
+  return *json;
+}
 // Responses larger than this are gzip-compressed when the client accepts it (as upstream).
 constexpr size_t kGzipThreshold = 128 * 1024;
 
@@ -134,7 +142,7 @@ HttpResponse ApiHandler::Serve(const std::shared_ptr<HttpExchange>& ex, std::str
                                std::string* resource_label, bool* streaming) {
   const HttpRequest& req = ex->request();
   const std::string& path = req.path;
-  if (path == "/version" || path == "/version/") return JsonResponse(200, kVersionJson);
+  if (path == "/version" || path == "/version/") return JsonResponse(200, VersionJson());
   if (path == "/healthz" || path == "/livez" || path == "/readyz" ||
       path.rfind("/healthz/", 0) == 0 || path.rfind("/livez/", 0) == 0 ||
       path.rfind("/readyz/", 0) == 0) {

@@ -10,6 +10,7 @@
 #include "apiserver/api_errors.h"
 #include "apiserver/api_handler.h"
 #include "apiserver/field_errors.h"
+#include "apiserver/field_manager_name.h"
 #include "apiserver/field_validation.h"
 #include "apiserver/table.h"
 #include "common/base64.h"
@@ -111,8 +112,7 @@ Status PatchOptionsInvalid(FieldError error) {
 WriteOptions WriteOptionsWithManager(const HttpRequest& req) {
   WriteOptions o = WriteOptionsFrom(req);
   if (o.field_manager.empty()) {
-    const std::string& ua = req.Header("user-agent");
-    o.field_manager = ua.substr(0, std::min<size_t>(ua.find('/'), 128));
+    o.field_manager = FieldManagerFromUserAgent(req.Header("user-agent"));
     o.manager_from_user_agent = true;
   }
   return o;

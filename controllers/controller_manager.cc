@@ -20,6 +20,7 @@
 #include "client/timer_clock.h"
 #include "common/logging.h"
 #include "common/termination_signals.h"
+#include "common/version.h"
 #include "controllers/cache_trimming.h"
 #include "controllers/clusterroleaggregation/cluster_role_aggregation_controller.h"
 #include "controllers/daemonset/daemonset_controller.h"
@@ -210,8 +211,10 @@ int RunControllerManager(const ControllerManagerOptions& o, std::stop_token stop
   log::SetComponent("controller-manager");
   client::RestClientOptions rest_options;
   rest_options.max_idle_connections = 256;
-  auto client =
-      client::RestClient::FromKubeconfig(o.kubeconfig, "tinyk8s-controller-manager", rest_options);
+  // kube-controller-manager's User-Agent, so writes are recorded under its manager name (upstream
+  // appends each controller's name to it; one client serves all controllers here).
+  auto client = client::RestClient::FromKubeconfig(
+      o.kubeconfig, KubernetesUserAgent("kube-controller-manager"), rest_options);
   if (!client.ok()) {
     TK_LOG_ERROR << client.status().ToString();
     return 1;

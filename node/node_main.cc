@@ -11,6 +11,7 @@
 #include "client/rest_client.h"
 #include "common/logging.h"
 #include "common/termination_signals.h"
+#include "common/version.h"
 #include "node/node_agent.h"
 
 namespace tinyk8s::node {
@@ -77,7 +78,9 @@ int RunNodeAgent(const NodeAgentFlags& flags) {
   if (!ConfigureDns(flags, &options.dns)) return 2;
 
   TerminationSignals signals;
-  auto client = client::RestClient::FromKubeconfig(flags.kubeconfig, "tinyk8s-nodes");
+  // The kubelet's User-Agent: node and pod status writes are recorded under manager kubelet.
+  auto client =
+      client::RestClient::FromKubeconfig(flags.kubeconfig, KubernetesUserAgent("kubelet"));
   if (!client.ok()) {
     TK_LOG_ERROR << client.status().message();
     return 1;

@@ -16,6 +16,7 @@
 #include "client/rest_client.h"
 #include "common/logging.h"
 #include "common/termination_signals.h"
+#include "common/version.h"
 #include "scheduler/config.h"
 #include "scheduler/scheduler.h"
 
@@ -82,7 +83,10 @@ int RunScheduler(const SchedulerFlags& flags) {
 
   // Signals are taken synchronously by one thread; blocked everywhere else.
   TerminationSignals signals;
-  auto client = client::RestClient::FromKubeconfig(flags.kubeconfig, "tinyk8s-scheduler");
+  // kube-scheduler's User-Agent (with the "/scheduler" its clientset adds), so status writes are
+  // recorded under manager kube-scheduler as upstream's.
+  auto client = client::RestClient::FromKubeconfig(
+      flags.kubeconfig, KubernetesUserAgent("kube-scheduler", "scheduler"));
   if (!client.ok()) {
     TK_LOG_ERROR << client.status().message();
     return 1;
