@@ -95,7 +95,7 @@ bool ObjectFilter::Matches(const rapidjson::Value& obj) const {
 }
 
 ApiHandler::ApiHandler(ObjectService& objects, boost::asio::io_context& timers,
-                       std::string server_address, Metrics& metrics,
+                       Discovery::AddressFn server_address, Metrics& metrics,
                        const auth::Authenticator& authenticator, auth::Authorizer& authorizer,
                        const auth::ServiceAccountTokens* service_accounts)
     : objects_(objects),

@@ -35,9 +35,9 @@ class ApiHandler {
  public:
   // `authenticator`, `authorizer` and `service_accounts` (the token issuer behind
   // serviceaccounts/token; null: not served) must outlive the handler.
-  ApiHandler(ObjectService& objects, boost::asio::io_context& timers, std::string server_address,
-             Metrics& metrics, const auth::Authenticator& authenticator,
-             auth::Authorizer& authorizer,
+  ApiHandler(ObjectService& objects, boost::asio::io_context& timers,
+             Discovery::AddressFn server_address, Metrics& metrics,
+             const auth::Authenticator& authenticator, auth::Authorizer& authorizer,
              const auth::ServiceAccountTokens* service_accounts = nullptr);
   void Handle(const std::shared_ptr<HttpExchange>& ex);
   // SetReady flips /readyz to 200 once bootstrap is done.

@@ -57,7 +57,7 @@ Form Negotiate(const std::string& accept) {
 }
 }  // namespace
 
-Discovery::Discovery(const Registry& registry, std::string server_address)
+Discovery::Discovery(const Registry& registry, AddressFn server_address)
     : registry_(registry), server_address_(std::move(server_address)) {}
 
 std::optional<HttpResponse> Discovery::Handle(const std::string& path,
@@ -118,7 +118,7 @@ std::string Discovery::LegacyVersions() const {
   Key(w, "clientCIDR");
   w.String("0.0.0.0/0");
   Key(w, "serverAddress");
-  Str(w, server_address_);
+  Str(w, server_address_());
   w.EndObject();
   w.EndArray();
   w.EndObject();

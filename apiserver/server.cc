@@ -242,7 +242,17 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
       std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
           impl->timers.get_executor());
   impl->timers_thread = std::thread([i = impl.get()] { i->timers.run(); });
-  std::string address = options.host + ":" + std::to_string(options.port);
+  // A wildcard listen address is not something a client can dial: publish loopback instead.
+  const std::string advertised_ip =
+      options.host == "0.0.0.0" || options.host.empty() || options.host == "localhost" ? "127.0.0.1"
+      : options.host == "::"                                                           ? "::1"
+                             : options.host;
+  // The port is the bound one (known once the HTTP server has started, before it serves).
+  auto address = [i = impl.get(), advertised_ip] {
+    std::string host =
+        advertised_ip.find(':') != std::string::npos ? "[" + advertised_ip + "]" : advertised_ip;
+    return host + ":" + std::to_string(i->http ? i->http->port() : 0);
+  };
   impl->handler = std::make_unique<ApiHandler>(*impl->objects, impl->timers, address, impl->metrics,
                                                *impl->authenticator, *impl->authorizer,
                                                impl->service_accounts.get());
@@ -266,11 +276,7 @@ Result<std::unique_ptr<ApiServer>> ApiServer::Start(const ApiServerOptions& opti
     TK_LOG_WARN << "cannot create the kubernetes Service: " << service.message();
   }
   EndpointReconcilerOptions ero;
-  // A wildcard listen address is not something a client can dial: publish loopback instead.
-  ero.ip = options.host == "0.0.0.0" || options.host.empty() || options.host == "localhost"
-               ? "127.0.0.1"
-           : options.host == "::" ? "::1"
-                                  : options.host;
+  ero.ip = advertised_ip;
   ero.port = *port;
   ero.shared_store = options.storage == "etcd";
   impl->endpoints = std::make_unique<EndpointReconciler>(*impl->objects, ero);

@@ -129,6 +129,15 @@ TEST_F(ApiListWatchTest, TlsWatchSurvivesClientBytesAndEndsWithTheClient) {
   EXPECT_TRUE(WaitFor([&] { return RegisteredWatchers(*cluster_) == before; }, 10));
 }
 
+// /api tells clients where to reach the server (serverAddressByClientCIDRs): the bound port,
+// also when the server was told to pick one (--listen 127.0.0.1:0, as here).
+TEST_F(ApiListWatchTest, LegacyDiscoveryNamesTheBoundAddress) {
+  auto r = cluster_->Http("GET", "/api");
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::string expected = R"("serverAddress":"127.0.0.1:)" + std::to_string(cluster_->port()) + "\"";
+  EXPECT_NE(r.body.find(expected), std::string::npos) << r.body;
+}
+
 TEST_F(ApiListWatchTest, ContinuePagesReadOneSnapshot) {
   for (int i = 0; i < 7; ++i) CreateConfigMap("cm" + std::to_string(i), i % 2 ? "odd" : "even");
   auto all = Json(cluster_->Http("GET", "/api/v1/namespaces/default/configmaps"));
