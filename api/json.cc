@@ -15,9 +15,50 @@
 namespace tinyk8s::api {
 namespace {
 
-// Finds the first offset where nesting exceeds kMaxJsonDepth, or npos. Brackets inside strings
-// do not count. A cheap linear pre-scan keeps the parser (and later recursive walks) bounded.
-size_t FindExcessiveNesting(std::string_view text) {
+// InNumber: the character may appear inside a JSON number literal.
+bool InNumber(char c) {
+  return (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E';
+}
+
+// ZeroWithExponentLength: the length of the number literal at text[i] when it is a zero
+// written with an exponent ("0e50", "-0.00E+400"), else 0. rapidjson's full-precision path
+// turns such a zero into garbage once the exponent passes 22 ("0e50" gave -1.5e-266, "-0e101"
+// 3.2e147) or refuses it as too big (exponent over 308), where Go's decoder reads 0.
+size_t ZeroWithExponentLength(std::string_view text, size_t i) {
+  size_t j = i;
+  auto digits = [&](bool zeros_only) {
+    size_t from = j;
+    while (j < text.size() && text[j] >= '0' && text[j] <= '9') {
+      if (zeros_only && text[j] != '0') return size_t{0};
+      ++j;
+    }
+    return j - from;
+  };
+  if (j < text.size() && text[j] == '-') ++j;
+  if (j >= text.size() || text[j] != '0') return 0;
+  ++j;  // JSON allows no other digit after a leading zero
+  if (j < text.size() && text[j] == '.') {
+    ++j;
+    if (digits(true) == 0) return 0;
+  }
+  if (j >= text.size() || (text[j] != 'e' && text[j] != 'E')) return 0;
+  ++j;
+  if (j < text.size() && (text[j] == '+' || text[j] == '-')) ++j;
+  if (digits(false) == 0) return 0;
+  return j - i;
+}
+
+// JsonScan: one linear pre-scan of a document before rapidjson sees it.
+struct JsonScan {
+  // The first offset where nesting exceeds kMaxJsonDepth, or npos. A cheap linear pre-scan
+  // keeps the parser (and later recursive walks) bounded.
+  size_t excessive_nesting = std::string_view::npos;
+  bool zero_with_exponent = false;  // some number is a zero with an exponent
+};
+
+// ScanJson walks the text outside strings (brackets inside strings do not count).
+JsonScan ScanJson(std::string_view text) {
+  JsonScan scan;
   int depth = 0;
   bool in_string = false;
   for (size_t i = 0; i < text.size(); ++i) {
@@ -36,17 +77,56 @@ size_t FindExcessiveNesting(std::string_view text) {
         break;
       case '[':
       case '{':
-        if (++depth > kMaxJsonDepth) return i;
+        if (++depth > kMaxJsonDepth) {
+          scan.excessive_nesting = i;
+          return scan;
+        }
         break;
       case ']':
       case '}':
         --depth;
         break;
+      case '-':
+      case '0':
+        if (!scan.zero_with_exponent && (i == 0 || !InNumber(text[i - 1])) &&
+            ZeroWithExponentLength(text, i) != 0) {
+          scan.zero_with_exponent = true;
+        }
+        break;
       default:
         break;
     }
   }
-  return std::string_view::npos;
+  return scan;
+}
+
+// WithPlainZeros rewrites every zero written with an exponent as "0.0" or "-0.0" (still a
+// float, as Go's decoder sees it: refused where an integer is expected), padded with spaces so
+// error offsets stay those of the original text.
+std::string WithPlainZeros(std::string_view text) {
+  std::string out(text);
+  bool in_string = false;
+  for (size_t i = 0; i < out.size(); ++i) {
+    char c = out[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if ((c == '-' || c == '0') && (i == 0 || !InNumber(out[i - 1]))) {
+      if (size_t n = ZeroWithExponentLength(out, i); n != 0) {
+        std::string_view zero = c == '-' ? "-0.0" : "0.0";  // never longer than the literal
+        out.replace(i, n, std::string(zero) + std::string(n - zero.size(), ' '));
+        i += n - 1;
+      }
+    }
+  }
+  return out;
 }
 
 bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
@@ -85,9 +165,16 @@ bool NumbersEqual(const rapidjson::Value& a, const rapidjson::Value& b) {
 }  // namespace
 
 Result<rapidjson::Document> ParseJson(std::string_view text) {
-  if (size_t at = FindExcessiveNesting(text); at != std::string_view::npos) {
-    return Status::BadRequest("json parse error at offset " + std::to_string(at) +
-                              ": exceeded max depth of " + std::to_string(kMaxJsonDepth));
+  JsonScan scan = ScanJson(text);
+  if (scan.excessive_nesting != std::string_view::npos) {
+    return Status::BadRequest("json parse error at offset " +
+                              std::to_string(scan.excessive_nesting) + ": exceeded max depth of " +
+                              std::to_string(kMaxJsonDepth));
+  }
+  std::string rewritten;
+  if (scan.zero_with_exponent) {
+    rewritten = WithPlainZeros(text);
+    text = rewritten;
   }
   rapidjson::Document doc;
   rapidjson::MemoryStream ms(text.data(), text.size());

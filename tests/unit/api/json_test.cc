@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 #include "tests/unit/api/test_util.h"
@@ -43,6 +44,30 @@ TEST(ParseJsonTest, RejectsMalformedInputWithOffset) {
     EXPECT_EQ(r.status().code(), StatusCode::kBadRequest);
     EXPECT_NE(r.status().message().find(c.want), std::string::npos) << r.status().message();
   }
+}
+
+// rapidjson's full-precision path read a zero with a large exponent as garbage ("0e50" gave
+// -1.5e-266, "-0e101" 3.2e147) or refused it ("0e400"); Go's decoder reads 0.
+TEST(ParseJsonTest, ZeroWithAnExponentIsZero) {
+  for (const char* text : {"0e50", "-0e101", "0.000e300", "0E+400", "-0.0e-400", "0e1"}) {
+    auto r = ParseJson(text);
+    ASSERT_TRUE(r.ok()) << text << ": " << r.status().message();
+    ASSERT_TRUE(r->IsDouble()) << text;  // still a float: an integer field refuses it
+    EXPECT_EQ(r->GetDouble(), 0.0) << text;
+    EXPECT_EQ(std::signbit(r->GetDouble()), text[0] == '-') << text;
+  }
+  auto doc = ParseJson(Q("{'a':[1.0e50,10e50,0e99,-0e99],'s':'0e99','b':0.5e-3}"));
+  ASSERT_TRUE(doc.ok()) << doc.status().message();
+  EXPECT_EQ(ToJson(*doc), Q("{'a':[1e50,1e51,0.0,-0.0],'s':'0e99','b':0.0005}"));
+  // Malformed numbers stay malformed, at the same offset.
+  for (const char* text : {"[00e50]", "[0e]", "[0.e5]", "[-e5]", "[0e50x]"}) {
+    auto bad = ParseJson(text);
+    EXPECT_FALSE(bad.ok()) << text;
+  }
+  auto offset = ParseJson("[0e50 x]");
+  ASSERT_FALSE(offset.ok());
+  EXPECT_NE(offset.status().message().find("offset 6"), std::string::npos)
+      << offset.status().message();
 }
 
 TEST(ParseJsonTest, LimitsNestingDepth) {
