@@ -20,11 +20,14 @@ bool InNumber(char c) {
   return (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E';
 }
 
-// ZeroWithExponentLength: the length of the number literal at text[i] when it is a zero
-// written with an exponent ("0e50", "-0.00E+400"), else 0. rapidjson's full-precision path
-// turns such a zero into garbage once the exponent passes 22 ("0e50" gave -1.5e-266, "-0e101"
-// 3.2e147) or refuses it as too big (exponent over 308), where Go's decoder reads 0.
-size_t ZeroWithExponentLength(std::string_view text, size_t i) {
+// LongZeroLength: the length of the number literal at text[i] when it is a zero written with
+// a fraction or an exponent and longer than "0.0" (or "-0.0"), else 0. rapidjson's
+// full-precision path turns such a zero into garbage once it has more than about 22 digits
+// after the point or an exponent past 22 ("0e50" gave -1.5e-266, "-0e101" 3.2e147, "0." and
+// 31 zeros 1.2e-240), or refuses it as too big (exponent over 308), where Go's decoder reads 0.
+// Shorter ones ("0e5", "-0.0") are exact already; skipping them also means a rewrite never
+// runs into a following character.
+size_t LongZeroLength(std::string_view text, size_t i) {
   size_t j = i;
   auto digits = [&](bool zeros_only) {
     size_t from = j;
@@ -34,18 +37,21 @@ size_t ZeroWithExponentLength(std::string_view text, size_t i) {
     }
     return j - from;
   };
-  if (j < text.size() && text[j] == '-') ++j;
+  bool negative = j < text.size() && text[j] == '-';
+  if (negative) ++j;
   if (j >= text.size() || text[j] != '0') return 0;
   ++j;  // JSON allows no other digit after a leading zero
   if (j < text.size() && text[j] == '.') {
     ++j;
     if (digits(true) == 0) return 0;
   }
-  if (j >= text.size() || (text[j] != 'e' && text[j] != 'E')) return 0;
-  ++j;
-  if (j < text.size() && (text[j] == '+' || text[j] == '-')) ++j;
-  if (digits(false) == 0) return 0;
-  return j - i;
+  if (j < text.size() && (text[j] == 'e' || text[j] == 'E')) {
+    ++j;
+    if (j < text.size() && (text[j] == '+' || text[j] == '-')) ++j;
+    if (digits(false) == 0) return 0;
+  }
+  size_t n = j - i;
+  return n > (negative ? 4u : 3u) ? n : 0;
 }
 
 // JsonScan: one linear pre-scan of a document before rapidjson sees it.
@@ -53,7 +59,7 @@ struct JsonScan {
   // The first offset where nesting exceeds kMaxJsonDepth, or npos. A cheap linear pre-scan
   // keeps the parser (and later recursive walks) bounded.
   size_t excessive_nesting = std::string_view::npos;
-  bool zero_with_exponent = false;  // some number is a zero with an exponent
+  bool long_zero = false;  // some number is a zero LongZeroLength rewrites
 };
 
 // ScanJson walks the text outside strings (brackets inside strings do not count).
@@ -88,9 +94,8 @@ JsonScan ScanJson(std::string_view text) {
         break;
       case '-':
       case '0':
-        if (!scan.zero_with_exponent && (i == 0 || !InNumber(text[i - 1])) &&
-            ZeroWithExponentLength(text, i) != 0) {
-          scan.zero_with_exponent = true;
+        if (!scan.long_zero && (i == 0 || !InNumber(text[i - 1])) && LongZeroLength(text, i) != 0) {
+          scan.long_zero = true;
         }
         break;
       default:
@@ -100,9 +105,9 @@ JsonScan ScanJson(std::string_view text) {
   return scan;
 }
 
-// WithPlainZeros rewrites every zero written with an exponent as "0.0" or "-0.0" (still a
-// float, as Go's decoder sees it: refused where an integer is expected), padded with spaces so
-// error offsets stay those of the original text.
+// WithPlainZeros rewrites every long zero (LongZeroLength) as "0.0" or "-0.0" (still a float,
+// as Go's decoder sees it: refused where an integer is expected), padded with spaces so error
+// offsets stay those of the original text.
 std::string WithPlainZeros(std::string_view text) {
   std::string out(text);
   bool in_string = false;
@@ -119,8 +124,8 @@ std::string WithPlainZeros(std::string_view text) {
     if (c == '"') {
       in_string = true;
     } else if ((c == '-' || c == '0') && (i == 0 || !InNumber(out[i - 1]))) {
-      if (size_t n = ZeroWithExponentLength(out, i); n != 0) {
-        std::string_view zero = c == '-' ? "-0.0" : "0.0";  // never longer than the literal
+      if (size_t n = LongZeroLength(out, i); n != 0) {
+        std::string_view zero = c == '-' ? "-0.0" : "0.0";  // shorter than the literal
         out.replace(i, n, std::string(zero) + std::string(n - zero.size(), ' '));
         i += n - 1;
       }
@@ -172,7 +177,7 @@ Result<rapidjson::Document> ParseJson(std::string_view text) {
                               std::to_string(kMaxJsonDepth));
   }
   std::string rewritten;
-  if (scan.zero_with_exponent) {
+  if (scan.long_zero) {
     rewritten = WithPlainZeros(text);
     text = rewritten;
   }

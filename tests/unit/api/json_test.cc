@@ -46,10 +46,14 @@ TEST(ParseJsonTest, RejectsMalformedInputWithOffset) {
   }
 }
 
-// rapidjson's full-precision path read a zero with a large exponent as garbage ("0e50" gave
-// -1.5e-266, "-0e101" 3.2e147) or refused it ("0e400"); Go's decoder reads 0.
-TEST(ParseJsonTest, ZeroWithAnExponentIsZero) {
-  for (const char* text : {"0e50", "-0e101", "0.000e300", "0E+400", "-0.0e-400", "0e1"}) {
+// rapidjson's full-precision path read a zero with a large exponent or many zeros after the
+// point as garbage ("0e50" gave -1.5e-266, "-0e101" 3.2e147, "0." and 31 zeros 1.2e-240) or
+// refused it ("0e400"); Go's decoder reads 0.
+TEST(ParseJsonTest, LongZeroIsZero) {
+  const std::string many_zeros = "0." + std::string(400, '0');
+  for (const std::string& text : std::vector<std::string>{
+           "0e50", "-0e101", "0.000e300", "0E+400", "-0.0e-400", "0e1", "-0e5",
+           "0.0000000000000000000000000000000", many_zeros, "-" + many_zeros}) {
     auto r = ParseJson(text);
     ASSERT_TRUE(r.ok()) << text << ": " << r.status().message();
     ASSERT_TRUE(r->IsDouble()) << text;  // still a float: an integer field refuses it
@@ -60,7 +64,8 @@ TEST(ParseJsonTest, ZeroWithAnExponentIsZero) {
   ASSERT_TRUE(doc.ok()) << doc.status().message();
   EXPECT_EQ(ToJson(*doc), Q("{'a':[1e50,1e51,0.0,-0.0],'s':'0e99','b':0.0005}"));
   // Malformed numbers stay malformed, at the same offset.
-  for (const char* text : {"[00e50]", "[0e]", "[0.e5]", "[-e5]", "[0e50x]"}) {
+  for (const char* text :
+       {"[00e50]", "[0e]", "[0.e5]", "[-e5]", "[0e50x]", "[0e0e99]", "0.0000000000000000000000."}) {
     auto bad = ParseJson(text);
     EXPECT_FALSE(bad.ok()) << text;
   }
