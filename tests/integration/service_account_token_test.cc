@@ -525,6 +525,17 @@ TEST_P(TokenRequestTest, ReviewAndTokenRequestBodiesOfTheWrongTypeAreBadRequests
   }
 }
 
+// Request headers past the limit (a bearer token too long to read, here a long request line:
+// the test client cannot send a header value over 64 KiB) are answered 431 as Go's server does,
+// not dropped.
+TEST_P(TokenRequestTest, HeadersTooLongToReadAreA431) {
+  auto r = cluster_->Http("GET", "/api?pad=" + std::string(128 * 1024, 'a'));
+  EXPECT_EQ(r.status, 431) << r.body;
+  EXPECT_EQ(r.body, "431 Request Header Fields Too Large");
+  // The server still answers.
+  EXPECT_EQ(cluster_->Http("GET", "/api").status, 200);
+}
+
 // Service account issuer discovery: the OpenID configuration and the key set, readable by
 // service accounts (system:service-account-issuer-discovery), carrying the key id tokens name.
 TEST_P(TokenRequestTest, IssuerDiscoveryServesTheSigningKey) {
