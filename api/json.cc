@@ -8,7 +8,9 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
+#include <optional>
 #include <unordered_set>
 #include <vector>
 
@@ -167,6 +169,76 @@ bool NumbersEqual(const rapidjson::Value& a, const rapidjson::Value& b) {
   return a.GetDouble() == b.GetDouble();
 }
 
+// NumbersConverted forwards a reader's events to a Document but converts number literals
+// itself (the reader runs with kParseNumbersAsStringsFlag): rapidjson's own full-precision
+// conversion reads past its table of powers of ten for long significands with large exponents
+// ("-1777" and 170 zeros "E280" came out as +8.5e242 instead of too big). Integers that fit
+// stay int64/uint64 as rapidjson makes them; others are correctly rounded doubles (from_chars).
+template <typename Stream>
+class NumbersConverted {
+ public:
+  NumbersConverted(rapidjson::Document& doc, const Stream& is) : doc_(doc), is_(is) {}
+  // Where a number too big for a double starts, when one stopped the parse.
+  std::optional<size_t> too_big_at() const { return too_big_at_; }
+
+  bool Null() { return doc_.Null(); }
+  bool Bool(bool b) { return doc_.Bool(b); }
+  bool Int(int i) { return doc_.Int(i); }
+  bool Uint(unsigned u) { return doc_.Uint(u); }
+  bool Int64(int64_t i) { return doc_.Int64(i); }
+  bool Uint64(uint64_t u) { return doc_.Uint64(u); }
+  bool Double(double d) { return doc_.Double(d); }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) { return doc_.String(s, n, copy); }
+  bool StartObject() { return doc_.StartObject(); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return doc_.Key(s, n, copy); }
+  bool EndObject(rapidjson::SizeType n) { return doc_.EndObject(n); }
+  bool StartArray() { return doc_.StartArray(); }
+  bool EndArray(rapidjson::SizeType n) { return doc_.EndArray(n); }
+
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+    const char* end = s + n;
+    if (std::string_view(s, n).find_first_of(".eE") == std::string_view::npos) {
+      if (s[0] == '-') {
+        int64_t v = 0;
+        if (auto [p, ec] = std::from_chars(s, end, v); ec == std::errc() && p == end) {
+          return doc_.Int64(v);
+        }
+      } else {
+        uint64_t v = 0;
+        if (auto [p, ec] = std::from_chars(s, end, v); ec == std::errc() && p == end) {
+          return doc_.Uint64(v);
+        }
+      }
+    }
+    double d = 0;
+    auto [p, ec] = std::from_chars(s, end, d);
+    if (ec == std::errc::result_out_of_range) {
+      // Too small rounds to zero (as Go's decoder); too big is an error, as rapidjson's.
+      if (!ExponentIsNegative(std::string_view(s, n))) {
+        too_big_at_ = is_.Tell() - n;
+        return false;
+      }
+      d = s[0] == '-' ? -0.0 : 0.0;
+    } else if (ec != std::errc() || p != end) {
+      too_big_at_ = is_.Tell() - n;  // not expected: the reader checked the grammar
+      return false;
+    }
+    return doc_.Double(d);
+  }
+
+ private:
+  // Out of range with a negative exponent means underflow (the significand has at most a few
+  // hundred digits, never enough to overflow against it).
+  static bool ExponentIsNegative(std::string_view number) {
+    size_t e = number.find_first_of("eE");
+    return e != std::string_view::npos && e + 1 < number.size() && number[e + 1] == '-';
+  }
+
+  rapidjson::Document& doc_;
+  const Stream& is_;
+  std::optional<size_t> too_big_at_;
+};
+
 }  // namespace
 
 Result<rapidjson::Document> ParseJson(std::string_view text) {
@@ -183,14 +255,28 @@ Result<rapidjson::Document> ParseJson(std::string_view text) {
   }
   rapidjson::Document doc;
   rapidjson::MemoryStream ms(text.data(), text.size());
-  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> is(ms);
+  using Stream = rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream>;
+  Stream is(ms);
   constexpr unsigned kFlags =
-      rapidjson::kParseFullPrecisionFlag | rapidjson::kParseStopWhenDoneFlag |
+      rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseStopWhenDoneFlag |
       rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag;
-  doc.ParseStream<kFlags, rapidjson::UTF8<>>(is);
-  if (doc.HasParseError()) {
-    return Status::BadRequest("json parse error at offset " + std::to_string(doc.GetErrorOffset()) +
-                              ": " + rapidjson::GetParseError_En(doc.GetParseError()));
+  rapidjson::ParseResult result;
+  std::optional<size_t> too_big_at;
+  auto parse = [&](rapidjson::Document& handler) {
+    NumbersConverted<Stream> numbers(handler, is);
+    rapidjson::Reader reader;
+    result = reader.Parse<kFlags>(is, numbers);
+    too_big_at = numbers.too_big_at();
+    return !result.IsError();
+  };
+  doc.Populate(parse);
+  if (too_big_at) {
+    return Status::BadRequest("json parse error at offset " + std::to_string(*too_big_at) + ": " +
+                              rapidjson::GetParseError_En(rapidjson::kParseErrorNumberTooBig));
+  }
+  if (result.IsError()) {
+    return Status::BadRequest("json parse error at offset " + std::to_string(result.Offset()) +
+                              ": " + rapidjson::GetParseError_En(result.Code()));
   }
   size_t end = is.Tell();
   while (end < text.size() && IsJsonSpace(text[end])) ++end;

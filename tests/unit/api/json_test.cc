@@ -75,6 +75,38 @@ TEST(ParseJsonTest, LongZeroIsZero) {
       << offset.status().message();
 }
 
+// Numbers are converted correctly rounded whatever their length: rapidjson's own conversion
+// read "-1777" and 170 zeros "E280" (-1.777e449) as +8.5e242, indexing past its power table.
+TEST(ParseJsonTest, LongNumbersConvertExactly) {
+  auto huge = ParseJson("-1777" + std::string(170, '0') + "E280");
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.status().message(),
+            "json parse error at offset 0: Number too big to be stored in double.");
+  auto big = ParseJson("[1777" + std::string(170, '0') + "E100]");
+  ASSERT_TRUE(big.ok()) << big.status().message();
+  EXPECT_EQ((*big)[0].GetDouble(), 1.777e273);
+  auto tiny = ParseJson("[1e-400,-1e-400,4.9e-324]");
+  ASSERT_TRUE(tiny.ok()) << tiny.status().message();
+  EXPECT_EQ((*tiny)[0].GetDouble(), 0.0);
+  EXPECT_TRUE(std::signbit((*tiny)[1].GetDouble()));
+  EXPECT_EQ((*tiny)[2].GetDouble(), 4.9e-324);
+  auto ints = ParseJson(
+      "[-0,9223372036854775807,-9223372036854775808,18446744073709551615,"
+      "18446744073709551616,0.1,2.5e3]");
+  ASSERT_TRUE(ints.ok()) << ints.status().message();
+  EXPECT_TRUE((*ints)[0].IsInt() && (*ints)[0].GetInt() == 0);
+  EXPECT_EQ((*ints)[1].GetInt64(), INT64_MAX);
+  EXPECT_EQ((*ints)[2].GetInt64(), INT64_MIN);
+  EXPECT_EQ((*ints)[3].GetUint64(), UINT64_MAX);
+  EXPECT_TRUE((*ints)[4].IsDouble());
+  EXPECT_EQ((*ints)[5].GetDouble(), 0.1);
+  EXPECT_EQ((*ints)[6].GetDouble(), 2500.0);
+  auto offset = ParseJson("[1, 2e999]");
+  ASSERT_FALSE(offset.ok());
+  EXPECT_NE(offset.status().message().find("offset 4"), std::string::npos)
+      << offset.status().message();
+}
+
 TEST(ParseJsonTest, LimitsNestingDepth) {
   std::string deep(kMaxJsonDepth + 1, '[');
   auto r = ParseJson(deep);
