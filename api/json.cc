@@ -8,16 +8,65 @@
 #include <rapidjson/writer.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
+#include <optional>
 #include <unordered_set>
 #include <vector>
 
 namespace tinyk8s::api {
 namespace {
 
-// Finds the first offset where nesting exceeds kMaxJsonDepth, or npos. Brackets inside strings
-// do not count. A cheap linear pre-scan keeps the parser (and later recursive walks) bounded.
-size_t FindExcessiveNesting(std::string_view text) {
+// InNumber: the character may appear inside a JSON number literal.
+bool InNumber(char c) {
+  return (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E';
+}
+
+// LongZeroLength: the length of the number literal at text[i] when it is a zero written with
+// a fraction or an exponent and longer than "0.0" (or "-0.0"), else 0. rapidjson's
+// full-precision path turns such a zero into garbage once it has more than about 22 digits
+// after the point or an exponent past 22 ("0e50" gave -1.5e-266, "-0e101" 3.2e147, "0." and
+// 31 zeros 1.2e-240), or refuses it as too big (exponent over 308), where Go's decoder reads 0.
+// Shorter ones ("0e5", "-0.0") are exact already; skipping them also means a rewrite never
+// runs into a following character.
+size_t LongZeroLength(std::string_view text, size_t i) {
+  size_t j = i;
+  auto digits = [&](bool zeros_only) {
+    size_t from = j;
+    while (j < text.size() && text[j] >= '0' && text[j] <= '9') {
+      if (zeros_only && text[j] != '0') return size_t{0};
+      ++j;
+    }
+    return j - from;
+  };
+  bool negative = j < text.size() && text[j] == '-';
+  if (negative) ++j;
+  if (j >= text.size() || text[j] != '0') return 0;
+  ++j;  // JSON allows no other digit after a leading zero
+  if (j < text.size() && text[j] == '.') {
+    ++j;
+    if (digits(true) == 0) return 0;
+  }
+  if (j < text.size() && (text[j] == 'e' || text[j] == 'E')) {
+    ++j;
+    if (j < text.size() && (text[j] == '+' || text[j] == '-')) ++j;
+    if (digits(false) == 0) return 0;
+  }
+  size_t n = j - i;
+  return n > (negative ? 4u : 3u) ? n : 0;
+}
+
+// JsonScan: one linear pre-scan of a document before rapidjson sees it.
+struct JsonScan {
+  // The first offset where nesting exceeds kMaxJsonDepth, or npos. A cheap linear pre-scan
+  // keeps the parser (and later recursive walks) bounded.
+  size_t excessive_nesting = std::string_view::npos;
+  bool long_zero = false;  // some number is a zero LongZeroLength rewrites
+};
+
+// ScanJson walks the text outside strings (brackets inside strings do not count).
+JsonScan ScanJson(std::string_view text) {
+  JsonScan scan;
   int depth = 0;
   bool in_string = false;
   for (size_t i = 0; i < text.size(); ++i) {
@@ -36,17 +85,55 @@ size_t FindExcessiveNesting(std::string_view text) {
         break;
       case '[':
       case '{':
-        if (++depth > kMaxJsonDepth) return i;
+        if (++depth > kMaxJsonDepth) {
+          scan.excessive_nesting = i;
+          return scan;
+        }
         break;
       case ']':
       case '}':
         --depth;
         break;
+      case '-':
+      case '0':
+        if (!scan.long_zero && (i == 0 || !InNumber(text[i - 1])) && LongZeroLength(text, i) != 0) {
+          scan.long_zero = true;
+        }
+        break;
       default:
         break;
     }
   }
-  return std::string_view::npos;
+  return scan;
+}
+
+// WithPlainZeros rewrites every long zero (LongZeroLength) as "0.0" or "-0.0" (still a float,
+// as Go's decoder sees it: refused where an integer is expected), padded with spaces so error
+// offsets stay those of the original text.
+std::string WithPlainZeros(std::string_view text) {
+  std::string out(text);
+  bool in_string = false;
+  for (size_t i = 0; i < out.size(); ++i) {
+    char c = out[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if ((c == '-' || c == '0') && (i == 0 || !InNumber(out[i - 1]))) {
+      if (size_t n = LongZeroLength(out, i); n != 0) {
+        std::string_view zero = c == '-' ? "-0.0" : "0.0";  // shorter than the literal
+        out.replace(i, n, std::string(zero) + std::string(n - zero.size(), ' '));
+        i += n - 1;
+      }
+    }
+  }
+  return out;
 }
 
 bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
@@ -82,23 +169,114 @@ bool NumbersEqual(const rapidjson::Value& a, const rapidjson::Value& b) {
   return a.GetDouble() == b.GetDouble();
 }
 
+// NumbersConverted forwards a reader's events to a Document but converts number literals
+// itself (the reader runs with kParseNumbersAsStringsFlag): rapidjson's own full-precision
+// conversion reads past its table of powers of ten for long significands with large exponents
+// ("-1777" and 170 zeros "E280" came out as +8.5e242 instead of too big). Integers that fit
+// stay int64/uint64 as rapidjson makes them; others are correctly rounded doubles (from_chars).
+template <typename Stream>
+class NumbersConverted {
+ public:
+  NumbersConverted(rapidjson::Document& doc, const Stream& is) : doc_(doc), is_(is) {}
+  // Where a number too big for a double starts, when one stopped the parse.
+  std::optional<size_t> too_big_at() const { return too_big_at_; }
+
+  bool Null() { return doc_.Null(); }
+  bool Bool(bool b) { return doc_.Bool(b); }
+  bool Int(int i) { return doc_.Int(i); }
+  bool Uint(unsigned u) { return doc_.Uint(u); }
+  bool Int64(int64_t i) { return doc_.Int64(i); }
+  bool Uint64(uint64_t u) { return doc_.Uint64(u); }
+  bool Double(double d) { return doc_.Double(d); }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) { return doc_.String(s, n, copy); }
+  bool StartObject() { return doc_.StartObject(); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return doc_.Key(s, n, copy); }
+  bool EndObject(rapidjson::SizeType n) { return doc_.EndObject(n); }
+  bool StartArray() { return doc_.StartArray(); }
+  bool EndArray(rapidjson::SizeType n) { return doc_.EndArray(n); }
+
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool) {
+    const char* end = s + n;
+    if (std::string_view(s, n).find_first_of(".eE") == std::string_view::npos) {
+      if (s[0] == '-') {
+        int64_t v = 0;
+        if (auto [p, ec] = std::from_chars(s, end, v); ec == std::errc() && p == end) {
+          return doc_.Int64(v);
+        }
+      } else {
+        uint64_t v = 0;
+        if (auto [p, ec] = std::from_chars(s, end, v); ec == std::errc() && p == end) {
+          return doc_.Uint64(v);
+        }
+      }
+    }
+    double d = 0;
+    auto [p, ec] = std::from_chars(s, end, d);
+    if (ec == std::errc::result_out_of_range) {
+      // Too small rounds to zero (as Go's decoder); too big is an error, as rapidjson's.
+      if (!ExponentIsNegative(std::string_view(s, n))) {
+        too_big_at_ = is_.Tell() - n;
+        return false;
+      }
+      d = s[0] == '-' ? -0.0 : 0.0;
+    } else if (ec != std::errc() || p != end) {
+      too_big_at_ = is_.Tell() - n;  // not expected: the reader checked the grammar
+      return false;
+    }
+    return doc_.Double(d);
+  }
+
+ private:
+  // Out of range with a negative exponent means underflow (the significand has at most a few
+  // hundred digits, never enough to overflow against it).
+  static bool ExponentIsNegative(std::string_view number) {
+    size_t e = number.find_first_of("eE");
+    return e != std::string_view::npos && e + 1 < number.size() && number[e + 1] == '-';
+  }
+
+  rapidjson::Document& doc_;
+  const Stream& is_;
+  std::optional<size_t> too_big_at_;
+};
+
 }  // namespace
 
 Result<rapidjson::Document> ParseJson(std::string_view text) {
-  if (size_t at = FindExcessiveNesting(text); at != std::string_view::npos) {
-    return Status::BadRequest("json parse error at offset " + std::to_string(at) +
-                              ": exceeded max depth of " + std::to_string(kMaxJsonDepth));
+  JsonScan scan = ScanJson(text);
+  if (scan.excessive_nesting != std::string_view::npos) {
+    return Status::BadRequest("json parse error at offset " +
+                              std::to_string(scan.excessive_nesting) + ": exceeded max depth of " +
+                              std::to_string(kMaxJsonDepth));
+  }
+  std::string rewritten;
+  if (scan.long_zero) {
+    rewritten = WithPlainZeros(text);
+    text = rewritten;
   }
   rapidjson::Document doc;
   rapidjson::MemoryStream ms(text.data(), text.size());
-  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> is(ms);
+  using Stream = rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream>;
+  Stream is(ms);
   constexpr unsigned kFlags =
-      rapidjson::kParseFullPrecisionFlag | rapidjson::kParseStopWhenDoneFlag |
+      rapidjson::kParseNumbersAsStringsFlag | rapidjson::kParseStopWhenDoneFlag |
       rapidjson::kParseValidateEncodingFlag | rapidjson::kParseIterativeFlag;
-  doc.ParseStream<kFlags, rapidjson::UTF8<>>(is);
-  if (doc.HasParseError()) {
-    return Status::BadRequest("json parse error at offset " + std::to_string(doc.GetErrorOffset()) +
-                              ": " + rapidjson::GetParseError_En(doc.GetParseError()));
+  rapidjson::ParseResult result;
+  std::optional<size_t> too_big_at;
+  auto parse = [&](rapidjson::Document& handler) {
+    NumbersConverted<Stream> numbers(handler, is);
+    rapidjson::Reader reader;
+    result = reader.Parse<kFlags>(is, numbers);
+    too_big_at = numbers.too_big_at();
+    return !result.IsError();
+  };
+  doc.Populate(parse);
+  if (too_big_at) {
+    return Status::BadRequest("json parse error at offset " + std::to_string(*too_big_at) + ": " +
+                              rapidjson::GetParseError_En(rapidjson::kParseErrorNumberTooBig));
+  }
+  if (result.IsError()) {
+    return Status::BadRequest("json parse error at offset " + std::to_string(result.Offset()) +
+                              ": " + rapidjson::GetParseError_En(result.Code()));
   }
   size_t end = is.Tell();
   while (end < text.size() && IsJsonSpace(text[end])) ++end;

@@ -6,6 +6,7 @@
 #include "api/schema/protobuf.h"
 #include "api/yaml.h"
 #include "apiserver/api_errors.h"
+#include "apiserver/field_validation.h"
 #include "apiserver/issuer_discovery.h"
 #include "common/logging.h"
 #include "common/version.h"
@@ -79,6 +80,16 @@ Result<rapidjson::Document> DecodeBody(const HttpRequest& req,
   return Status(StatusCode::kUnsupportedMediaType,
                 "the body of the request was in an unknown format - accepted media types include: "
                 "application/json, application/yaml, application/vnd.kubernetes.protobuf");
+}
+
+Result<rapidjson::Document> DecodeCheckedBody(const HttpRequest& req, const ResourceInfo& r,
+                                              std::vector<std::string>* warnings) {
+  TK_ASSIGN_OR_RETURN(FieldValidation mode, FieldValidationFrom(req));
+  std::vector<std::string> yaml_duplicates;
+  TK_ASSIGN_OR_RETURN(rapidjson::Document body, DecodeBody(req, &yaml_duplicates));
+  TK_RETURN_IF_ERROR(CheckFields(r, body, body.GetAllocator(), mode, BodyOrigin::kObject, warnings,
+                                 yaml_duplicates));
+  return body;
 }
 
 WriteOptions WriteOptionsFrom(const HttpRequest& req) {

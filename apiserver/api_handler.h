@@ -107,6 +107,12 @@ class ApiHandler {
 HttpResponse JsonResponse(unsigned status, std::string body);
 Result<rapidjson::Document> DecodeBody(const HttpRequest& req,
                                        std::vector<std::string>* yaml_duplicates = nullptr);
+// DecodeCheckedBody: the request body of a create or update (objects and computed kinds alike),
+// decoded and pruned against r's kind under ?fieldValidation=, so values of the wrong type are
+// refused in upstream's words ("<Kind> in version \"v1\" cannot be handled as a <Kind>: json:
+// cannot unmarshal ...").
+Result<rapidjson::Document> DecodeCheckedBody(const HttpRequest& req, const ResourceInfo& r,
+                                              std::vector<std::string>* warnings);
 WriteOptions WriteOptionsFrom(const HttpRequest& req);
 // ReviewResponse answers a computed review with 201 and `review`, apiVersion, kind and
 // metadata filled in when the client left them out.

@@ -254,6 +254,16 @@ class Session final : public SessionBase {
       WriteResponse(std::move(r), false);
       return;
     }
+    if (ec == http::error::header_limit) {
+      // Go's net/http answers headers past its limit this way (a bearer token too long to
+      // read, say) instead of dropping the connection unanswered.
+      HttpResponse r;
+      r.status = 431;
+      r.content_type = "text/plain; charset=utf-8";
+      r.body = "431 Request Header Fields Too Large";
+      WriteResponse(std::move(r), false);
+      return;
+    }
     if (ec) return Close();
     auto& msg = parser_->get();
     HttpRequest req;

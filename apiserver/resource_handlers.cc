@@ -163,17 +163,6 @@ HttpResponse ServerSideApply(ObjectService& objects, const ResourceInfo& r, cons
   return resp;
 }
 
-// The request body of a create or update, decoded and pruned under ?fieldValidation=.
-Result<Document> DecodeCheckedBody(const HttpRequest& req, const ResourceInfo& r,
-                                   std::vector<std::string>* warnings) {
-  TK_ASSIGN_OR_RETURN(FieldValidation mode, FieldValidationFrom(req));
-  std::vector<std::string> yaml_duplicates;
-  TK_ASSIGN_OR_RETURN(Document body, DecodeBody(req, &yaml_duplicates));
-  TK_RETURN_IF_ERROR(CheckFields(r, body, body.GetAllocator(), mode, BodyOrigin::kObject, warnings,
-                                 yaml_duplicates));
-  return body;
-}
-
 }  // namespace
 
 HttpResponse ApiHandler::GetObject(const Call& c) {

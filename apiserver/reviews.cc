@@ -4,6 +4,7 @@
 #include "api/json.h"
 #include "apiserver/api_errors.h"
 #include "apiserver/api_handler.h"
+#include "apiserver/field_validation.h"
 
 namespace tinyk8s::apiserver {
 
@@ -66,7 +67,8 @@ HttpResponse ReviewResponse(rapidjson::Document& review, const ResourceInfo& r) 
 
 HttpResponse ApiHandler::CreateSelfSubjectReview(const HttpRequest& req, const ResourceInfo& r,
                                                  const auth::UserInfo& user) {
-  auto body = DecodeBody(req);
+  std::vector<std::string> warnings;
+  auto body = DecodeCheckedBody(req, r, &warnings);
   if (!body.ok()) return ErrorResponse(body.status());
   if (!body->IsObject()) return ErrorResponse(BadRequestError("the body must be an object"));
   // As upstream, the answer is a fresh object: only the kind is taken from the request.
@@ -82,12 +84,15 @@ HttpResponse ApiHandler::CreateSelfSubjectReview(const HttpRequest& req, const R
   rapidjson::Value status(rapidjson::kObjectType);
   status.AddMember("userInfo", UserInfoJson(user, a), a);
   review.AddMember("status", status, a);
-  return ReviewResponse(review, r);
+  HttpResponse response = ReviewResponse(review, r);
+  AddWarningHeaders(response, warnings);
+  return response;
 }
 
 HttpResponse ApiHandler::CreateTokenReview(const HttpRequest& req, const ResourceInfo& r,
                                            const auth::UserInfo& /*user*/) {
-  auto body = DecodeBody(req);
+  std::vector<std::string> warnings;
+  auto body = DecodeCheckedBody(req, r, &warnings);
   if (!body.ok()) return ErrorResponse(body.status());
   rapidjson::Document& review = *body;
   if (!review.IsObject()) return ErrorResponse(BadRequestError("the body must be an object"));
@@ -122,7 +127,9 @@ HttpResponse ApiHandler::CreateTokenReview(const HttpRequest& req, const Resourc
     rapidjson::Value zero_time;  // a zero metav1.Time renders as null
     meta->AddMember("creationTimestamp", zero_time, a);
   }
-  return ReviewResponse(review, r);
+  HttpResponse response = ReviewResponse(review, r);
+  AddWarningHeaders(response, warnings);
+  return response;
 }
 
 }  // namespace tinyk8s::apiserver

@@ -7,6 +7,7 @@
 #include "apiserver/api_errors.h"
 #include "apiserver/api_handler.h"
 #include "apiserver/field_errors.h"
+#include "apiserver/field_validation.h"
 
 namespace tinyk8s::apiserver {
 
@@ -160,7 +161,8 @@ int64_t Seconds(Clock::TimePoint t) {
 HttpResponse CreateToken(ObjectService& objects, const auth::ServiceAccountTokens& tokens,
                          const ResourceInfo& service_accounts, const std::string& ns,
                          const std::string& name, const HttpRequest& req) {
-  auto body = DecodeBody(req);
+  std::vector<std::string> warnings;
+  auto body = DecodeCheckedBody(req, TokenRequestKind(), &warnings);
   if (!body.ok()) return ErrorResponse(body.status());
   rapidjson::Document& request = *body;
   if (!request.IsObject()) return ErrorResponse(Undecodable("the body must be an object"));
@@ -236,7 +238,9 @@ HttpResponse CreateToken(ObjectService& objects, const auth::ServiceAccountToken
   api::SetValue(request, "status", status, a);
   api::SetString(request, "kind", "TokenRequest", a);
   api::SetString(request, "apiVersion", "authentication.k8s.io/v1", a);
-  return JsonResponse(201, api::ToJson(request));
+  HttpResponse response = JsonResponse(201, api::ToJson(request));
+  AddWarningHeaders(response, warnings);
+  return response;
 }
 
 }  // namespace tinyk8s::apiserver

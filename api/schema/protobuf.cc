@@ -1,5 +1,6 @@
 #include "api/schema/protobuf.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -348,7 +349,14 @@ class Decoder {
           *present = false;
           return Status::OK();
         }
-        if (secs < kMinSeconds || secs > kMaxSeconds || nanos < 0 || nanos >= 1000000000) {
+        // Our time points count nanoseconds in 64 bits (years 1678 to 2261); times past that
+        // (Go would take up to year 9999) are refused rather than overflowing.
+        constexpr int64_t kRepresentable =
+            std::chrono::duration_cast<std::chrono::seconds>(Clock::TimePoint::duration::max())
+                .count() -
+            1;
+        if (secs < std::max(kMinSeconds, -kRepresentable) ||
+            secs > std::min(kMaxSeconds, kRepresentable) || nanos < 0 || nanos >= 1000000000) {
           return Malformed("time out of range in " + f.name);
         }
         Clock::TimePoint t{std::chrono::seconds(secs)};

@@ -1,6 +1,10 @@
 #include "apiserver/auth/impersonation.h"
 
 #include <cctype>
+#include <optional>
+#include <utility>
+
+#include "api/names.h"
 
 namespace tinyk8s::apiserver::auth {
 
@@ -41,6 +45,25 @@ std::string UnescapeExtraKey(std::string_view key) {
   return out;
 }
 
+// SplitServiceAccountName: {namespace, name} of "system:serviceaccount:NS:NAME" when NS is a
+// valid namespace name and NAME a valid service account name (upstream's
+// serviceaccount.SplitUsername); any other name, "system:serviceaccount:a:b:c" included, is
+// impersonated as a plain user.
+std::optional<std::pair<std::string, std::string>> SplitServiceAccountName(
+    const std::string& name) {
+  if (name.rfind(kServiceAccountPrefix, 0) != 0) return std::nullopt;
+  std::string_view rest = std::string_view(name).substr(kServiceAccountPrefix.size());
+  size_t colon = rest.find(':');
+  if (colon == std::string_view::npos || rest.find(':', colon + 1) != std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::string_view ns = rest.substr(0, colon), account = rest.substr(colon + 1);
+  if (!api::IsDns1123Label(ns).empty() || !api::IsDns1123Subdomain(account).empty()) {
+    return std::nullopt;
+  }
+  return std::make_pair(std::string(ns), std::string(account));
+}
+
 // One thing to impersonate, as the attributes the requester needs `impersonate` on.
 struct Part {
   std::string group, resource, subresource, ns, name;
@@ -62,16 +85,15 @@ Result<UserInfo> Impersonate(const HttpRequest& req, const UserInfo& requester,
   as.uid = req.Header("impersonate-uid");
   std::vector<Part> parts;
   bool service_account = false;
+  std::string sa_namespace;
   if (!as.name.empty()) {
-    if (as.name.rfind(kServiceAccountPrefix, 0) == 0) {
-      std::string rest = as.name.substr(kServiceAccountPrefix.size());
-      size_t colon = rest.find(':');
-      if (colon != std::string::npos && colon > 0 && colon + 1 < rest.size()) {
-        service_account = true;
-        parts.push_back({"", "serviceaccounts", "", rest.substr(0, colon), rest.substr(colon + 1)});
-      }
+    if (auto sa = SplitServiceAccountName(as.name)) {
+      service_account = true;
+      sa_namespace = sa->first;
+      parts.push_back({"", "serviceaccounts", "", sa->first, sa->second});
+    } else {
+      parts.push_back({"", "users", "", "", as.name});
     }
-    if (!service_account) parts.push_back({"", "users", "", "", as.name});
   }
   for (auto& g : SplitComma(req.Header("impersonate-group"))) {
     parts.push_back({"", "groups", "", "", g});
@@ -112,9 +134,8 @@ Result<UserInfo> Impersonate(const HttpRequest& req, const UserInfo& requester,
     }
   }
   if (service_account) {
-    std::string ns = as.name.substr(kServiceAccountPrefix.size());
-    ns = ns.substr(0, ns.find(':'));
-    for (std::string g : {std::string("system:serviceaccounts"), "system:serviceaccounts:" + ns}) {
+    for (std::string g :
+         {std::string("system:serviceaccounts"), "system:serviceaccounts:" + sa_namespace}) {
       if (!as.InGroup(g)) as.groups.push_back(g);
     }
   }

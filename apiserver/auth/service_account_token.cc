@@ -26,6 +26,10 @@ Value RefValue(const ObjectRef& ref, api::Allocator& a) {
   return v;
 }
 
+// Text: a JSON string with its full length (GetString() would stop at an escaped NUL, so an
+// audience "a\u0000b" would read as "a").
+std::string Text(const Value& v) { return std::string(api::AsStringView(v)); }
+
 // OptionalRef reads {"name","uid"} at `key`; false when present but not an object of strings.
 bool OptionalRef(const Value& k8s, const char* key, std::optional<ObjectRef>* out) {
   const Value* v = api::FindMember(k8s, key);
@@ -34,7 +38,7 @@ bool OptionalRef(const Value& k8s, const char* key, std::optional<ObjectRef>* ou
   const Value* name = api::FindMember(*v, "name");
   const Value* uid = api::FindMember(*v, "uid");
   if ((name && !name->IsString()) || (uid && !uid->IsString())) return false;
-  *out = ObjectRef{name ? name->GetString() : "", uid ? uid->GetString() : ""};
+  *out = ObjectRef{name ? Text(*name) : "", uid ? Text(*uid) : ""};
   return true;
 }
 
@@ -101,15 +105,15 @@ Result<ServiceAccountClaims> ParseClaims(std::string_view json) {
   if ((iss && !iss->IsString()) || (jti && !jti->IsString())) {
     return Rejected("malformed JWT claims");
   }
-  if (iss) c.issuer = iss->GetString();
-  if (jti) c.id = jti->GetString();
+  if (iss) c.issuer = Text(*iss);
+  if (jti) c.id = Text(*jti);
   // "aud" is a string or an array of strings (RFC 7519 section 4.1.3).
   if (const Value* aud = api::FindMember(*doc, "aud"); aud && aud->IsString()) {
-    c.audiences.push_back(aud->GetString());
+    c.audiences.push_back(Text(*aud));
   } else if (aud && aud->IsArray()) {
     for (const auto& s : aud->GetArray()) {
       if (!s.IsString()) return Rejected("malformed JWT claims");
-      c.audiences.push_back(s.GetString());
+      c.audiences.push_back(Text(s));
     }
   } else if (aud) {
     return Rejected("malformed JWT claims");
@@ -130,7 +134,7 @@ Result<ServiceAccountClaims> ParseClaims(std::string_view json) {
   if (!NumericDate(*k8s, "warnafter", &c.warn_after)) {
     return Rejected("malformed service account token claims");
   }
-  c.ns = ns->GetString();
+  c.ns = Text(*ns);
   c.service_account = *sa;
   if (c.ns.empty() || c.service_account.name.empty()) {
     return Rejected("service account token without a namespace or name");

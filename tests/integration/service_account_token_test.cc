@@ -491,6 +491,51 @@ TEST_P(TokenRequestTest, TokenReviewSaysWhoATokenIs) {
       << empty.body;
 }
 
+// The review and TokenRequest bodies are decoded as upstream's typed decoder does: a value of
+// the wrong type is a 400 naming the Go field, not silently ignored (found by fuzzing).
+TEST_P(TokenRequestTest, ReviewAndTokenRequestBodiesOfTheWrongTypeAreBadRequests) {
+  ASSERT_EQ(K({"create", "serviceaccount", "robot"}).exit_code, 0);
+  struct Case {
+    std::string path, body, message;
+  };
+  const std::string token_path = "/api/v1/namespaces/default/serviceaccounts/robot/token";
+  const std::string whoami = "/apis/authentication.k8s.io/v1/selfsubjectreviews";
+  const Case cases[] = {
+      {whoami, R"({"status":"x"})",
+       R"(SelfSubjectReview in version \"v1\" cannot be handled as a SelfSubjectReview: json: )"
+       R"(cannot unmarshal string into Go struct field SelfSubjectReview.status of type )"
+       R"(v1.SelfSubjectReviewStatus)"},
+      {whoami, R"({"status":{"userInfo":{"extra":{"a":"b"}}}})",
+       R"(cannot unmarshal string into Go struct field UserInfo.status.userInfo.extra of type )"
+       R"(map[string][]string)"},
+      {"/apis/authentication.k8s.io/v1/tokenreviews", R"({"spec":{"token":"x","audiences":"a"}})",
+       R"(TokenReview in version \"v1\" cannot be handled as a TokenReview: json: cannot )"
+       R"(unmarshal string into Go struct field TokenReviewSpec.spec.audiences of type []string)"},
+      {token_path, R"({"metadata":{"name":5}})",
+       R"(TokenRequest in version \"v1\" cannot be handled as a TokenRequest: json: cannot )"
+       R"(unmarshal number into Go struct field ObjectMeta.metadata.name of type string)"},
+      {token_path, R"({"spec":{"expirationSeconds":"3600"}})",
+       R"(json: cannot unmarshal string into Go struct field )"
+       R"(TokenRequestSpec.spec.expirationSeconds of type int64)"},
+  };
+  for (const Case& c : cases) {
+    auto r = cluster_->Http("POST", c.path, c.body);
+    EXPECT_EQ(r.status, 400) << c.body << ": " << r.body;
+    EXPECT_TRUE(Contains(r.body, c.message)) << c.body << ": " << r.body;
+  }
+}
+
+// Request headers past the limit (a bearer token too long to read, here a long request line:
+// the test client cannot send a header value over 64 KiB) are answered 431 as Go's server does,
+// not dropped.
+TEST_P(TokenRequestTest, HeadersTooLongToReadAreA431) {
+  auto r = cluster_->Http("GET", "/api?pad=" + std::string(128 * 1024, 'a'));
+  EXPECT_EQ(r.status, 431) << r.body;
+  EXPECT_EQ(r.body, "431 Request Header Fields Too Large");
+  // The server still answers.
+  EXPECT_EQ(cluster_->Http("GET", "/api").status, 200);
+}
+
 // Service account issuer discovery: the OpenID configuration and the key set, readable by
 // service accounts (system:service-account-issuer-discovery), carrying the key id tokens name.
 TEST_P(TokenRequestTest, IssuerDiscoveryServesTheSigningKey) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 #include "tests/unit/api/test_util.h"
@@ -43,6 +44,67 @@ TEST(ParseJsonTest, RejectsMalformedInputWithOffset) {
     EXPECT_EQ(r.status().code(), StatusCode::kBadRequest);
     EXPECT_NE(r.status().message().find(c.want), std::string::npos) << r.status().message();
   }
+}
+
+// rapidjson's full-precision path read a zero with a large exponent or many zeros after the
+// point as garbage ("0e50" gave -1.5e-266, "-0e101" 3.2e147, "0." and 31 zeros 1.2e-240) or
+// refused it ("0e400"); Go's decoder reads 0.
+TEST(ParseJsonTest, LongZeroIsZero) {
+  const std::string many_zeros = "0." + std::string(400, '0');
+  for (const std::string& text : std::vector<std::string>{
+           "0e50", "-0e101", "0.000e300", "0E+400", "-0.0e-400", "0e1", "-0e5",
+           "0.0000000000000000000000000000000", many_zeros, "-" + many_zeros}) {
+    auto r = ParseJson(text);
+    ASSERT_TRUE(r.ok()) << text << ": " << r.status().message();
+    ASSERT_TRUE(r->IsDouble()) << text;  // still a float: an integer field refuses it
+    EXPECT_EQ(r->GetDouble(), 0.0) << text;
+    EXPECT_EQ(std::signbit(r->GetDouble()), text[0] == '-') << text;
+  }
+  auto doc = ParseJson(Q("{'a':[1.0e50,10e50,0e99,-0e99],'s':'0e99','b':0.5e-3}"));
+  ASSERT_TRUE(doc.ok()) << doc.status().message();
+  EXPECT_EQ(ToJson(*doc), Q("{'a':[1e50,1e51,0.0,-0.0],'s':'0e99','b':0.0005}"));
+  // Malformed numbers stay malformed, at the same offset.
+  for (const char* text :
+       {"[00e50]", "[0e]", "[0.e5]", "[-e5]", "[0e50x]", "[0e0e99]", "0.0000000000000000000000."}) {
+    auto bad = ParseJson(text);
+    EXPECT_FALSE(bad.ok()) << text;
+  }
+  auto offset = ParseJson("[0e50 x]");
+  ASSERT_FALSE(offset.ok());
+  EXPECT_NE(offset.status().message().find("offset 6"), std::string::npos)
+      << offset.status().message();
+}
+
+// Numbers are converted correctly rounded whatever their length: rapidjson's own conversion
+// read "-1777" and 170 zeros "E280" (-1.777e449) as +8.5e242, indexing past its power table.
+TEST(ParseJsonTest, LongNumbersConvertExactly) {
+  auto huge = ParseJson("-1777" + std::string(170, '0') + "E280");
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.status().message(),
+            "json parse error at offset 0: Number too big to be stored in double.");
+  auto big = ParseJson("[1777" + std::string(170, '0') + "E100]");
+  ASSERT_TRUE(big.ok()) << big.status().message();
+  EXPECT_EQ((*big)[0].GetDouble(), 1.777e273);
+  auto tiny = ParseJson("[1e-400,-1e-400,4.9e-324]");
+  ASSERT_TRUE(tiny.ok()) << tiny.status().message();
+  EXPECT_EQ((*tiny)[0].GetDouble(), 0.0);
+  EXPECT_TRUE(std::signbit((*tiny)[1].GetDouble()));
+  EXPECT_EQ((*tiny)[2].GetDouble(), 4.9e-324);
+  auto ints = ParseJson(
+      "[-0,9223372036854775807,-9223372036854775808,18446744073709551615,"
+      "18446744073709551616,0.1,2.5e3]");
+  ASSERT_TRUE(ints.ok()) << ints.status().message();
+  EXPECT_TRUE((*ints)[0].IsInt() && (*ints)[0].GetInt() == 0);
+  EXPECT_EQ((*ints)[1].GetInt64(), INT64_MAX);
+  EXPECT_EQ((*ints)[2].GetInt64(), INT64_MIN);
+  EXPECT_EQ((*ints)[3].GetUint64(), UINT64_MAX);
+  EXPECT_TRUE((*ints)[4].IsDouble());
+  EXPECT_EQ((*ints)[5].GetDouble(), 0.1);
+  EXPECT_EQ((*ints)[6].GetDouble(), 2500.0);
+  auto offset = ParseJson("[1, 2e999]");
+  ASSERT_FALSE(offset.ok());
+  EXPECT_NE(offset.status().message().find("offset 4"), std::string::npos)
+      << offset.status().message();
 }
 
 TEST(ParseJsonTest, LimitsNestingDepth) {

@@ -57,6 +57,16 @@ TEST(ProtobufTest, KubectlCreateNamespace) {
                   "'spec':{},'status':{}}"));
 }
 
+// A time past what a nanosecond time point holds (year 2411 here) is refused, not overflowed
+// (found by fuzzing: UBSan signed overflow in the conversion).
+TEST(ProtobufTest, TimesPastTheRepresentableRangeAreRefused) {
+  std::string meta = Bytes(1, "p") + Bytes(8, Int(1, 13941733373));
+  auto r = DecodeProtobufObject(Envelope("v1", "ConfigMap", Bytes(1, meta)), BuiltinSchemas());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("time out of range"), std::string::npos)
+      << r.status().message();
+}
+
 TEST(ProtobufTest, MetadataMapsListsAndTimes) {
   std::string owner =
       Bytes(1, "DaemonSet") + Bytes(3, "ds") + Bytes(4, "u1") + Bytes(5, "apps/v1") + Int(6, 1);

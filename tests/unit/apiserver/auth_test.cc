@@ -194,6 +194,22 @@ TEST(ImpersonationTest, RefusesWithUpstreamWording) {
   EXPECT_EQ(no_user.status().code(), StatusCode::kBadRequest);
 }
 
+// Only "system:serviceaccount:NS:NAME" with a valid namespace and name is a service account
+// (upstream's SplitUsername); anything else with that prefix is a plain user, needing
+// `impersonate users` and getting no service-account groups.
+TEST(ImpersonationTest, MalformedServiceAccountNamesAreUsers) {
+  UserInfo admin{"admin", "", {}};
+  for (const std::string name :
+       {"system:serviceaccount:a:b:c", "system:serviceaccount::x",
+        "system:serviceaccount:a:", "system:serviceaccount:A:b", "system:serviceaccount:a:B_"}) {
+    FakeChain chain{{"users/" + name, "serviceaccounts/a/b:c"}, {}};
+    auto as = Impersonate(WithHeaders({{"impersonate-user", name}}), admin, chain.Fn());
+    ASSERT_TRUE(as.ok()) << name << ": " << as.status().ToString();
+    EXPECT_EQ(chain.asked, std::vector<std::string>{"users/" + name});
+    EXPECT_EQ(as->groups, std::vector<std::string>{"system:authenticated"}) << name;
+  }
+}
+
 TEST(ImpersonationTest, ServiceAccountsAndAnonymous) {
   UserInfo admin{"admin", "", {}};
   FakeChain chain{{"serviceaccounts/kube-system/builder", "users/system:anonymous"}, {}};

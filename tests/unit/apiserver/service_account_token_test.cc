@@ -314,6 +314,23 @@ TEST_F(ServiceAccountTokenTest, TokensForOtherAudiencesAreRefused) {
   EXPECT_TRUE(Authenticate(Issue(c)).ok());
 }
 
+// Claims are read with their full length: a token for the audience "vault\0x" (TokenRequest
+// accepts any string) is not good for "vault", nor a jti cut short.
+TEST_F(ServiceAccountTokenTest, ClaimsWithNulBytesAreReadWhole) {
+  ServiceAccountClaims c = Claims();
+  c.audiences = {std::string("vault\0x", 7)};
+  c.id = std::string("id\0tail", 7);
+  std::string token = Issue(c);
+  auto claims = ParseClaims(*UnverifiedPayload(token));
+  ASSERT_TRUE(claims.ok());
+  EXPECT_EQ(claims->audiences, c.audiences);
+  EXPECT_EQ(claims->id, c.id);
+  auto r = tokens_.Authenticate(token, {"vault"});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_FALSE(r->ok());
+  EXPECT_TRUE(tokens_.Authenticate(token, {std::string("vault\0x", 7)})->ok());
+}
+
 // TokenReview: a token is reviewed for the audiences asked for (the API audiences when none
 // are); static tokens are good for API audiences only; the user gets system:authenticated.
 TEST_F(ServiceAccountTokenTest, ReviewedForTheAudiencesAskedFor) {
