@@ -112,7 +112,8 @@ ApiHandler::ApiHandler(ObjectService& objects, boost::asio::io_context& timers,
     : objects_(objects),
       registry_(objects.registry()),
       timers_(timers),
-      discovery_(objects.registry(), std::move(server_address)),
+      server_address_(std::move(server_address)),
+      discovery_(objects.registry(), server_address_),
       openapi_(objects.registry(), api::schema::BuiltinSchemas()),
       metrics_(metrics),
       authenticator_(authenticator),
@@ -183,7 +184,7 @@ HttpResponse ApiHandler::Serve(const std::shared_ptr<HttpExchange>& ex, std::str
   if (req.method == "GET") {
     if (auto d = discovery_.Handle(path, req.Header("accept"))) return *d;
     if (service_accounts_) {
-      if (auto d = ServeIssuerDiscovery(req, *service_accounts_)) return *d;
+      if (auto d = ServeIssuerDiscovery(req, *service_accounts_, server_address_())) return *d;
     }
   }
   if (!resource_path) return ErrorResponse(PathNotFound());

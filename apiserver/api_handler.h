@@ -94,6 +94,7 @@ class ApiHandler {
   ObjectService& objects_;
   const Registry& registry_;
   boost::asio::io_context& timers_;
+  Discovery::AddressFn server_address_;  // HOST:PORT clients are told to use
   Discovery discovery_;
   OpenApi openapi_;
   Metrics& metrics_;

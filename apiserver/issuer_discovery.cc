@@ -18,14 +18,15 @@ HttpResponse Cached(std::string content_type, std::string body) {
 }  // namespace
 
 std::optional<HttpResponse> ServeIssuerDiscovery(const HttpRequest& req,
-                                                 const auth::ServiceAccountTokens& tokens) {
+                                                 const auth::ServiceAccountTokens& tokens,
+                                                 const std::string& server_address) {
   if (req.method != "GET") return std::nullopt;
   if (req.path == kJwksPath) {
     return Cached("application/jwk-set+json", R"({"keys":[)" + tokens.key().PublicJwk() + "]}");
   }
   if (req.path != kOpenIdConfigurationPath) return std::nullopt;
   // Members in upstream's order (pkg/serviceaccount openIDMetadata).
-  std::string jwks_uri = "https://" + req.Header("host") + kJwksPath;
+  std::string jwks_uri = "https://" + server_address + kJwksPath;
   rapidjson::Document doc;
   doc.SetObject();
   auto& a = doc.GetAllocator();

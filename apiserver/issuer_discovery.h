@@ -15,8 +15,11 @@ inline constexpr const char* kOpenIdConfigurationPath = "/.well-known/openid-con
 inline constexpr const char* kJwksPath = "/openid/v1/jwks";
 
 // ServeIssuerDiscovery answers a GET of either path, nullopt for any other request. The JWKS
-// URI names the host the client dialled (upstream: the server's external address).
+// URI names the server's own address (HOST:PORT, as upstream's external address), never the
+// client's Host header: the document is publicly cacheable, so a forged Host must not end up
+// in what other relying parties are served.
 std::optional<HttpResponse> ServeIssuerDiscovery(const HttpRequest& req,
-                                                 const auth::ServiceAccountTokens& tokens);
+                                                 const auth::ServiceAccountTokens& tokens,
+                                                 const std::string& server_address);
 
 }  // namespace tinyk8s::apiserver

@@ -549,7 +549,8 @@ TEST_P(TokenRequestTest, IssuerDiscoveryServesTheSigningKey) {
   auto config = cluster_->HttpAs({"", "", token}, "GET", "/.well-known/openid-configuration");
   ASSERT_EQ(config.status, 200) << config.body;
   EXPECT_EQ(config.content_type, "application/json");
-  // The JWKS URI names the host the client dialled (kubectl sends host:port).
+  // The JWKS URI names the server's address, not the client's Host header (this client sends
+  // "127.0.0.1" without the port; kubectl sends host:port): the document is publicly cached.
   auto raw_config = WithToken(token, {"get", "--raw", "/.well-known/openid-configuration"});
   ASSERT_EQ(raw_config.exit_code, 0) << raw_config.err;
   EXPECT_EQ(raw_config.out,
@@ -559,6 +560,7 @@ TEST_P(TokenRequestTest, IssuerDiscoveryServesTheSigningKey) {
                 R"(/openid/v1/jwks","response_types_supported":["id_token"],)"
                 R"("subject_types_supported":["public"],)"
                 R"("id_token_signing_alg_values_supported":["ES256"]})");
+  EXPECT_EQ(config.body, raw_config.out);
 
   auto jwks = cluster_->HttpAs({"", "", token}, "GET", "/openid/v1/jwks");
   ASSERT_EQ(jwks.status, 200) << jwks.body;
