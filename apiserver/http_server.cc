@@ -264,6 +264,19 @@ class Session final : public SessionBase {
       WriteResponse(std::move(r), false);
       return;
     }
+    if (ec.category() == http::make_error_code(http::error::bad_value).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message &&
+        ec != http::error::short_read) {
+      // A request that cannot be parsed (a NUL in a header value, a bad request line) gets
+      // Go's net/http plain-text answer before the connection closes, not silence. A client
+      // that went away mid-request (the three errors above) gets nothing, as there.
+      HttpResponse r;
+      r.status = ec == http::error::bad_transfer_encoding ? 501 : 400;
+      r.content_type = "text/plain; charset=utf-8";
+      r.body = r.status == 501 ? "Unsupported transfer encoding" : "400 Bad Request";
+      WriteResponse(std::move(r), false);
+      return;
+    }
     if (ec) return Close();
     auto& msg = parser_->get();
     HttpRequest req;

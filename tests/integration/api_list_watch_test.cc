@@ -138,6 +138,27 @@ TEST_F(ApiListWatchTest, LegacyDiscoveryNamesTheBoundAddress) {
   EXPECT_NE(r.body.find(expected), std::string::npos) << r.body;
 }
 
+// A request the server cannot parse is answered as Go's net/http answers it (plain text, then
+// the connection closes) instead of the connection closing in silence.
+TEST_F(ApiListWatchTest, UnparsableRequestsAreAnswered400) {
+  TlsClientContext tls(cluster_->dir() + "/data/pki");
+  for (std::string request :
+       {std::string("GET /api HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Bad: a") + '\0' + "b\r\n\r\n",
+        std::string("GET /api HTTP/9.9\r\nHost: 127.0.0.1\r\n\r\n")}) {
+    RawHttpLink link(cluster_->port(), tls.ctx());
+    timeval limit{20, 0};
+    setsockopt(link.fd(), SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
+    ASSERT_TRUE(link.SendAll(request));
+    std::string seen;
+    ReadUntil(link, "400 Bad Request\n-never-", &seen);  // everything, until the server closes
+    EXPECT_EQ(seen.rfind("HTTP/1.1 400 Bad Request\r\n", 0), 0u) << seen;
+    EXPECT_NE(seen.find("text/plain; charset=utf-8"), std::string::npos) << seen;
+    EXPECT_TRUE(seen.size() >= 15 && seen.compare(seen.size() - 15, 15, "400 Bad Request") == 0)
+        << seen;
+  }
+  EXPECT_EQ(cluster_->Http("GET", "/readyz").status, 200);
+}
+
 TEST_F(ApiListWatchTest, ContinuePagesReadOneSnapshot) {
   for (int i = 0; i < 7; ++i) CreateConfigMap("cm" + std::to_string(i), i % 2 ? "odd" : "even");
   auto all = Json(cluster_->Http("GET", "/api/v1/namespaces/default/configmaps"));
