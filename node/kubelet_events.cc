@@ -1,6 +1,7 @@
 #include "node/kubelet_events.h"
 
 #include "api/go_print.h"
+#include "api/image_pull_policy.h"
 #include "api/json.h"
 #include "api/meta.h"
 #include "node/pod_status.h"
@@ -16,18 +17,11 @@ client::ObjectReference PodReference(const rapidjson::Value& pod) {
   return ref;
 }
 
-std::string Quoted(const std::string& s) { return api::GoQuoted(s); }
-
-// The pull policy the API server defaults (Always for :latest or no tag), for pods that
-// somehow lack one.
+// The container's pull policy, or the one the API server defaults, for pods that somehow lack
+// one.
 std::string PullPolicy(const rapidjson::Value& container, const std::string& image) {
   std::string policy = api::GetString(container, {"imagePullPolicy"});
-  if (!policy.empty()) return policy;
-  const size_t slash = image.rfind('/');
-  const size_t colon = image.find(':', slash == std::string::npos ? 0 : slash);
-  if (image.find('@') != std::string::npos) return "IfNotPresent";
-  if (colon == std::string::npos || image.substr(colon + 1) == "latest") return "Always";
-  return "IfNotPresent";
+  return policy.empty() ? api::DefaultImagePullPolicy(image) : policy;
 }
 
 }  // namespace
@@ -72,13 +66,13 @@ void KubeletEvents::PodStarted(const rapidjson::Value& pod, const std::string& n
       }
       if (PullPolicy(c, image) == "Always") {
         // Simulated nodes hold every image: the pull takes no time and no bytes.
-        record(client::kEventTypeNormal, "Pulling", "Pulling image " + Quoted(image));
+        record(client::kEventTypeNormal, "Pulling", "Pulling image " + api::GoQuoted(image));
         record(client::kEventTypeNormal, "Pulled",
-               "Successfully pulled image " + Quoted(image) +
+               "Successfully pulled image " + api::GoQuoted(image) +
                    " in 0s (0s including waiting). Image size: 0 bytes.");
       } else {
         record(client::kEventTypeNormal, "Pulled",
-               "Container image " + Quoted(image) + " already present on machine");
+               "Container image " + api::GoQuoted(image) + " already present on machine");
       }
       record(client::kEventTypeNormal, "Created", "Created container: " + name);
       record(client::kEventTypeNormal, "Started", "Started container " + name);
@@ -88,9 +82,9 @@ void KubeletEvents::PodStarted(const rapidjson::Value& pod, const std::string& n
 
 void KubeletEvents::PullFailed(const client::ObjectReference& ref, const std::string& node,
                                const std::string& image) {
-  Record(ref, node, client::kEventTypeNormal, "Pulling", "Pulling image " + Quoted(image));
+  Record(ref, node, client::kEventTypeNormal, "Pulling", "Pulling image " + api::GoQuoted(image));
   Record(ref, node, client::kEventTypeWarning, "Failed",
-         "Failed to pull image " + Quoted(image) + ": " + ImagePullError(image));
+         "Failed to pull image " + api::GoQuoted(image) + ": " + ImagePullError(image));
   Record(ref, node, client::kEventTypeWarning, "Failed", "Error: ErrImagePull");
 }
 
@@ -122,7 +116,7 @@ void KubeletEvents::ImagePullBackingOff(const rapidjson::Value& pod, const std::
   if (recorder_ == nullptr) return;
   ForUnpullable(pod, [&](const client::ObjectReference& ref, const std::string& image) {
     Record(ref, node, client::kEventTypeNormal, "BackOff",
-           "Back-off pulling image " + Quoted(image));
+           "Back-off pulling image " + api::GoQuoted(image));
     Record(ref, node, client::kEventTypeWarning, "Failed", "Error: ImagePullBackOff");
   });
 }

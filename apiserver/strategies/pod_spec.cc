@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "api/image_pull_policy.h"
 #include "api/json.h"
 #include "api/labels.h"
 #include "api/names.h"
@@ -20,17 +21,6 @@ void SetIfMissing(Value& obj, const char* key, const char* value, Alloc& a) {
 }
 void SetIntIfMissing(Value& obj, const char* key, int64_t value, Alloc& a) {
   if (!api::FindMember(obj, key)) api::SetInt(obj, key, value, a);
-}
-
-// ImagePullPolicyFor: Always for ":latest" or an untagged image without digest (POD-3).
-const char* ImagePullPolicyFor(std::string_view image) {
-  if (image.find('@') != std::string_view::npos) return "IfNotPresent";
-  size_t slash = image.rfind('/');
-  size_t colon = image.rfind(':');
-  bool has_tag =
-      colon != std::string_view::npos && (slash == std::string_view::npos || colon > slash);
-  if (!has_tag) return "Always";
-  return image.substr(colon + 1) == "latest" ? "Always" : "IfNotPresent";
 }
 
 void DefaultProbe(Value* probe, Alloc& a) {
@@ -52,7 +42,8 @@ void DefaultContainer(Value& c, Alloc& a, bool is_pod, bool host_network) {
   SetIfMissing(c, "terminationMessagePath", "/dev/termination-log", a);
   SetIfMissing(c, "terminationMessagePolicy", "File", a);
   if (api::GetString(c, {"imagePullPolicy"}).empty()) {
-    api::SetString(c, "imagePullPolicy", ImagePullPolicyFor(api::GetString(c, {"image"})), a);
+    api::SetString(c, "imagePullPolicy", api::DefaultImagePullPolicy(api::GetString(c, {"image"})),
+                   a);
   }
   if (Value* ports = api::FindMemberMutable(c, "ports"); ports && ports->IsArray()) {
     for (auto& p : ports->GetArray()) {
